@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Run the test suite on each Python version given (e.g. 3.10 3.11), each in
+# its own environment under .venvs/, built with uv from pyenv's interpreters.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+uv=.venv/bin/uv
+for version in "$@"; do
+    interpreter=""
+    for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version".*/bin/python"$version" \
+                     "$(command -v "python$version" || true)"; do
+        if [[ -x "$candidate" ]]; then interpreter=$candidate; fi
+    done
+    if [[ -z "$interpreter" ]]; then
+        echo "error: Python $version not found (looked in pyenv and PATH)" >&2
+        exit 1
+    fi
+    env_dir=.venvs/py$version
+    stamp=$env_dir/.installed-stamp
+    if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
+        "$uv" venv --quiet --allow-existing --python "$interpreter" "$env_dir"
+        VIRTUAL_ENV=$env_dir "$uv" pip install --quiet -e '.[all,test]'
+        touch "$stamp"
+    fi
+    echo "=== Python $version ($interpreter)"
+    "$env_dir"/bin/python -m pytest -q -p no:cacheprovider
+done

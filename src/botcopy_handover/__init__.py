@@ -1,0 +1,114 @@
+"""botcopy-handover: connect a Botcopy chatbot to a human live-chat desk.
+
+The public API lives here; everything else is private (``_name``) or in the
+named subpackages: ``models``, ``webhook``, ``testing``.
+
+    >>> from botcopy_handover import parse_webhook, HandoverRequest, Pause
+"""
+
+from botcopy_handover._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BotcopyError,
+    ConfigurationError,
+    ErrorDetail,
+    InvalidEventError,
+    InvalidPayloadError,
+    PayloadTooLargeError,
+    RateLimitError,
+    UnsupportedMediaTypeError,
+    WebhookAuthenticationError,
+    WebhookError,
+)
+from botcopy_handover._version import __version__
+from botcopy_handover.models import (
+    DEFAULT_MINUTES_PAUSED,
+    AgentMessage,
+    BotPlatform,
+    BotResponse,
+    Card,
+    CardButton,
+    Continue,
+    CustomerEvent,
+    CustomerMessage,
+    CustomerQuery,
+    CustomerToAgentMessage,
+    DialogflowMessage,
+    DialogflowResponse,
+    End,
+    HandoverRequest,
+    HistoryItem,
+    MessageEvent,
+    OutputContext,
+    Pause,
+    PauseEvent,
+    PushEvent,
+    QuickReplies,
+    Reply,
+    ResumeEvent,
+    TypingEvent,
+    UnknownHistoryItem,
+    WebhookEvent,
+    parse_push_event,
+    parse_reply,
+)
+from botcopy_handover.webhook import parse_webhook
+
+__all__ = [
+    "__version__",
+    # parsing
+    "parse_webhook",
+    "parse_reply",
+    "parse_push_event",
+    # webhook bodies
+    "HandoverRequest",
+    "CustomerMessage",
+    "WebhookEvent",
+    # message history
+    "HistoryItem",
+    "CustomerQuery",
+    "CustomerEvent",
+    "BotResponse",
+    "AgentMessage",
+    "CustomerToAgentMessage",
+    "UnknownHistoryItem",
+    "BotPlatform",
+    # dialogflow views
+    "DialogflowResponse",
+    "DialogflowMessage",
+    "OutputContext",
+    "QuickReplies",
+    "Card",
+    "CardButton",
+    # webhook replies
+    "Reply",
+    "Pause",
+    "Continue",
+    "End",
+    "DEFAULT_MINUTES_PAUSED",
+    # push events
+    "PushEvent",
+    "MessageEvent",
+    "PauseEvent",
+    "ResumeEvent",
+    "TypingEvent",
+    # errors
+    "BotcopyError",
+    "ConfigurationError",
+    "ErrorDetail",
+    "InvalidEventError",
+    "WebhookError",
+    "WebhookAuthenticationError",
+    "InvalidPayloadError",
+    "PayloadTooLargeError",
+    "UnsupportedMediaTypeError",
+    "APIError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "AuthenticationError",
+    "RateLimitError",
+]

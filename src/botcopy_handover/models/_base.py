@@ -1,0 +1,110 @@
+"""The base class of every wire model, and the small types they share."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NaiveDatetime,
+    ValidationError,
+)
+from pydantic.alias_generators import to_camel
+
+from botcopy_handover._errors import ErrorDetail
+
+__all__ = ["BotPlatform", "Timestamp", "WireModel", "error_details", "format_path"]
+
+
+class WireModel(BaseModel):
+    """Base of the models that read what Botcopy sends.
+
+    Attributes are snake_case; the wire names (camelCase) are aliases, and both
+    are accepted on input. Unknown fields are kept (``model_extra``) because
+    Botcopy adds fields without notice. Instances are immutable.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        frozen=True,
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """Fields Botcopy sent that this model does not know, by wire name."""
+        return dict(self.model_extra or {})
+
+
+class BotPlatform(str, enum.Enum):
+    """The bot platform named by a history item's ``botPlatform``.
+
+    The wire values are Botcopy's own spelling, including the odd capital F of
+    ``dialogFlowCX``. Parsing accepts any casing; a platform this SDK does not
+    know stays a plain string.
+    """
+
+    DIALOGFLOW_ES = "dialogflowES"
+    DIALOGFLOW_CX = "dialogFlowCX"
+
+    @classmethod
+    def _missing_(cls, value: object) -> BotPlatform | None:
+        if isinstance(value, str):
+            folded = value.casefold()
+            for member in cls:
+                if member.value.casefold() == folded:
+                    return member
+        return None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _assume_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc)
+
+
+#: A timezone-aware datetime. ``Z`` and offsets are kept; a timestamp without
+#: an offset is read as UTC, which is what Botcopy's servers write.
+Timestamp = Annotated[
+    AwareDatetime | Annotated[NaiveDatetime, AfterValidator(_assume_utc)],
+    Field(union_mode="left_to_right"),
+]
+
+
+def error_details(exc: ValidationError, *, drop_leading: int = 0) -> tuple[ErrorDetail, ...]:
+    """Turn a pydantic ``ValidationError`` into our :class:`ErrorDetail` list.
+
+    Only the location and pydantic's reason are kept, never the input value,
+    so a secret in the offending body cannot reach a message.
+    """
+    details = []
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        details.append(
+            ErrorDetail(
+                path=format_path(err["loc"][drop_leading:]),
+                message=err["msg"],
+                type=err["type"],
+            )
+        )
+    return tuple(details)
+
+
+def format_path(loc: tuple[int | str, ...]) -> str:
+    """Render a location tuple as ``messageHistory[3].createdAt``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out

@@ -1,0 +1,152 @@
+"""The two bodies Botcopy POSTs to your webhook.
+
+* :class:`HandoverRequest` — the spec's "Step One": a trigger fired in the bot;
+  the body carries Dialogflow's response and the conversation history.
+* :class:`CustomerMessage` — the spec's "Step Two": the bot is paused and the
+  customer wrote again; forward the text to your desk.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, SecretStr
+
+from botcopy_handover.models._base import WireModel
+from botcopy_handover.models.dialogflow import DialogflowResponse
+from botcopy_handover.models.history import HistoryItem
+
+__all__ = [
+    "CustomerMessage",
+    "HandoverRequest",
+    "QueryInput",
+    "QueryParams",
+    "TextInput",
+    "WebhookEvent",
+]
+
+
+class TextInput(WireModel):
+    """``queryInput.text``: what the customer typed."""
+
+    text: str
+    """The customer's message."""
+    language_code: str | None = None
+    """The customer's language code, e.g. ``en``."""
+
+
+class QueryInput(WireModel):
+    """``queryInput``: the customer input that reached the trigger, or the live chat.
+
+    ``text`` is ``None`` when the input was not text (for example an event);
+    the other input kinds are kept in :attr:`extra`.
+    """
+
+    text: TextInput | None = None
+
+
+class QueryParams(WireModel):
+    """``queryParams``: the Dialogflow query parameters of the customer's request."""
+
+    contexts: list[Any] = Field(default_factory=list)
+    """Input contexts, as sent."""
+    payload: dict[str, Any] = Field(default_factory=dict)
+    """The custom payload Botcopy attached to the query."""
+    webhook_headers: dict[str, Any] = Field(default_factory=dict)
+    """Headers Botcopy asked Dialogflow to pass to its fulfillment webhook."""
+
+
+def _none_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+class _EventBase(WireModel):
+    access_token: SecretStr | None = Field(default=None, repr=False)
+    """The access token set on the portal, also sent in ``Authorization``.
+
+    A :class:`~pydantic.SecretStr`, so it never shows in logs or reprs; verify
+    it with :class:`~botcopy_handover.Webhook` rather than by hand.
+    """
+    user_id: str
+    """Identifies the customer; pass it back on every push."""
+    bot_id: str
+    """Identifies the bot; pass it back on every push."""
+    session_id: str | None = None
+    """Botcopy's session id for this customer and bot."""
+    session: str | None = None
+    """The Dialogflow session id (or full session path)."""
+    query_params: QueryParams = Field(default_factory=QueryParams)
+    """``queryParams`` of the customer's request."""
+
+    @property
+    def customer(self) -> tuple[str, str]:
+        """``(bot_id, user_id)``: the key that names this customer's conversation."""
+        return (self.bot_id, self.user_id)
+
+
+class HandoverRequest(_EventBase):
+    """Step One: a handover trigger fired; pause the bot and bring in an agent.
+
+    Reply with :class:`~botcopy_handover.Pause` within 5 seconds to hand the
+    conversation over, or :class:`~botcopy_handover.Continue` to let the bot go on.
+    """
+
+    dialogflow_response: dict[str, Any]
+    """The detectIntent response that carried the trigger, unchanged."""
+    history: Annotated[list[HistoryItem], BeforeValidator(_none_as_empty)] = Field(
+        default_factory=list, alias="messageHistory"
+    )
+    """The conversation so far (``messageHistory``), oldest first as Botcopy sends it."""
+    query_input: QueryInput = Field(default_factory=QueryInput)
+    """The customer input that led to the trigger."""
+
+    @cached_property
+    def dialogflow(self) -> DialogflowResponse:
+        """A typed view of :attr:`dialogflow_response`: what the bot last said, and why."""
+        return DialogflowResponse(self.dialogflow_response)
+
+    @property
+    def text(self) -> str | None:
+        """The customer text that led to the trigger, if it was text."""
+        return self.query_input.text.text if self.query_input.text else None
+
+    @property
+    def language_code(self) -> str | None:
+        """The customer's language code, e.g. ``en``."""
+        return self.query_input.text.language_code if self.query_input.text else None
+
+
+class _TextQueryInput(QueryInput):
+    text: TextInput
+
+
+class CustomerMessage(_EventBase):
+    """Step Two: the bot is paused and the customer sent a message for the agent.
+
+    Reply with :class:`~botcopy_handover.Pause` to keep the live chat going,
+    :class:`~botcopy_handover.End` to end it.
+    """
+
+    query_input: _TextQueryInput
+    """The customer's message."""
+    # A Step Two body never carries these; declaring them as absent keeps a
+    # malformed Step One body from being read as a Step Two body.
+    dialogflow_response: None = Field(default=None, exclude=True, repr=False)
+    message_history: None = Field(default=None, exclude=True, repr=False)
+
+    @property
+    def text(self) -> str:
+        """What the customer wrote."""
+        return self.query_input.text.text
+
+    @property
+    def language_code(self) -> str | None:
+        """The customer's language code, e.g. ``en``."""
+        return self.query_input.text.language_code
+
+
+WebhookEvent = Annotated[
+    HandoverRequest | CustomerMessage, Field(union_mode="left_to_right")
+]
+"""Either webhook body: ``HandoverRequest | CustomerMessage``."""
