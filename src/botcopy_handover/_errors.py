@@ -80,6 +80,7 @@ class ErrorDetail:
             empty for the body as a whole.
         message: What is wrong, e.g. ``Field required``.
         type: A machine-readable code, e.g. ``missing`` or ``string_type``.
+
     """
 
     path: str
@@ -115,6 +116,7 @@ class WebhookError(BotcopyError):
 
     Attributes:
         status_code: The HTTP status a server should answer with.
+
     """
 
     status_code: int = 400
@@ -139,6 +141,7 @@ class InvalidPayloadError(WebhookError, ValueError):
     Attributes:
         errors: Each problem with its field path (wire names) and reason; never
             the offending value, so no secret can leak through it.
+
     """
 
     status_code = 400
@@ -153,6 +156,7 @@ class PayloadTooLargeError(InvalidPayloadError):
 
     Attributes:
         limit: The limit in bytes.
+
     """
 
     status_code = 413
@@ -186,6 +190,7 @@ class APIStatusError(APIError):
     Attributes:
         status_code: The HTTP status code.
         body: The response text, truncated to 1000 characters.
+
     """
 
     def __init__(self, message: str, *, status_code: int, body: str = "") -> None:
@@ -203,6 +208,7 @@ class RateLimitError(APIStatusError):
 
     Attributes:
         retry_after: Seconds Botcopy asked to wait, from ``Retry-After``, if given.
+
     """
 
     def __init__(

@@ -12,14 +12,24 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     NaiveDatetime,
     ValidationError,
 )
 from pydantic.alias_generators import to_camel
+from pydantic_core import core_schema
 
 from botcopy_handover._errors import ErrorDetail
 
-__all__ = ["BotPlatform", "Timestamp", "WireModel", "error_details", "format_path"]
+__all__ = [
+    "BotPlatform",
+    "NoneAsEmpty",
+    "Timestamp",
+    "ValidateAs",
+    "WireModel",
+    "error_details",
+    "format_path",
+]
 
 
 class WireModel(BaseModel):
@@ -67,6 +77,41 @@ class BotPlatform(str, enum.Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+class ValidateAs:
+    """Validate a field with another type's schema while keeping its declared type.
+
+    The payload TypedDicts check the keys that tell history kinds apart; users
+    see a plain ``dict[str, Any]``, so reading any other key type-checks.
+    """
+
+    def __init__(self, schema_type: Any) -> None:
+        self.schema_type = schema_type
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return handler.generate_schema(self.schema_type)
+
+
+class NoneAsEmpty:
+    """Read ``null`` as an empty list, in pydantic-core.
+
+    A before-validator would make pydantic-core turn the whole JSON list into
+    Python objects first, doubling the parse time of a long history.
+    """
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            _none_as_empty, core_schema.nullable_schema(handler(source))
+        )
+
+
+def _none_as_empty(value: list[Any] | None) -> list[Any]:
+    return [] if value is None else value
 
 
 def _assume_utc(value: datetime) -> datetime:

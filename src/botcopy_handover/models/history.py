@@ -23,11 +23,18 @@ from datetime import datetime
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, GetCoreSchemaHandler, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 from pydantic_core import core_schema
 from typing_extensions import NotRequired, Required, TypedDict
 
-from botcopy_handover.models._base import BotPlatform, Timestamp, WireModel
+from botcopy_handover.models._base import BotPlatform, Timestamp, ValidateAs, WireModel
 from botcopy_handover.models.dialogflow import DialogflowResponse
 
 __all__ = [
@@ -62,15 +69,15 @@ class _QueryFields(TypedDict, total=False):
     __pydantic_config__ = _OPEN  # type: ignore[misc]
     query: Required[str]
     lang: str
-    sessionId: str  # noqa: N815 - wire name
-    queryParameters: dict[str, Any]  # noqa: N815 - wire name
+    sessionId: str
+    queryParameters: dict[str, Any]
 
 
 class _NestedQueryPayload(TypedDict, total=False):
     # The document's own JSON nests the query fields one level down, under
     # ``queryParameters``; real traffic has been seen both ways.
     __pydantic_config__ = _OPEN  # type: ignore[misc]
-    queryParameters: Required[_QueryFields]  # noqa: N815 - wire name
+    queryParameters: Required[_QueryFields]
 
 
 class _EventInput(TypedDict, total=False):
@@ -83,13 +90,13 @@ class _EventPayload(TypedDict, total=False):
     __pydantic_config__ = _OPEN  # type: ignore[misc]
     event: Required[_EventInput]
     lang: str
-    sessionId: str  # noqa: N815 - wire name
-    queryParameters: dict[str, Any]  # noqa: N815 - wire name
+    sessionId: str
+    queryParameters: dict[str, Any]
 
 
 class _DetectIntentPayload(TypedDict, total=False):
     __pydantic_config__ = _OPEN  # type: ignore[misc]
-    queryResult: Required[dict[str, Any]]  # noqa: N815 - wire name
+    queryResult: Required[dict[str, Any]]
 
 
 class _AgentPayload(TypedDict, total=False):
@@ -101,9 +108,9 @@ class _CustomerToAgentPayload(TypedDict, total=False):
     __pydantic_config__ = _OPEN  # type: ignore[misc]
     query: Required[str]
     lang: str
-    sessionId: str  # noqa: N815 - wire name
-    queryParameters: dict[str, Any]  # noqa: N815 - wire name
-    webhookHeaders: NotRequired[dict[str, Any]]  # noqa: N815 - wire name
+    sessionId: str
+    queryParameters: dict[str, Any]
+    webhookHeaders: NotRequired[dict[str, Any]]
 
 
 class _HistoryItemBase(WireModel):
@@ -119,10 +126,11 @@ class _HistoryItemBase(WireModel):
     """When Botcopy stored the item, timezone-aware."""
 
 
-def _query_fields(payload: _QueryFields | _NestedQueryPayload) -> _QueryFields:
+def _query_fields(payload: dict[str, Any]) -> dict[str, Any]:
     if "query" in payload:
-        return payload  # type: ignore[return-value]
-    return payload["queryParameters"]  # type: ignore[typeddict-item]
+        return payload
+    nested: dict[str, Any] = payload["queryParameters"]
+    return nested
 
 
 class CustomerQuery(_HistoryItemBase):
@@ -130,13 +138,19 @@ class CustomerQuery(_HistoryItemBase):
 
     kind: ClassVar[HistoryKind] = "customer_query"
     direction: Literal["in"]
-    payload: Annotated[_QueryFields | _NestedQueryPayload, Field(union_mode="left_to_right")]
+    payload: Annotated[
+        dict[str, Any],
+        ValidateAs(
+            Annotated[_QueryFields | _NestedQueryPayload, Field(union_mode="left_to_right")]
+        ),
+    ]
     """The payload as sent, in either of the two nestings Botcopy uses."""
 
     @property
     def text(self) -> str:
         """What the customer typed."""
-        return _query_fields(self.payload)["query"]
+        text: str = _query_fields(self.payload)["query"]
+        return text
 
     @property
     def language_code(self) -> str | None:
@@ -159,12 +173,14 @@ class CustomerEvent(_HistoryItemBase):
 
     kind: ClassVar[HistoryKind] = "customer_event"
     direction: Literal["in"]
-    payload: _EventPayload
+    payload: Annotated[dict[str, Any], ValidateAs(_EventPayload)]
+    """The payload as sent: ``event{name, data}``, ``lang``, ``sessionId``, ..."""
 
     @property
     def event_name(self) -> str:
         """The Dialogflow event name."""
-        return self.payload["event"]["name"]
+        name: str = self.payload["event"]["name"]
+        return name
 
     @property
     def event_data(self) -> dict[str, Any]:
@@ -187,7 +203,7 @@ class BotResponse(_HistoryItemBase):
 
     kind: ClassVar[HistoryKind] = "bot_response"
     direction: Literal["out"]
-    payload: _DetectIntentPayload
+    payload: Annotated[dict[str, Any], ValidateAs(_DetectIntentPayload)]
     """The detectIntent response, unchanged (REST JSON or Node.js client form)."""
 
     @cached_property
@@ -206,12 +222,14 @@ class AgentMessage(_HistoryItemBase):
 
     kind: ClassVar[HistoryKind] = "agent_message"
     direction: Literal["out"]
-    payload: _AgentPayload
+    payload: Annotated[dict[str, Any], ValidateAs(_AgentPayload)]
+    """The payload as sent: ``{"text": ...}``."""
 
     @property
     def text(self) -> str:
         """The agent's message."""
-        return self.payload["text"]
+        text: str = self.payload["text"]
+        return text
 
 
 class CustomerToAgentMessage(_HistoryItemBase):
@@ -224,12 +242,14 @@ class CustomerToAgentMessage(_HistoryItemBase):
 
     kind: ClassVar[HistoryKind] = "customer_to_agent"
     direction: Literal["out"]
-    payload: _CustomerToAgentPayload
+    payload: Annotated[dict[str, Any], ValidateAs(_CustomerToAgentPayload)]
+    """The payload as sent: ``query``, ``lang``, ``sessionId``, ``queryParameters``."""
 
     @property
     def text(self) -> str:
         """What the customer wrote to the agent."""
-        return self.payload["query"]
+        text: str = self.payload["query"]
+        return text
 
     @property
     def language_code(self) -> str | None:

@@ -16,7 +16,14 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from botcopy_handover._errors import ErrorDetail, InvalidEventError
 from botcopy_handover.models._base import error_details
@@ -84,9 +91,7 @@ class _PushEventBase(BaseModel):
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise InvalidEventError(
-                f"Invalid {type(self).__name__}", error_details(exc)
-            ) from None
+            raise InvalidEventError(f"Invalid {type(self).__name__}", error_details(exc)) from None
 
     @property
     def customer(self) -> tuple[str, str]:
@@ -233,6 +238,7 @@ def parse_push_event(data: bytes | str | Mapping[str, Any]) -> PushEvent:
     Raises:
         InvalidEventError: the body is not a valid push event; ``errors`` says
             which field (by wire name) and why.
+
     """
     if isinstance(data, Mapping):
         obj: Any = data
@@ -274,18 +280,23 @@ def parse_push_event(data: bytes | str | Mapping[str, Any]) -> PushEvent:
             raise _invalid("agentProfile", "must be an object", "dict_type")
         for key in profile:
             if key not in ("name", "avatarUrl"):
-                raise _invalid(f"agentProfile.{key}", "is not a field of agentProfile", "extra_forbidden")
+                raise _invalid(
+                    f"agentProfile.{key}", "is not a field of agentProfile", "extra_forbidden"
+                )
         kwargs["agent_name"] = profile.get("name")
         kwargs["agent_avatar_url"] = profile.get("avatarUrl")
 
-    model: type[_PushEventBase] = {
+    models: dict[str, type[_PushEventBase]] = {
         "message": MessageEvent,
         "pause": PauseEvent,
         "resume": ResumeEvent,
         "user_typing": TypingEvent,
-    }[kind]
+    }
+    model = models[kind]
     wire_name = {attr: wire for wire, attr in fields.items()}
-    wire_name.update({"agent_name": "agentProfile.name", "agent_avatar_url": "agentProfile.avatarUrl"})
+    wire_name.update(
+        {"agent_name": "agentProfile.name", "agent_avatar_url": "agentProfile.avatarUrl"}
+    )
     try:
         return model(**kwargs)  # type: ignore[return-value]
     except InvalidEventError as exc:

@@ -43,6 +43,7 @@ def check_minutes(value: object, field: str = "minutes") -> int:
     Raises:
         InvalidEventError: ``value`` is not an ``int`` (``bool`` is refused too)
             or is out of range.
+
     """
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidEventError(
@@ -139,6 +140,7 @@ def parse_reply(data: bytes | str | Mapping[str, Any]) -> Reply:
     Raises:
         InvalidPayloadError: ``data`` is not a JSON object with a boolean ``paused``,
             or ``minutesPaused`` is not a positive whole number when pausing.
+
     """
     if isinstance(data, Mapping):
         obj: Any = data

@@ -11,9 +11,9 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, SecretStr
+from pydantic import Field
 
-from botcopy_handover.models._base import WireModel
+from botcopy_handover.models._base import NoneAsEmpty, WireModel
 from botcopy_handover.models.dialogflow import DialogflowResponse
 from botcopy_handover.models.history import HistoryItem
 
@@ -57,16 +57,13 @@ class QueryParams(WireModel):
     """Headers Botcopy asked Dialogflow to pass to its fulfillment webhook."""
 
 
-def _none_as_empty(value: Any) -> Any:
-    return [] if value is None else value
-
-
 class _EventBase(WireModel):
-    access_token: SecretStr | None = Field(default=None, repr=False)
-    """The access token set on the portal, also sent in ``Authorization``.
+    access_token: str | None = Field(default=None, repr=False, exclude=True)
+    """The access token set on the portal (``accessToken``), also sent in ``Authorization``.
 
-    A :class:`~pydantic.SecretStr`, so it never shows in logs or reprs; verify
-    it with :class:`~botcopy_handover.Webhook` rather than by hand.
+    Left out of ``repr`` and ``model_dump`` so it cannot reach a log by
+    accident; verify it with :class:`~botcopy_handover.Webhook`, which
+    compares in constant time, rather than by hand.
     """
     user_id: str
     """Identifies the customer; pass it back on every push."""
@@ -94,7 +91,7 @@ class HandoverRequest(_EventBase):
 
     dialogflow_response: dict[str, Any]
     """The detectIntent response that carried the trigger, unchanged."""
-    history: Annotated[list[HistoryItem], BeforeValidator(_none_as_empty)] = Field(
+    history: Annotated[list[HistoryItem], NoneAsEmpty()] = Field(
         default_factory=list, alias="messageHistory"
     )
     """The conversation so far (``messageHistory``), oldest first as Botcopy sends it."""
@@ -146,7 +143,5 @@ class CustomerMessage(_EventBase):
         return self.query_input.text.language_code
 
 
-WebhookEvent = Annotated[
-    HandoverRequest | CustomerMessage, Field(union_mode="left_to_right")
-]
+WebhookEvent = Annotated[HandoverRequest | CustomerMessage, Field(union_mode="left_to_right")]
 """Either webhook body: ``HandoverRequest | CustomerMessage``."""

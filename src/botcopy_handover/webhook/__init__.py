@@ -1,5 +1,5 @@
 """Receiving Botcopy's webhook calls: parsing, verification, replies in time."""
 
-from botcopy_handover.webhook._parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, parse_webhook
+from botcopy_handover.webhook._parse import DECODER_MAX_DEPTH, DEFAULT_MAX_BYTES, parse_webhook
 
-__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_DEPTH", "parse_webhook"]
+__all__ = ["DEFAULT_MAX_BYTES", "DECODER_MAX_DEPTH", "parse_webhook"]
