@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml $(UV)
 	touch $@
 
 demo: $(STAMP) ## Run a live-chat handover end to end against the local Botcopy emulator
-	$(BIN)/python examples/demo.py
+	$(BIN)/python examples/parse_handover.py
 
 test: lint typecheck docs pytest-all ## Lint, type-check, build the docs, and test on Python 3.10-3.13
 
@@ -43,7 +43,7 @@ typecheck: $(STAMP) ## mypy --strict on the package, the tests and the typing ch
 	$(BIN)/mypy
 
 docs: $(STAMP) ## Build the docs with mkdocs --strict
-	$(BIN)/mkdocs build --strict --quiet --site-dir .site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir .site
 
 pytest: $(STAMP) ## Run the tests on the default Python only
 	scripts/with-services.sh $(BIN)/python -m pytest -q

@@ -13,7 +13,6 @@ Run: ``.venv/bin/python benchmarks/parse.py`` (under a minute).
 from __future__ import annotations
 
 import json
-import statistics
 import sys
 import timeit
 from datetime import datetime

@@ -5,11 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 uv=.venv/bin/uv
 for version in "$@"; do
-    interpreter=""
-    for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version".*/bin/python"$version" \
-                     "$(command -v "python$version" || true)"; do
-        if [[ -x "$candidate" ]]; then interpreter=$candidate; fi
-    done
+    # The newest patch release pyenv has, else a pythonX.Y on PATH that runs.
+    interpreter=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version".*/bin/python"$version" \
+                  2>/dev/null | sort -V | tail -n 1 || true)
+    if [[ -z "$interpreter" ]] && "python$version" -c "" 2>/dev/null; then
+        interpreter=$(command -v "python$version")
+    fi
     if [[ -z "$interpreter" ]]; then
         echo "error: Python $version not found (looked in pyenv and PATH)" >&2
         exit 1
