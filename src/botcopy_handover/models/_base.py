@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import json
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Annotated, Any
 
@@ -19,7 +21,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import core_schema
 
-from botcopy_handover._errors import ErrorDetail
+from botcopy_handover._errors import ErrorDetail, InvalidEventError, InvalidPayloadError
 
 __all__ = [
     "BotPlatform",
@@ -29,6 +31,7 @@ __all__ = [
     "WireModel",
     "error_details",
     "format_path",
+    "load_object",
 ]
 
 
@@ -124,6 +127,23 @@ Timestamp = Annotated[
     AwareDatetime | Annotated[NaiveDatetime, AfterValidator(_assume_utc)],
     Field(union_mode="left_to_right"),
 ]
+
+
+def load_object(
+    data: bytes | str | Mapping[str, Any],
+    what: str,
+    error: type[InvalidEventError | InvalidPayloadError],
+) -> Mapping[str, Any]:
+    """Decode ``data`` as a JSON object (a mapping passes through), or raise ``error``."""
+    if isinstance(data, Mapping):
+        return data
+    try:
+        obj = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise error(f"{what} is not valid JSON") from None
+    if not isinstance(obj, Mapping):
+        raise error(f"{what} must be a JSON object")
+    return obj
 
 
 def error_details(exc: ValidationError, *, drop_leading: int = 0) -> tuple[ErrorDetail, ...]:

@@ -32,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import core_schema
-from typing_extensions import NotRequired, Required, TypedDict
+from typing_extensions import Required, TypedDict
 
 from botcopy_handover.models._base import BotPlatform, Timestamp, ValidateAs, WireModel
 from botcopy_handover.models.dialogflow import DialogflowResponse
@@ -104,13 +104,8 @@ class _AgentPayload(TypedDict, total=False):
     text: Required[str]
 
 
-class _CustomerToAgentPayload(TypedDict, total=False):
-    __pydantic_config__ = _OPEN  # type: ignore[misc]
-    query: Required[str]
-    lang: str
-    sessionId: str
-    queryParameters: dict[str, Any]
-    webhookHeaders: NotRequired[dict[str, Any]]
+# Customer-to-agent text has the same flat shape as a customer query.
+_CustomerToAgentPayload = _QueryFields
 
 
 class _HistoryItemBase(WireModel):

@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 from botcopy_handover._errors import ErrorDetail, InvalidEventError
-from botcopy_handover.models._base import error_details
+from botcopy_handover.models._base import error_details, load_object
 from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED, MAX_MINUTES_PAUSED
 
 __all__ = [
@@ -240,15 +240,7 @@ def parse_push_event(data: bytes | str | Mapping[str, Any]) -> PushEvent:
             which field (by wire name) and why.
 
     """
-    if isinstance(data, Mapping):
-        obj: Any = data
-    else:
-        try:
-            obj = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidEventError("Push event is not valid JSON") from None
-    if not isinstance(obj, Mapping):
-        raise InvalidEventError("Push event must be a JSON object")
+    obj = load_object(data, "Push event", InvalidEventError)
     event_type = obj.get("eventType")
     paused = obj.get("paused")
     if event_type not in ("message", "channel_update", "user_typing"):

@@ -12,12 +12,12 @@ reply              wire JSON                                  Botcopy does
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from botcopy_handover._errors import ErrorDetail, InvalidEventError, InvalidPayloadError
+from botcopy_handover.models._base import load_object
 
 __all__ = [
     "DEFAULT_MINUTES_PAUSED",
@@ -142,15 +142,7 @@ def parse_reply(data: bytes | str | Mapping[str, Any]) -> Reply:
             or ``minutesPaused`` is not a positive whole number when pausing.
 
     """
-    if isinstance(data, Mapping):
-        obj: Any = data
-    else:
-        try:
-            obj = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidPayloadError("Reply is not valid JSON") from None
-    if not isinstance(obj, Mapping):
-        raise InvalidPayloadError("Reply must be a JSON object")
+    obj = load_object(data, "Reply", InvalidPayloadError)
     paused = obj.get("paused")
     if not isinstance(paused, bool):
         raise InvalidPayloadError(
