@@ -1,9 +1,9 @@
 """botcopy-handover: connect a Botcopy chatbot to a human live-chat desk.
 
 The public API lives here; everything else is private (``_name``) or in the
-named subpackages: ``models``, ``webhook``, ``testing``.
+named subpackages: ``models``, ``webhook``, ``client``, ``testing``.
 
-    >>> from botcopy_handover import parse_webhook, HandoverRequest, Pause
+    >>> from botcopy_handover import parse_webhook, HandoverRequest, Pause, Client
 """
 
 from botcopy_handover._errors import (
@@ -24,6 +24,16 @@ from botcopy_handover._errors import (
     WebhookError,
 )
 from botcopy_handover._version import __version__
+from botcopy_handover.client import (
+    AsyncClient,
+    AsyncConversation,
+    AsyncTypingKeepalive,
+    Client,
+    Conversation,
+    PushResult,
+    RetryPolicy,
+    TypingKeepalive,
+)
 from botcopy_handover.models import (
     DEFAULT_MINUTES_PAUSED,
     AgentMessage,
@@ -95,6 +105,15 @@ __all__ = [
     "PauseEvent",
     "ResumeEvent",
     "TypingEvent",
+    # push client
+    "Client",
+    "AsyncClient",
+    "Conversation",
+    "AsyncConversation",
+    "PushResult",
+    "RetryPolicy",
+    "TypingKeepalive",
+    "AsyncTypingKeepalive",
     # errors
     "BotcopyError",
     "ConfigurationError",

@@ -1,0 +1,32 @@
+"""Push events to the customer: ``Client`` (blocking) and ``AsyncClient`` (asyncio).
+
+* :mod:`._base` — the one core: settings, request building, retry decisions,
+  error mapping, logging. No I/O.
+* :mod:`._sync`, :mod:`._async` — the I/O over httpx (and :mod:`._aiohttp`).
+* :mod:`._retry` — what may be retried and how long to wait.
+* :mod:`._keepalive` — the typing indicator kept up while an agent types.
+"""
+
+from botcopy_handover.client._async import AsyncClient, AsyncConversation
+from botcopy_handover.client._base import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, PushResult
+from botcopy_handover.client._keepalive import (
+    DEFAULT_TYPING_INTERVAL,
+    AsyncTypingKeepalive,
+    TypingKeepalive,
+)
+from botcopy_handover.client._retry import RetryPolicy
+from botcopy_handover.client._sync import Client, Conversation
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_TYPING_INTERVAL",
+    "AsyncClient",
+    "AsyncConversation",
+    "AsyncTypingKeepalive",
+    "Client",
+    "Conversation",
+    "PushResult",
+    "RetryPolicy",
+    "TypingKeepalive",
+]

@@ -1,0 +1,390 @@
+"""``AsyncClient`` and ``AsyncConversation``: the push client for asyncio."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Generator
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal, Protocol
+
+import httpx
+from typing_extensions import Self
+
+from botcopy_handover._errors import ConfigurationError
+from botcopy_handover.client._base import (
+    UNSET,
+    Answer,
+    ClientCore,
+    Failure,
+    PushResult,
+    Send,
+    Sleep,
+    TimeoutArg,
+    check_customer,
+    classify_httpx_error,
+    make_policy,
+)
+from botcopy_handover.client._keepalive import DEFAULT_TYPING_INTERVAL, AsyncTypingKeepalive
+from botcopy_handover.client._retry import RetryPolicy
+from botcopy_handover.models.push import MessageEvent, PushEvent, ResumeEvent
+from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED
+
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = ["AsyncClient", "AsyncConversation"]
+
+Transport = Literal["httpx", "aiohttp"]
+
+
+class _Backend(Protocol):
+    async def send(self, step: Send) -> Answer | Failure: ...
+    async def aclose(self) -> None: ...
+
+
+class _HttpxBackend:
+    """Performs the core's ``Send`` steps with an ``httpx.AsyncClient``."""
+
+    def __init__(self, core: ClientCore, http: httpx.AsyncClient | None) -> None:
+        self._core = core
+        if http is None:
+            assert isinstance(core.timeout, httpx.Timeout)
+            http = httpx.AsyncClient(headers=core.headers, timeout=core.timeout)
+        self._http = http
+
+    async def send(self, step: Send) -> Answer | Failure:
+        try:
+            response = await self._http.post(
+                self._core.url,
+                content=step.content,
+                headers=self._core.request_headers,
+                timeout=httpx.USE_CLIENT_DEFAULT if step.timeout is UNSET else step.timeout,
+            )
+        except httpx.TransportError as exc:
+            return classify_httpx_error(exc)
+        status = response.status_code
+        if 200 <= status < 300:
+            return Answer(status)
+        return Answer(status, response.headers.get("retry-after"), response.text)
+
+    async def aclose(self) -> None:
+        if self._core.owns_http_client:
+            await self._http.aclose()
+
+
+def _is_aiohttp_session(obj: object) -> bool:
+    aiohttp = sys.modules.get("aiohttp")
+    return aiohttp is not None and isinstance(obj, aiohttp.ClientSession)
+
+
+class AsyncClient:
+    """Push events to the customer through Botcopy, with asyncio.
+
+    Takes the same arguments as :class:`Client`, plus:
+
+    Args:
+        api_key: As for :class:`Client`.
+        base_url: As for :class:`Client`.
+        timeout: As for :class:`Client`.
+        minutes_paused: As for :class:`Client`.
+        max_retries: As for :class:`Client`.
+        retry_unsafe: As for :class:`Client`.
+        retry: As for :class:`Client`.
+        http_client: An ``httpx.AsyncClient`` or an ``aiohttp.ClientSession``
+            to send with, used as is and never closed by the SDK.
+        transport: ``"httpx"`` (default) or ``"aiohttp"``: which library the
+            SDK sends with when it creates the HTTP client itself. ``"aiohttp"``
+            needs ``pip install botcopy-handover[aiohttp]`` and is much faster
+            with many concurrent pushes.
+        sleep: Waits between retries; injectable for tests.
+
+    Example::
+
+        async with AsyncClient(api_key=key) as client:
+            chat = client.conversation(user_id, bot_id, minutes_paused=30)
+            async with chat.typing():  # re-sent every 9 s until the block ends
+                answer = await agent_reply()
+            await chat.send_message(answer)
+
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: TimeoutArg = UNSET,
+        minutes_paused: int = DEFAULT_MINUTES_PAUSED,
+        max_retries: int | None = None,
+        retry_unsafe: bool = False,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
+        transport: Transport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        use_aiohttp = _is_aiohttp_session(http_client)
+        if (
+            http_client is not None
+            and not use_aiohttp
+            and not isinstance(http_client, httpx.AsyncClient)
+        ):
+            raise ConfigurationError(
+                "http_client must be an httpx.AsyncClient or an aiohttp.ClientSession"
+            )
+        if transport not in (None, "httpx", "aiohttp"):
+            raise ConfigurationError('transport must be "httpx" or "aiohttp"')
+        if (
+            http_client is not None
+            and transport is not None
+            and (transport == "aiohttp") != use_aiohttp
+        ):
+            raise ConfigurationError(f'http_client is not a transport="{transport}" client')
+        self._core = ClientCore(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            minutes_paused=minutes_paused,
+            retry=make_policy(retry, max_retries),
+            retry_unsafe=retry_unsafe,
+            owns_http_client=http_client is None,
+        )
+        self._backend: _Backend
+        if use_aiohttp or transport == "aiohttp":
+            try:
+                from botcopy_handover.client._aiohttp import AiohttpBackend
+            except ImportError:
+                raise ConfigurationError(
+                    'transport="aiohttp" needs: pip install "botcopy-handover[aiohttp]"'
+                ) from None
+            self._backend = AiohttpBackend(self._core, http_client)  # type: ignore[arg-type]
+            self.transport: Transport = "aiohttp"
+        else:
+            self._backend = _HttpxBackend(self._core, http_client)  # type: ignore[arg-type]
+            self.transport = "httpx"
+        self._sleep = sleep
+
+    @property
+    def base_url(self) -> str:
+        """Botcopy's address, without the push path."""
+        return self._core.base_url
+
+    @property
+    def minutes_paused(self) -> int:
+        """The default ``minutesPaused`` of paused events."""
+        return self._core.minutes_paused
+
+    async def send_message(
+        self,
+        user_id: str,
+        bot_id: str,
+        text: str,
+        *,
+        minutes_paused: int | None = None,
+        timeout: TimeoutArg = UNSET,
+        retry_unsafe: bool | None = None,
+    ) -> PushResult:
+        """Send the agent's ``text`` to the customer (see :meth:`Client.send_message`)."""
+        event = self._core.message_event(user_id, bot_id, text, minutes_paused, None)
+        return await self._push(event, timeout, retry_unsafe)
+
+    async def pause(
+        self,
+        user_id: str,
+        bot_id: str,
+        *,
+        minutes_paused: int | None = None,
+        agent_name: str | None = None,
+        agent_avatar_url: str | None = None,
+        timeout: TimeoutArg = UNSET,
+        retry_unsafe: bool | None = None,
+    ) -> PushResult:
+        """Show "You are now chatting with an Agent." (see :meth:`Client.pause`)."""
+        event = self._core.pause_event(
+            user_id, bot_id, minutes_paused, None, agent_name, agent_avatar_url
+        )
+        return await self._push(event, timeout, retry_unsafe)
+
+    async def resume(
+        self,
+        user_id: str,
+        bot_id: str,
+        *,
+        unpause_event: str | None = "default",
+        timeout: TimeoutArg = UNSET,
+        retry_unsafe: bool | None = None,
+    ) -> PushResult:
+        """Hand the customer back to the bot (see :meth:`Client.resume`)."""
+        event = self._core.resume_event(user_id, bot_id, unpause_event)
+        return await self._push(event, timeout, retry_unsafe)
+
+    async def typing(
+        self,
+        user_id: str,
+        bot_id: str,
+        *,
+        minutes_paused: int | None = None,
+        timeout: TimeoutArg = UNSET,
+        retry_unsafe: bool | None = None,
+    ) -> PushResult:
+        """Show the typing indicator once (see :meth:`Client.typing`)."""
+        event = self._core.typing_event(user_id, bot_id, minutes_paused, None)
+        return await self._push(event, timeout, retry_unsafe)
+
+    async def send(
+        self, event: PushEvent, *, timeout: TimeoutArg = UNSET, retry_unsafe: bool | None = None
+    ) -> PushResult:
+        """Push a prebuilt event model (``MessageEvent``, ``PauseEvent``, ...)."""
+        return await self._push(event, timeout, retry_unsafe)
+
+    def conversation(
+        self, user_id: str, bot_id: str, *, minutes_paused: int | None = None
+    ) -> AsyncConversation:
+        """A handle with the same methods, bound to one customer."""
+        return AsyncConversation(self, user_id, bot_id, minutes_paused=minutes_paused)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if the SDK created it; an injected one is left open."""
+        await self._backend.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return f"AsyncClient(base_url={self._core.base_url!r}, transport={self.transport!r})"
+
+    async def _push(
+        self, event: PushEvent, timeout: TimeoutArg, retry_unsafe: bool | None
+    ) -> PushResult:
+        return await self._run(self._core.push(event, timeout=timeout, retry_unsafe=retry_unsafe))
+
+    async def _run(
+        self, plan: Generator[Send | Sleep, Answer | Failure | None, PushResult]
+    ) -> PushResult:
+        try:
+            step = next(plan)
+            while True:
+                if isinstance(step, Send):
+                    step = plan.send(await self._backend.send(step))
+                else:
+                    await self._sleep(step.seconds)
+                    step = plan.send(None)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        finally:
+            plan.close()
+
+
+class AsyncConversation:
+    """The push methods bound to one customer; from :meth:`AsyncClient.conversation`."""
+
+    def __init__(
+        self, client: AsyncClient, user_id: str, bot_id: str, *, minutes_paused: int | None = None
+    ) -> None:
+        self._client = client
+        self._core = client._core
+        self._core.typing_event(user_id, bot_id, minutes_paused, None)
+        self.user_id = user_id
+        self.bot_id = bot_id
+        self.minutes_paused = self._core.minutes(minutes_paused)
+        self._keepalives: set[AsyncTypingKeepalive] = set()
+
+    @property
+    def client(self) -> AsyncClient:
+        """The client this conversation pushes through."""
+        return self._client
+
+    async def send_message(
+        self,
+        text: str,
+        *,
+        minutes_paused: int | None = None,
+        timeout: TimeoutArg = UNSET,
+        retry_unsafe: bool | None = None,
+    ) -> PushResult:
+        """Send the agent's ``text``; stops this conversation's typing keepalives first."""
+        event = self._core.message_event(
+            self.user_id, self.bot_id, text, minutes_paused, self.minutes_paused
+        )
+        await self._stop_typing()
+        return await self._client._push(event, timeout, retry_unsafe)
+
+    async def pause(
+        self,
+        *,
+        minutes_paused: int | None = None,
+        agent_name: str | None = None,
+        agent_avatar_url: str | None = None,
+        timeout: TimeoutArg = UNSET,
+        retry_unsafe: bool | None = None,
+    ) -> PushResult:
+        """Show "You are now chatting with an Agent." (see :meth:`Client.pause`)."""
+        event = self._core.pause_event(
+            self.user_id,
+            self.bot_id,
+            minutes_paused,
+            self.minutes_paused,
+            agent_name,
+            agent_avatar_url,
+        )
+        return await self._client._push(event, timeout, retry_unsafe)
+
+    async def resume(
+        self,
+        *,
+        unpause_event: str | None = "default",
+        timeout: TimeoutArg = UNSET,
+        retry_unsafe: bool | None = None,
+    ) -> PushResult:
+        """Hand the customer back to the bot (see :meth:`Client.resume`)."""
+        event = self._core.resume_event(self.user_id, self.bot_id, unpause_event)
+        await self._stop_typing()
+        return await self._client._push(event, timeout, retry_unsafe)
+
+    def typing(
+        self,
+        *,
+        interval: float = DEFAULT_TYPING_INTERVAL,
+        raise_errors: bool = False,
+        timeout: TimeoutArg = UNSET,
+    ) -> AsyncTypingKeepalive:
+        """``await`` it to show the typing indicator once; ``async with`` it to keep it up.
+
+        See :meth:`Conversation.typing`; here the keepalive is an asyncio task,
+        cancelled and awaited when the block ends or a message is sent.
+        """
+        event = self._core.typing_event(self.user_id, self.bot_id, None, self.minutes_paused)
+
+        async def send() -> PushResult:
+            return await self._client._push(event, timeout, None)
+
+        return AsyncTypingKeepalive(
+            send, interval=interval, raise_errors=raise_errors, registry=self._keepalives
+        )
+
+    async def send(
+        self, event: PushEvent, *, timeout: TimeoutArg = UNSET, retry_unsafe: bool | None = None
+    ) -> PushResult:
+        """Push a prebuilt event for this customer (see :meth:`Conversation.send`)."""
+        check_customer(event, self.user_id, self.bot_id)
+        if isinstance(event, (MessageEvent, ResumeEvent)):
+            await self._stop_typing()
+        return await self._client._push(event, timeout, retry_unsafe)
+
+    async def _stop_typing(self) -> None:
+        for keepalive in list(self._keepalives):
+            await keepalive.stop()
+
+    def __repr__(self) -> str:
+        return (
+            f"AsyncConversation(user_id={self.user_id!r}, bot_id={self.bot_id!r}, "
+            f"minutes_paused={self.minutes_paused})"
+        )
