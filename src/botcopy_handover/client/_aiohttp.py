@@ -52,7 +52,7 @@ class AiohttpBackend:
         self._core = core
         self._session = session
         self._owns_session = session is None
-        self._timeouts: dict[httpx.Timeout, aiohttp.ClientTimeout] = {}
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         self._default_timeout: aiohttp.ClientTimeout | None = None
         if isinstance(core.request_timeout, httpx.Timeout):
             self._default_timeout = client_timeout(core.request_timeout)
@@ -70,9 +70,13 @@ class AiohttpBackend:
         if step.timeout is UNSET:
             return self._default_timeout
         assert isinstance(step.timeout, httpx.Timeout)
-        found = self._timeouts.get(step.timeout)
+        t = step.timeout
+        key = (t.connect, t.read, t.write, t.pool)
+        found = self._timeouts.get(key)
         if found is None:
-            found = self._timeouts[step.timeout] = client_timeout(step.timeout)
+            if len(self._timeouts) > 64:  # per-call timeouts are few; never grow unbounded
+                self._timeouts.clear()
+            found = self._timeouts[key] = client_timeout(t)
         return found
 
     async def send(self, step: Send) -> Answer | Failure:
