@@ -1,0 +1,43 @@
+"""Type-checked, never run: the push clients type well for users (mypy --strict)."""
+
+from __future__ import annotations
+
+import httpx
+from typing_extensions import assert_type
+
+from botcopy_handover import (
+    AsyncClient,
+    AsyncConversation,
+    AsyncTypingKeepalive,
+    Client,
+    Conversation,
+    MessageEvent,
+    PushEvent,
+    PushResult,
+    TypingKeepalive,
+)
+
+
+def check_sync(http: httpx.Client) -> None:
+    with Client("key", http_client=http, timeout=2.0, retry_unsafe=True) as client:
+        result = client.send_message("u", "b", "hi", minutes_paused=5, timeout=None)
+        assert_type(result, PushResult)
+        assert_type(result.event, PushEvent)
+        assert_type(result.attempts, int)
+        assert_type(client.send(MessageEvent(user_id="u", bot_id="b", text="x")), PushResult)
+        chat = client.conversation("u", "b", minutes_paused=30)
+        assert_type(chat, Conversation)
+        with chat.typing(interval=1.5) as typing:
+            assert_type(typing, TypingKeepalive)
+        assert_type(chat.resume(unpause_event="none"), PushResult)
+
+
+async def check_async() -> None:
+    async with AsyncClient(transport="aiohttp", timeout=httpx.Timeout(3.0)) as client:
+        assert_type(await client.pause("u", "b", agent_name="Dana"), PushResult)
+        chat = client.conversation("u", "b")
+        assert_type(chat, AsyncConversation)
+        async with chat.typing() as typing:
+            assert_type(typing, AsyncTypingKeepalive)
+        assert_type(await chat.typing(), AsyncTypingKeepalive)
+        assert_type(await chat.send_message("done"), PushResult)
