@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.client.conftest import PushServer
 
 from botcopy_handover import (
     AsyncClient,
@@ -88,13 +89,10 @@ def test_every_push_carries_json_content_type_raw_key_and_user_agent(
     assert headers["user-agent"].startswith("botcopy-handover/")
 
 
-def test_owned_http_client_sends_the_same_headers(recorder: Recorder) -> None:
-    client = Client("api-key-1")
-    # Swap only the transport of the SDK's own client, to see what it sends.
-    client._http._transport = httpx.MockTransport(recorder)
-    client.typing("u1", "b1")
-    client.close()
-    headers = recorder.requests[0].headers
+def test_owned_http_client_sends_the_same_headers(server: PushServer) -> None:
+    with Client("api-key-1", base_url=server.url) as client:
+        client.typing("u1", "b1")
+    headers = server.received[0].headers
     assert headers["content-type"] == "application/json"
     assert headers["authorization"] == "api-key-1"
     assert headers["user-agent"].startswith("botcopy-handover/")
