@@ -20,8 +20,8 @@ The whole tree::
             └── RateLimitError          429: slow down (see ``retry_after``)
 
 No message, ``repr`` or attribute of these errors ever holds a secret (API key,
-access token, custom header value, a password in a Redis URL): messages are written by the SDK from field
-paths and reasons, never from the offending input.
+access token, custom header value, Redis password): messages are written by
+the SDK from field paths and reasons, never from the offending input.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def _text(value: Any) -> str:
 def _fields(flat: Sequence[Any]) -> dict[str, str]:
     # HGETALL inside a script answers a flat [k1, v1, k2, v2, ...] list.
     items = [_text(v) for v in flat]
-    return dict(zip(items[::2], items[1::2]))
+    return dict(zip(items[::2], items[1::2], strict=True))
 
 
 def _state(raw: Any) -> ConversationState | None:
@@ -87,7 +87,8 @@ def describe_connection(client: redis.Redis | redis.asyncio.Redis) -> str:
     kwargs = client.connection_pool.connection_kwargs
     if "path" in kwargs:
         return f"unix://{kwargs['path']}"
-    return f"redis://{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
+    host, port = kwargs.get("host", "localhost"), kwargs.get("port", 6379)
+    return f"redis://{host}:{port}/{kwargs.get('db', 0)}"
 
 
 class _RedisCore:
