@@ -3,6 +3,10 @@
 * :class:`ConversationState`: what a store records per customer.
 * :class:`ConversationStore` / :class:`AsyncConversationStore`: the operations.
 * :class:`MemoryStore`: one process, the default.
+* :class:`ExpiryWatcher` / :class:`AsyncExpiryWatcher`: call you when a pause
+  is about to lapse, and when it has.
+* :class:`Deduplicator` / :class:`AsyncDeduplicator`: the same body twice, the
+  same history twice.
 * :class:`~botcopy_handover.state.redis.RedisStore` and
   :class:`~botcopy_handover.state.redis.AsyncRedisStore`: shared by replicas
   (extra ``botcopy-handover[redis]``; imported lazily so redis-py stays optional).
@@ -12,6 +16,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from botcopy_handover.state._dedupe import (
+    DEFAULT_DUPLICATE_WINDOW,
+    AsyncDeduplicator,
+    Deduplicator,
+    body_fingerprint,
+    history_key,
+)
+from botcopy_handover.state._expiry import AsyncExpiryWatcher, ExpiryNotice, ExpiryWatcher
 from botcopy_handover.state._store import (
     DEFAULT_RETENTION,
     AsyncConversationStore,
@@ -26,14 +38,22 @@ if TYPE_CHECKING:
     from botcopy_handover.state.redis import AsyncRedisStore, RedisStore
 
 __all__ = [
+    "DEFAULT_DUPLICATE_WINDOW",
     "DEFAULT_RETENTION",
     "AsyncConversationStore",
+    "AsyncDeduplicator",
+    "AsyncExpiryWatcher",
     "AsyncRedisStore",
     "Clock",
     "ConversationState",
     "ConversationStore",
+    "Deduplicator",
+    "ExpiryNotice",
+    "ExpiryWatcher",
     "MemoryStore",
     "RedisStore",
+    "body_fingerprint",
+    "history_key",
     "utc_now",
 ]
 

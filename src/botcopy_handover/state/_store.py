@@ -98,7 +98,10 @@ class ConversationStore(Protocol):
     updating the same conversation at once lose no update.
     """
 
-    clock: Clock
+    @property
+    def clock(self) -> Clock:
+        """The store's clock: every time it records comes from here."""
+        ...
 
     def get(self, bot_id: str, user_id: str) -> ConversationState | None:
         """The conversation's record, or ``None`` if the store has none."""
@@ -188,7 +191,10 @@ class AsyncConversationStore(Protocol):
     never block. See :class:`ConversationStore` for what each one does.
     """
 
-    clock: Clock
+    @property
+    def clock(self) -> Clock:
+        """The store's clock: every time it records comes from here."""
+        ...
 
     async def get(self, bot_id: str, user_id: str) -> ConversationState | None:
         """See :meth:`ConversationStore.get`."""
