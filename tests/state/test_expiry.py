@@ -116,7 +116,6 @@ def test_the_thread_polls_until_stopped_and_leaves_no_thread(
     clock.advance(minutes=1)
     with ExpiryWatcher(store, lambda notice: got.set(), interval=0.01) as watcher:
         assert got.wait(5)
-        assert watcher.running
     assert not watcher.running
     assert not [t for t in threading.enumerate() if t.name == "botcopy-expiry-watcher"]
 
@@ -179,7 +178,6 @@ async def test_the_async_task_polls_until_stopped_and_leaves_no_task(
     clock.advance(minutes=1)
     async with AsyncExpiryWatcher(store, lambda notice: got.set(), interval=0.01) as watcher:
         await asyncio.wait_for(got.wait(), 5)
-        assert watcher.running
     assert not watcher.running
     names = [t.get_name() for t in asyncio.all_tasks()]
     assert "botcopy-expiry-watcher" not in names
