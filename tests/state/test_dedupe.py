@@ -29,7 +29,7 @@ def step_one(**changes: Any) -> HandoverRequest:
     return event
 
 
-def step_two_bytes(text: str = "Are you still there?", token: str = "portal-access-token") -> bytes:
+def step_two_bytes(text: str = "Are you still there?", token: str = "tok") -> bytes:  # noqa: S107
     body = load_fixture("webhooks/step_two_spec.json")
     body["queryInput"]["text"]["text"] = text
     body["accessToken"] = token
