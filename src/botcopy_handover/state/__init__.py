@@ -7,6 +7,8 @@
   is about to lapse, and when it has.
 * :class:`Deduplicator` / :class:`AsyncDeduplicator`: the same body twice, the
   same history twice.
+* :func:`record_reply` / :func:`record_push` (and ``arecord_*``): what a
+  webhook reply or an accepted push means for the store.
 * :class:`~botcopy_handover.state.redis.RedisStore` and
   :class:`~botcopy_handover.state.redis.AsyncRedisStore`: shared by replicas
   (extra ``botcopy-handover[redis]``; imported lazily so redis-py stays optional).
@@ -24,6 +26,12 @@ from botcopy_handover.state._dedupe import (
     history_key,
 )
 from botcopy_handover.state._expiry import AsyncExpiryWatcher, ExpiryNotice, ExpiryWatcher
+from botcopy_handover.state._record import (
+    arecord_push,
+    arecord_reply,
+    record_push,
+    record_reply,
+)
 from botcopy_handover.state._store import (
     DEFAULT_RETENTION,
     AsyncConversationStore,
@@ -52,8 +60,12 @@ __all__ = [
     "ExpiryWatcher",
     "MemoryStore",
     "RedisStore",
+    "arecord_push",
+    "arecord_reply",
     "body_fingerprint",
     "history_key",
+    "record_push",
+    "record_reply",
     "utc_now",
 ]
 
