@@ -12,8 +12,13 @@ cd "$(dirname "$0")/.."
 
 redis_dir=.redis
 redis_pid=""
+child=""
 
 stop_services() {
+    if [[ -n "$child" ]] && kill -0 "$child" 2>/dev/null; then
+        kill -TERM "$child" 2>/dev/null || true
+        wait "$child" 2>/dev/null || true
+    fi
     if [[ -n "$redis_pid" ]] && kill -0 "$redis_pid" 2>/dev/null; then
         kill "$redis_pid" 2>/dev/null || true
         # Bounded wait: redis exits within milliseconds without persistence.
@@ -96,5 +101,13 @@ if [[ -z "${REDIS_URL:-}" ]]; then
     start_redis
 fi
 
-# Not exec: the trap must outlive the command to stop the services.
-"$@"
+# Not exec: the trap must outlive the command to stop the services. In the
+# background and waited for, so INT/TERM reach the trap at once, not when the
+# command is done; stdin passed on explicitly (background jobs get /dev/null).
+set +e
+"$@" <&0 &
+child=$!
+wait "$child"
+status=$?
+child=""
+exit "$status"
