@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = ROOT / "examples"
@@ -42,3 +45,36 @@ def test_parse_handover_example_reports_bad_bodies(tmp_path: Path) -> None:
     result = run_example("parse_handover.py", str(bad))
     assert result.returncode == 1
     assert "must be a JSON object" in result.stderr
+
+
+REPLICA_LINES = [
+    "replica A: handover for user-5f2b, 5 new history items",
+    "replica B: same body again, not forwarded to the desk",
+    "replica B: Dana answers user-5f2b (found by TICKET-1042)",
+    "watcher: pause ends in 1 min: ask Dana to reply",
+    "watcher: pause lapsed, the bot answers again: closing TICKET-1042",
+]
+
+
+def test_replicas_example_shares_one_memory_store() -> None:
+    result = subprocess.run(  # noqa: S603 - our own example, fixed arguments
+        [sys.executable, str(EXAMPLES / "replicas_shared_state.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "REDIS_URL"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["store: memory (one process)", *REPLICA_LINES]
+
+
+def test_replicas_example_shares_redis() -> None:
+    if not os.environ.get("REDIS_URL"):
+        if os.environ.get("CI"):
+            pytest.fail("REDIS_URL is not set; run the tests through scripts/with-services.sh")
+        pytest.skip("REDIS_URL is not set (run through scripts/with-services.sh)")
+    result = run_example("replicas_shared_state.py")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["store: Redis", *REPLICA_LINES]

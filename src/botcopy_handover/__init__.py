@@ -1,10 +1,13 @@
 """botcopy-handover: connect a Botcopy chatbot to a human live-chat desk.
 
 The public API lives here; everything else is private (``_name``) or in the
-named subpackages: ``models``, ``webhook``, ``client``, ``testing``.
+named subpackages: ``models``, ``webhook``, ``client``, ``state``,
+``testing``.
 
     >>> from botcopy_handover import parse_webhook, HandoverRequest, Pause, Client
 """
+
+from typing import TYPE_CHECKING, Any
 
 from botcopy_handover._errors import (
     APIConnectionError,
@@ -19,6 +22,8 @@ from botcopy_handover._errors import (
     InvalidPayloadError,
     PayloadTooLargeError,
     RateLimitError,
+    StoreError,
+    StoreUnavailableError,
     UnsupportedMediaTypeError,
     WebhookAuthenticationError,
     WebhookError,
@@ -65,7 +70,22 @@ from botcopy_handover.models import (
     parse_push_event,
     parse_reply,
 )
+from botcopy_handover.state import (
+    AsyncConversationStore,
+    AsyncDeduplicator,
+    AsyncExpiryWatcher,
+    ConversationState,
+    ConversationStore,
+    Deduplicator,
+    ExpiryNotice,
+    ExpiryWatcher,
+    MemoryStore,
+    body_fingerprint,
+)
 from botcopy_handover.webhook import parse_webhook
+
+if TYPE_CHECKING:
+    from botcopy_handover.state.redis import AsyncRedisStore, RedisStore
 
 __all__ = [
     "__version__",
@@ -114,6 +134,19 @@ __all__ = [
     "RetryPolicy",
     "TypingKeepalive",
     "AsyncTypingKeepalive",
+    # conversation state (RedisStore/AsyncRedisStore import redis-py on first use)
+    "ConversationState",
+    "ConversationStore",
+    "AsyncConversationStore",
+    "MemoryStore",
+    "RedisStore",
+    "AsyncRedisStore",
+    "ExpiryWatcher",
+    "AsyncExpiryWatcher",
+    "ExpiryNotice",
+    "Deduplicator",
+    "AsyncDeduplicator",
+    "body_fingerprint",
     # errors
     "BotcopyError",
     "ConfigurationError",
@@ -130,4 +163,15 @@ __all__ = [
     "APIStatusError",
     "AuthenticationError",
     "RateLimitError",
+    "StoreError",
+    "StoreUnavailableError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The Redis stores import redis-py, an optional extra: only when asked for.
+    if name in ("RedisStore", "AsyncRedisStore"):
+        from botcopy_handover.state import redis as _redis
+
+        return getattr(_redis, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

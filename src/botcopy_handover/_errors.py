@@ -5,6 +5,8 @@ The whole tree::
     BotcopyError
     ├── ConfigurationError              the SDK was set up wrongly (no API key, bad option)
     ├── InvalidEventError               a push event failed validation before it was sent
+    ├── StoreError                      a conversation store refused an operation (bad argument)
+    │   └── StoreUnavailableError       the store's backend (Redis) failed or could not be reached
     ├── WebhookError                    an inbound webhook call must be refused
     │   ├── WebhookAuthenticationError  401: token or custom header wrong or missing
     │   ├── InvalidPayloadError         400: the body is not a valid Botcopy webhook body
@@ -18,8 +20,8 @@ The whole tree::
             └── RateLimitError          429: slow down (see ``retry_after``)
 
 No message, ``repr`` or attribute of these errors ever holds a secret (API key,
-access token, custom header value): messages are written by the SDK from field
-paths and reasons, never from the offending input.
+access token, custom header value, Redis password): messages are written by
+the SDK from field paths and reasons, never from the offending input.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ __all__ = [
     "InvalidPayloadError",
     "PayloadTooLargeError",
     "RateLimitError",
+    "StoreError",
+    "StoreUnavailableError",
     "UnsupportedMediaTypeError",
     "WebhookAuthenticationError",
     "WebhookError",
@@ -109,6 +113,18 @@ class InvalidEventError(BotcopyError, ValueError):
     def __init__(self, message: str, errors: tuple[ErrorDetail, ...] = ()) -> None:
         super().__init__(_summarise(message, errors))
         self.errors = errors
+
+
+class StoreError(BotcopyError):
+    """A conversation store refused an operation, for example an empty ``user_id``."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store's backend failed or could not be reached (Redis down, timeout, script error).
+
+    The message names the backend by host and port only, never by a URL that
+    may hold a password. The backend's own exception is the ``__cause__``.
+    """
 
 
 class WebhookError(BotcopyError):

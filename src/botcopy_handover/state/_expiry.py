@@ -1,0 +1,292 @@
+"""Watch pauses run out: Botcopy says nothing when one lapses, so we look.
+
+A watcher polls the store's :meth:`~botcopy_handover.ConversationStore.expiring`
+and calls your callback with an :class:`ExpiryNotice`:
+
+* once when a pause is about to lapse (within ``warn_before``): the desk may
+  keep it alive (send a message or a pause push) or tell the agent;
+* once when it has lapsed: the bot answers the customer again, so the desk
+  should close or park its ticket.
+
+"Once" holds across replicas: every replica may run a watcher, and the store
+decides atomically which one notifies (a claim for warnings; the lapse is
+recorded by exactly one :meth:`record_lapse`). A message that pushes the
+expiry back makes a new warning possible for the new expiry. Notices are
+delivered at most once: if your callback raises, the error is logged and the
+notice is not repeated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Union
+
+from typing_extensions import Self
+
+from botcopy_handover._errors import BotcopyError, StoreError
+from botcopy_handover.state._adapt import as_async_store, as_sync_store
+from botcopy_handover.state._core import check_duration, to_ms
+from botcopy_handover.state._store import (
+    AsyncConversationStore,
+    ConversationState,
+    ConversationStore,
+)
+
+__all__ = [
+    "DEFAULT_POLL_INTERVAL",
+    "DEFAULT_WARN_BEFORE",
+    "AsyncExpiryWatcher",
+    "ExpiryNotice",
+    "ExpiryWatcher",
+]
+
+logger = logging.getLogger("botcopy_handover")
+
+DEFAULT_WARN_BEFORE = timedelta(minutes=1)
+"""How long before a pause lapses the watcher warns, by default."""
+
+DEFAULT_POLL_INTERVAL = 5.0
+"""Seconds between two looks at the store, by default."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryNotice:
+    """A pause is about to lapse, or has lapsed.
+
+    Attributes:
+        state: The conversation as recorded when the notice was decided (still
+            ``paused``, with the ``expires_at`` the notice is about).
+        lapsed: ``True`` once the pause has run out (the bot answers again);
+            ``False`` for the warning before.
+        at: When the watcher decided, by the store's clock.
+
+    """
+
+    state: ConversationState
+    lapsed: bool
+    at: datetime
+
+    @property
+    def remaining(self) -> timedelta:
+        """How long the pause had left at :attr:`at` (zero once lapsed)."""
+        return self.state.remaining(self.at)
+
+
+SyncCallback = Callable[[ExpiryNotice], object]
+AsyncCallback = Callable[[ExpiryNotice], Union[Awaitable[object], object]]  # noqa: UP007
+
+
+class _Plan:
+    """What to do about the conversations ``expiring()`` listed: decided once for both watchers."""
+
+    def __init__(self, warn_before: timedelta, interval: float) -> None:
+        self.warn_before = check_duration(warn_before, "warn_before")
+        if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval <= 0:
+            raise StoreError("interval must be a positive number of seconds")
+        self.interval = float(interval)
+        # A warning claim outlives the warning window, so a later poll inside
+        # the window does not warn again.
+        self.claim_ttl = self.warn_before + timedelta(seconds=2 * self.interval + 60)
+
+    @staticmethod
+    def lapsed(state: ConversationState, now: datetime) -> bool:
+        return state.expires_at is not None and state.expires_at <= now
+
+    @staticmethod
+    def warning_token(state: ConversationState) -> str:
+        expires = to_ms(state.expires_at) if state.expires_at else 0
+        return f"expiry-warning:{len(state.bot_id)}:{state.bot_id}:{state.user_id}:{expires}"
+
+
+def _log_callback_error(notice: ExpiryNotice) -> None:
+    logger.exception(
+        "expiry callback failed for bot %s user %s (lapsed=%s)",
+        notice.state.bot_id,
+        notice.state.user_id,
+        notice.lapsed,
+    )
+
+
+class ExpiryWatcher:
+    """Calls ``callback`` when a pause is about to lapse and when it has lapsed (a thread).
+
+    Args:
+        store: A synchronous store; its clock is the watcher's clock.
+        callback: Called with an :class:`ExpiryNotice`, in the watcher's thread.
+        warn_before: How long before the expiry to warn; ``timedelta(0)`` for
+            lapse notices only.
+        interval: Seconds between polls.
+
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`; or
+    call :meth:`poll` yourself (from a scheduler, or in tests)::
+
+        with ExpiryWatcher(store, on_expiry, warn_before=timedelta(minutes=2)):
+            serve_forever()
+
+    """
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        callback: SyncCallback,
+        *,
+        warn_before: timedelta = DEFAULT_WARN_BEFORE,
+        interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> None:
+        self.store = as_sync_store(store)
+        self.callback = callback
+        self._plan = _Plan(warn_before, interval)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def poll(self) -> list[ExpiryNotice]:
+        """Look once: notify for each conversation due, return the notices given."""
+        plan = self._plan
+        given = []
+        for state in self.store.expiring(plan.warn_before):
+            now = self.store.clock()
+            if plan.lapsed(state, now):
+                assert state.expires_at is not None
+                if not self.store.record_lapse(state.bot_id, state.user_id, state.expires_at):
+                    continue
+            elif not self.store.claim(plan.warning_token(state), plan.claim_ttl):
+                continue
+            notice = ExpiryNotice(state, plan.lapsed(state, now), now)
+            try:
+                self.callback(notice)
+            except Exception:
+                _log_callback_error(notice)
+            given.append(notice)
+        return given
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll()
+            except BotcopyError as exc:
+                logger.warning("expiry watcher could not poll the store: %s", exc)
+            self._stop.wait(self._plan.interval)
+
+    @property
+    def running(self) -> bool:
+        """Whether the watcher's thread is running."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start polling in a daemon thread (a no-op if already running)."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._run, name="botcopy-expiry-watcher", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 5.0) -> None:
+        """Stop polling and wait for the thread to finish (a poll in progress completes)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class AsyncExpiryWatcher:
+    """:class:`ExpiryWatcher` as an asyncio task.
+
+    Args:
+        store: An async store, or a :class:`~botcopy_handover.MemoryStore`.
+        callback: Called with an :class:`ExpiryNotice`; may be a coroutine function.
+        warn_before: How long before the expiry to warn.
+        interval: Seconds between polls.
+
+    ::
+
+        async with AsyncExpiryWatcher(store, on_expiry):
+            await serve()
+
+    """
+
+    def __init__(
+        self,
+        store: AsyncConversationStore | ConversationStore,
+        callback: AsyncCallback,
+        *,
+        warn_before: timedelta = DEFAULT_WARN_BEFORE,
+        interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> None:
+        self.store = as_async_store(store)
+        self.callback = callback
+        self._plan = _Plan(warn_before, interval)
+        self._task: asyncio.Task[None] | None = None
+
+    async def poll(self) -> list[ExpiryNotice]:
+        """Look once: notify for each conversation due, return the notices given."""
+        plan = self._plan
+        given = []
+        for state in await self.store.expiring(plan.warn_before):
+            now = self.store.clock()
+            if plan.lapsed(state, now):
+                assert state.expires_at is not None
+                if not await self.store.record_lapse(state.bot_id, state.user_id, state.expires_at):
+                    continue
+            elif not await self.store.claim(plan.warning_token(state), plan.claim_ttl):
+                continue
+            notice = ExpiryNotice(state, plan.lapsed(state, now), now)
+            try:
+                result = self.callback(notice)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                _log_callback_error(notice)
+            given.append(notice)
+        return given
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.poll()
+            except BotcopyError as exc:
+                logger.warning("expiry watcher could not poll the store: %s", exc)
+            await asyncio.sleep(self._plan.interval)
+
+    @property
+    def running(self) -> bool:
+        """Whether the watcher's task is running."""
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        """Start polling in a task on the running loop (a no-op if already running)."""
+        if not self.running:
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name="botcopy-expiry-watcher"
+            )
+
+    async def stop(self) -> None:
+        """Cancel the task and wait until it has finished."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def __aenter__(self) -> Self:
+        self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
