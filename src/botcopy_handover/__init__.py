@@ -1,7 +1,7 @@
 """botcopy-handover: connect a Botcopy chatbot to a human live-chat desk.
 
 The public API lives here; everything else is private (``_name``) or in the
-named subpackages: ``models``, ``webhook``, ``testing``.
+named subpackages: ``models``, ``webhook``, ``testing``, ``cli``.
 
     >>> from botcopy_handover import parse_webhook, HandoverRequest, Pause
 """
@@ -55,6 +55,7 @@ from botcopy_handover.models import (
     parse_push_event,
     parse_reply,
 )
+from botcopy_handover.transcript import TranscriptFormat, render_transcript
 from botcopy_handover.webhook import parse_webhook
 
 __all__ = [
@@ -95,6 +96,9 @@ __all__ = [
     "PauseEvent",
     "ResumeEvent",
     "TypingEvent",
+    # transcripts for agents
+    "render_transcript",
+    "TranscriptFormat",
     # errors
     "BotcopyError",
     "ConfigurationError",
