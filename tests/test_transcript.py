@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from tests.conftest import FIXTURES, fixture_bytes
+from tests.test_examples import run_example
 
 from botcopy_handover import (
     AgentMessage,
@@ -395,3 +396,26 @@ def test_markdown_escapes_syntax_in_user_text() -> None:
     request = handover(queryInput={"text": {"text": "*bold* _it_ `code` <b> [a](b) | ~x~"}})
     md = render_transcript(request, "markdown", header=False)
     assert r"\*bold\* \_it\_ \`code\` &lt;b&gt; \[a\](b) &#124; &#126;x&#126;" in md
+
+
+# --- the example -----------------------------------------------------------------
+
+
+def test_transcript_example_appends_later_messages() -> None:
+    result = run_example("transcript.py", "text")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Botcopy conversation with user-ada on bot bot-acme")
+    assert result.stdout.endswith("Agent: Still there?\nCustomer (to agent): Yes!\n")
+
+
+def test_transcript_example_writes_escaped_html() -> None:
+    result = run_example("transcript.py", "html")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('<section class="botcopy-transcript">')
+    assert "I&#x27;ve issued the refund." in result.stdout
+
+
+def test_transcript_example_refuses_an_unknown_format() -> None:
+    result = run_example("transcript.py", "pdf")
+    assert result.returncode == 2
+    assert "format must be one of text, markdown, html" in result.stderr
