@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from typing import Any, Literal, TypeAlias
@@ -447,7 +447,7 @@ def _short_time(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _card_line(card: Card, escape: Any = str) -> str:
+def _card_line(card: Card, escape: Callable[[str], str] = str) -> str:
     parts = [escape(_clean(p)) for p in (card.title, card.subtitle) if p]
     text = " — ".join(parts) if parts else "(untitled)"
     if card.buttons:
@@ -455,14 +455,14 @@ def _card_line(card: Card, escape: Any = str) -> str:
     return text
 
 
-def _button(label: str, postback: str | None, escape: Any) -> str:
+def _button(label: str, postback: str | None, escape: Callable[[str], str]) -> str:
     shown = escape(_clean(label))
     if postback and postback != label:
         shown += f" ({escape(_clean(postback))})"
-    return str(shown)
+    return shown
 
 
-def _chips_line(chips: QuickReplies, escape: Any = str) -> str:
+def _chips_line(chips: QuickReplies, escape: Callable[[str], str] = str) -> str:
     replies = " | ".join(escape(_clean(r)) for r in chips.replies) or "(none)"
     if chips.title:
         return f"{escape(_clean(chips.title))} {replies}"
