@@ -93,6 +93,7 @@ _RICH_PAYLOAD_KEYS = frozenset({"richContent", "botcopy"})
 
 # C0/C1 controls except tab and newline: terminal escapes, NUL, bidi tricks aside.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028]")
 
 
 # --- what is said, independent of the format ---------------------------------
@@ -270,8 +271,8 @@ def _handover_turns(event: HandoverRequest, seen: set[str]) -> Iterator[_Turn]:
         yield _history_turn(item)
     # The body's own turn (the input that fired the trigger and the reply that
     # carried it) is usually not yet in the history; show it unless it is.
-    queries = [i for i in history if isinstance(i, CustomerQuery)]
-    if event.text is not None and not (queries and queries[-1].text == event.text):
+    last_query = next((i for i in reversed(history) if isinstance(i, CustomerQuery)), None)
+    if event.text is not None and not (last_query and last_query.text == event.text):
         yield _Turn("Customer", "customer", None, [_Text(event.text)])
     responses = [i for i in history if isinstance(i, BotResponse)]
     if not _already_in_history(event.dialogflow_response, responses):
@@ -285,6 +286,42 @@ def _already_in_history(response: dict[str, Any], history: list[BotResponse]) ->
     return bool(history) and history[-1].payload == response
 
 
+def _query_turn(item: CustomerQuery) -> _Turn:
+    return _Turn("Customer", "customer", item.created_at, [_Text(item.text)])
+
+
+def _event_turn(item: CustomerEvent) -> _Turn:
+    return _Turn("Customer", "customer event", item.created_at, [_Note("event", item.event_name)])
+
+
+def _bot_turn(item: BotResponse) -> _Turn:
+    return _Turn("Bot", "bot", item.created_at, _bot_blocks(item.dialogflow))
+
+
+def _agent_turn(item: AgentMessage) -> _Turn:
+    return _Turn("Agent", "agent", item.created_at, [_Text(item.text)])
+
+
+def _to_agent_turn(item: CustomerToAgentMessage) -> _Turn:
+    return _Turn("Customer", "customer to-agent", item.created_at, [_Text(item.text)])
+
+
+def _unknown_turn(item: UnknownHistoryItem) -> _Turn:
+    return _Turn("Unknown", "unknown", item.created_at, [_unknown_note(item)])
+
+
+# One dict lookup per item: isinstance on pydantic models goes through
+# ABCMeta and was the largest single cost of a long transcript.
+_TURN_BY_TYPE: dict[type, Callable[[Any], _Turn]] = {
+    CustomerQuery: _query_turn,
+    CustomerEvent: _event_turn,
+    BotResponse: _bot_turn,
+    AgentMessage: _agent_turn,
+    CustomerToAgentMessage: _to_agent_turn,
+    UnknownHistoryItem: _unknown_turn,
+}
+
+
 def _history_turn(
     item: CustomerQuery
     | CustomerEvent
@@ -293,19 +330,10 @@ def _history_turn(
     | CustomerToAgentMessage
     | UnknownHistoryItem,
 ) -> _Turn:
-    if isinstance(item, CustomerQuery):
-        return _Turn("Customer", "customer", item.created_at, [_Text(item.text)])
-    if isinstance(item, CustomerEvent):
-        return _Turn(
-            "Customer", "customer event", item.created_at, [_Note("event", item.event_name)]
-        )
-    if isinstance(item, BotResponse):
-        return _Turn("Bot", "bot", item.created_at, _bot_blocks(item.dialogflow))
-    if isinstance(item, AgentMessage):
-        return _Turn("Agent", "agent", item.created_at, [_Text(item.text)])
-    if isinstance(item, CustomerToAgentMessage):
-        return _Turn("Customer", "customer to-agent", item.created_at, [_Text(item.text)])
-    return _Turn("Unknown", "unknown", item.created_at, [_unknown_note(item)])
+    make = _TURN_BY_TYPE.get(type(item))
+    if make is None:  # a subclass
+        make = next(f for t, f in _TURN_BY_TYPE.items() if isinstance(item, t))
+    return make(item)
 
 
 def _unknown_note(item: UnknownHistoryItem) -> _Note:
@@ -439,6 +467,8 @@ def _header_parts(head: _Header) -> tuple[str | None, str | None, list[str]]:
 
 def _clean(text: str) -> str:
     """Normalise line ends and replace control characters with U+FFFD."""
+    if _NEEDS_CLEANING.search(text) is None:
+        return text
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
     return _CONTROL.sub("\ufffd", text)
 
