@@ -2,7 +2,7 @@
 
 The public API lives here; everything else is private (``_name``) or in the
 named subpackages: ``models``, ``webhook``, ``client``, ``state``,
-``testing``.
+``testing``, ``cli``.
 
     >>> from botcopy_handover import parse_webhook, HandoverRequest, Pause, Client
 """
@@ -82,6 +82,7 @@ from botcopy_handover.state import (
     MemoryStore,
     body_fingerprint,
 )
+from botcopy_handover.transcript import TranscriptFormat, render_transcript
 from botcopy_handover.webhook import parse_webhook
 
 if TYPE_CHECKING:
@@ -147,6 +148,9 @@ __all__ = [
     "Deduplicator",
     "AsyncDeduplicator",
     "body_fingerprint",
+    # transcripts for agents
+    "render_transcript",
+    "TranscriptFormat",
     # errors
     "BotcopyError",
     "ConfigurationError",

@@ -1,0 +1,83 @@
+"""The ``botcopy-handover`` command: poke a live-chat proxy from a shell.
+
+``main`` builds one argparse parser with a subcommand per module in
+:data:`COMMANDS`. Each command module ``_<name>.py`` defines
+``register(subparsers)``, which adds its parser and sets
+``handler=run``, where ``run(args) -> int`` does the work and returns the exit
+status. ``main`` turns errors into exit statuses, so commands just raise:
+
+=====  ==========================================================
+exit   meaning
+=====  ==========================================================
+0      done
+1      the SDK raised a ``BotcopyError`` (printed as ``error: ...``)
+2      wrong usage (argparse prints the usage)
+130    interrupted (Ctrl-C)
+=====  ==========================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from botcopy_handover._errors import BotcopyError
+from botcopy_handover._version import __version__
+from botcopy_handover.cli import _parse
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+COMMANDS = (_parse,)
+"""The command modules, in the order ``--help`` lists them."""
+
+_DESCRIPTION = """\
+Develop and test a Botcopy live-chat proxy from the shell: read webhook
+bodies, and push agent messages, pauses, resumes and typing indicators to
+Botcopy (or to a local emulator).
+"""
+
+_EPILOG = """\
+Run "botcopy-handover COMMAND --help" for a command's options.
+Exit status: 0 done, 1 error, 2 wrong usage, 130 interrupted.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``botcopy-handover`` argument parser, with every command in :data:`COMMANDS`."""
+    parser = argparse.ArgumentParser(
+        prog="botcopy-handover",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (``sys.argv[1:]`` by default); return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        status: int = args.handler(args)
+    except SystemExit as exc:
+        # argparse exits for --help, --version (0) and usage errors (2).
+        return exc.code if isinstance(exc.code, int) else 1
+    except BotcopyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, and keep Python from
+        # complaining again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+    return status
