@@ -18,8 +18,10 @@ from botcopy_handover._errors import (
     BotcopyError,
     ConfigurationError,
     ErrorDetail,
+    HandlerError,
     InvalidEventError,
     InvalidPayloadError,
+    MethodNotAllowedError,
     PayloadTooLargeError,
     RateLimitError,
     StoreError,
@@ -83,13 +85,30 @@ from botcopy_handover.state import (
     body_fingerprint,
 )
 from botcopy_handover.transcript import TranscriptFormat, render_transcript
-from botcopy_handover.webhook import parse_webhook
+from botcopy_handover.webhook import (
+    ASGIApp,
+    HandoverHandler,
+    MessageHandler,
+    Webhook,
+    WebhookEndpoint,
+    WebhookResponse,
+    WSGIApp,
+    parse_webhook,
+)
 
 if TYPE_CHECKING:
     from botcopy_handover.state.redis import AsyncRedisStore, RedisStore
 
 __all__ = [
     "__version__",
+    # receiving webhooks
+    "Webhook",
+    "WebhookEndpoint",
+    "WebhookResponse",
+    "HandoverHandler",
+    "MessageHandler",
+    "ASGIApp",
+    "WSGIApp",
     # parsing
     "parse_webhook",
     "parse_reply",
@@ -161,6 +180,8 @@ __all__ = [
     "InvalidPayloadError",
     "PayloadTooLargeError",
     "UnsupportedMediaTypeError",
+    "MethodNotAllowedError",
+    "HandlerError",
     "APIError",
     "APIConnectionError",
     "APITimeoutError",

@@ -7,11 +7,13 @@ The whole tree::
     ├── InvalidEventError               a push event failed validation before it was sent
     ├── StoreError                      a conversation store refused an operation (bad argument)
     │   └── StoreUnavailableError       the store's backend (Redis) failed or could not be reached
-    ├── WebhookError                    an inbound webhook call must be refused
+    ├── WebhookError                    an inbound webhook call cannot be answered normally
     │   ├── WebhookAuthenticationError  401: token or custom header wrong or missing
     │   ├── InvalidPayloadError         400: the body is not a valid Botcopy webhook body
     │   │   └── PayloadTooLargeError    413: the body is over the configured size limit
-    │   └── UnsupportedMediaTypeError   415: the Content-Type is not JSON
+    │   ├── UnsupportedMediaTypeError   415: the Content-Type is not JSON
+    │   ├── MethodNotAllowedError       405: the request is not a POST
+    │   └── HandlerError                500: your handler raised, or returned no reply
     └── APIError                        a call to Botcopy's push endpoint failed
         ├── APIConnectionError          the request may not have reached Botcopy
         │   └── APITimeoutError         the request timed out
@@ -44,6 +46,8 @@ __all__ = [
     "StoreError",
     "StoreUnavailableError",
     "UnsupportedMediaTypeError",
+    "MethodNotAllowedError",
+    "HandlerError",
     "WebhookAuthenticationError",
     "WebhookError",
 ]
@@ -128,7 +132,7 @@ class StoreUnavailableError(StoreError):
 
 
 class WebhookError(BotcopyError):
-    """An inbound webhook call must be refused.
+    """An inbound webhook call cannot be answered normally; the adapters answer ``status_code``.
 
     Attributes:
         status_code: The HTTP status a server should answer with.
@@ -186,6 +190,30 @@ class UnsupportedMediaTypeError(WebhookError):
     """The request's Content-Type is not JSON (HTTP 415)."""
 
     status_code = 415
+
+
+class MethodNotAllowedError(WebhookError):
+    """The webhook was called with another method than ``POST`` (HTTP 405)."""
+
+    status_code = 405
+
+
+class HandlerError(WebhookError):
+    """Your webhook handler raised, or returned something that is not a reply (HTTP 500).
+
+    The endpoint answers 500 with a generic body and logs this error; the
+    handler's own exception, if any, is the ``__cause__``.
+
+    Attributes:
+        handler: The handler's name, e.g. ``on_handover``.
+
+    """
+
+    status_code = 500
+
+    def __init__(self, message: str, *, handler: str) -> None:
+        super().__init__(message)
+        self.handler = handler
 
 
 class APIError(BotcopyError):

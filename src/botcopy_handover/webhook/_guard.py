@@ -1,0 +1,176 @@
+"""The deadline guard: run a handler with a time budget, never cancel it.
+
+Botcopy ignores a reply that comes after 5 seconds, and then silently does
+not pause (Step One) or gives the customer's message to the bot (Step Two).
+So the endpoint must answer in time whatever the handler does: the guard
+waits for the handler at most ``budget`` seconds and then lets the endpoint
+answer a fallback reply, while the handler runs on.
+
+* ``async def`` handlers run as tasks on the server's event loop; one that
+  overruns keeps running as a background task (a strong reference is held
+  until it ends, and its result or exception is logged).
+* Plain functions run in a bounded pool of worker threads, with the caller's
+  ``contextvars``; one that overruns keeps its thread until it returns.
+  Threads cannot be interrupted, so a handler that never returns holds a
+  worker for good: give your desk calls their own timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import inspect
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+__all__ = ["DeadlineGuard", "Outcome", "Overran", "Raised", "Returned"]
+
+logger = logging.getLogger("botcopy_handover.webhook")
+
+
+@dataclass(frozen=True, slots=True)
+class Returned:
+    """The handler returned ``value`` within the budget (not yet checked to be a reply)."""
+
+    value: object
+
+
+@dataclass(frozen=True, slots=True)
+class Raised:
+    """The handler raised ``error`` within the budget."""
+
+    error: BaseException
+
+
+@dataclass(frozen=True, slots=True)
+class Overran:
+    """The handler did not finish within the budget; it runs on in the background."""
+
+
+Outcome: TypeAlias = Returned | Raised | Overran
+
+LateCallback: TypeAlias = Callable[[Returned | Raised], None]
+"""Told how an overrunning handler ended, to log it."""
+
+
+def is_async_callable(handler: Callable[..., Any]) -> bool:
+    """Whether calling ``handler`` gives a coroutine (``async def``, or an object with one)."""
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+        getattr(handler, "__call__", None)  # noqa: B004 - an object with async __call__
+    )
+
+
+async def _await(awaitable: Awaitable[object]) -> object:
+    return await awaitable
+
+
+def _call_in_thread(handler: Callable[[Any], object], event: object) -> object:
+    result = handler(event)
+    if inspect.isawaitable(result):
+        # A plain function that returned an awaitable (an async handler behind
+        # functools.partial, or async code called from a sync server).
+        return asyncio.run(_await(result))
+    return result
+
+
+class DeadlineGuard:
+    """Runs handlers with a time budget; shared by every adapter of one endpoint.
+
+    Args:
+        budget: Seconds to wait for a handler.
+        threads: The most worker threads for plain-function handlers.
+
+    """
+
+    def __init__(self, budget: float, threads: int) -> None:
+        self.budget = budget
+        self._threads = threads
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+        self._background: set[asyncio.Future[object]] = set()
+
+    def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        if self._pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = concurrent.futures.ThreadPoolExecutor(
+                        self._threads, thread_name_prefix="botcopy-handler"
+                    )
+        return self._pool
+
+    def run(self, handler: Callable[[Any], object], event: object, late: LateCallback) -> Outcome:
+        """Run ``handler(event)`` in a worker thread and wait at most ``budget`` seconds."""
+        context = contextvars.copy_context()
+        future = self._executor().submit(context.run, _call_in_thread, handler, event)
+        # wait(), not future.result(timeout=...): a handler's own TimeoutError
+        # must not be mistaken for the budget running out.
+        done, _ = concurrent.futures.wait((future,), timeout=self.budget)
+        if not done:
+            future.add_done_callback(lambda f: late(_settled(f)))
+            return Overran()
+        return _settled(future)
+
+    async def arun(
+        self, handler: Callable[[Any], object], event: object, late: LateCallback
+    ) -> Outcome:
+        """Run ``handler(event)`` on the loop (async) or in a thread (sync), waiting ``budget``."""
+        future: asyncio.Future[object]
+        if is_async_callable(handler):
+            future = asyncio.ensure_future(handler(event))  # type: ignore[call-overload]
+        else:
+            loop = asyncio.get_running_loop()
+            context = contextvars.copy_context()
+            future = loop.run_in_executor(
+                self._executor(), context.run, _call_in_thread, handler, event
+            )
+        try:
+            done, _ = await asyncio.wait((future,), timeout=self.budget)
+        except asyncio.CancelledError:
+            # The request went away (client disconnect, server shutdown): the
+            # handler still finishes, as it would after an overrun.
+            self._keep(future, late)
+            raise
+        if not done:
+            self._keep(future, late)
+            return Overran()
+        return _settled(future)
+
+    def _keep(self, future: asyncio.Future[object], late: LateCallback) -> None:
+        self._background.add(future)
+
+        def finished(f: asyncio.Future[object]) -> None:
+            self._background.discard(f)
+            if not f.cancelled():
+                late(_settled(f))
+
+        future.add_done_callback(finished)
+
+    @property
+    def pending(self) -> int:
+        """How many overrunning async handlers are still running."""
+        return len(self._background)
+
+    async def drain(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for overrunning async handlers (at server shutdown)."""
+        if self._background:
+            await asyncio.wait(tuple(self._background), timeout=timeout)
+
+    def close(self, *, wait: bool = False) -> None:
+        """Release the worker threads once their handlers return."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait)
+
+
+def _settled(
+    future: concurrent.futures.Future[object] | asyncio.Future[object],
+) -> Returned | Raised:
+    if future.cancelled():
+        return Raised(asyncio.CancelledError())
+    error = future.exception()
+    if error is not None:
+        return Raised(error)
+    return Returned(future.result())

@@ -1,0 +1,337 @@
+"""``Webhook``: verify a call from Botcopy and read it into a typed event.
+
+Verification, in the order a server can do it:
+
+1. ``Authorization`` holds an accepted access token (raw, or after ``Bearer ``),
+   and the custom header, if configured, holds its value. Both checks always
+   run and fail with one message, so a caller cannot learn which part was
+   wrong. Secrets are compared as SHA-256 digests with
+   :func:`hmac.compare_digest`: constant time, and no length leaks either.
+2. ``Content-Type`` is JSON.
+3. The body is a Botcopy webhook body, within the size limit.
+4. The body's ``accessToken``, when present, is an accepted token too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from botcopy_handover._errors import (
+    ConfigurationError,
+    InvalidPayloadError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+    WebhookAuthenticationError,
+)
+from botcopy_handover.models.replies import Continue, End, Pause, Reply
+from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
+from botcopy_handover.state._dedupe import DEFAULT_DUPLICATE_WINDOW
+from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
+from botcopy_handover.webhook._headers import HeadersLike, is_json_content_type, pick_headers
+from botcopy_handover.webhook._parse import DEFAULT_MAX_BYTES, parse_webhook
+
+if TYPE_CHECKING:
+    from botcopy_handover.webhook._endpoint import (
+        HandoverHandler,
+        MessageHandler,
+        WebhookEndpoint,
+    )
+    from botcopy_handover.webhook.asgi import ASGIApp
+    from botcopy_handover.webhook.wsgi import WSGIApp
+
+__all__ = ["DEFAULT_REPLY_TIMEOUT", "TOKEN_ENV_VAR", "Webhook"]
+
+logger = logging.getLogger("botcopy_handover.webhook")
+
+DEFAULT_REPLY_TIMEOUT = 4.5
+"""Seconds a handler may take before the fallback reply is sent (Botcopy waits 5)."""
+
+TOKEN_ENV_VAR = "BOTCOPY_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
+"""Read when no ``access_tokens`` are given; several tokens may be comma-separated."""
+
+_UNAUTHORIZED = "Missing or invalid access token or custom header"
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
+
+
+def _strip_bearer(value: str) -> str:
+    value = value.strip()
+    if value[:7].lower() == "bearer ":
+        return value[7:].lstrip()
+    return value
+
+
+def _check_reply(value: object, name: str) -> Reply:
+    if not isinstance(value, (Pause, Continue, End)):
+        raise ConfigurationError(f"{name} must be Pause(), Continue() or End(), not {value!r}")
+    return value
+
+
+class Webhook:
+    """Verifies webhook calls from Botcopy and turns them into typed events.
+
+    Embed :meth:`receive` in any framework, or let :meth:`asgi_app`,
+    :meth:`wsgi_app` or an integration (``botcopy_handover.integrations``)
+    serve the endpoint, run your handlers within Botcopy's 5 seconds, and
+    answer the exact reply JSON.
+
+    Args:
+        access_tokens: The access token(s) set on the portal. Several may be
+            accepted at once, to rotate a token without downtime. Defaults to
+            the ``BOTCOPY_ACCESS_TOKEN`` environment variable (comma-separated).
+        custom_header: ``(name, value)`` of the optional custom header the
+            portal adds to every call; the name is case-insensitive.
+        max_bytes: Refuse bodies larger than this (HTTP 413). Adapters refuse
+            them before reading them whole.
+        max_depth: Refuse bodies nesting deeper than this (see
+            :func:`~botcopy_handover.parse_webhook`).
+        reply_timeout: Seconds a handler may run before the endpoint answers
+            the fallback reply instead (Botcopy ignores replies after 5 s).
+        handover_fallback: The reply to a handover request whose handler ran
+            out of time, or whose body was already seen.
+        message_fallback: The same, for a customer message.
+        store: Record every reply in this conversation store and refuse to
+            pass a body seen twice within ``duplicate_window`` to a handler.
+            Sync adapters take a sync store; async ones an async store or a
+            :class:`~botcopy_handover.MemoryStore`.
+        duplicate_window: How long a body counts as already seen.
+        handler_threads: Worker threads for handlers that are plain functions.
+
+    Raises:
+        ConfigurationError: No token was given or found, a token is empty, or
+            an option is out of range.
+
+    Example:
+        >>> from botcopy_handover import Webhook
+        >>> webhook = Webhook(access_tokens=["tok-new", "tok-old"])
+        >>> webhook
+        Webhook(tokens=2, custom_header=None, reply_timeout=4.5)
+
+    """
+
+    def __init__(
+        self,
+        access_tokens: str | Iterable[str] | None = None,
+        *,
+        custom_header: tuple[str, str] | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_depth: int | None = None,
+        reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
+        handover_fallback: Reply = Pause(),  # noqa: B008 - frozen, immutable
+        message_fallback: Reply = Pause(),  # noqa: B008 - frozen, immutable
+        store: ConversationStore | AsyncConversationStore | None = None,
+        duplicate_window: timedelta = DEFAULT_DUPLICATE_WINDOW,
+        handler_threads: int = 32,
+    ) -> None:
+        if access_tokens is None:
+            access_tokens = os.environ.get(TOKEN_ENV_VAR, "").split(",")
+            access_tokens = [t.strip() for t in access_tokens if t.strip()]
+            if not access_tokens:
+                raise ConfigurationError(
+                    f"No access token: pass access_tokens= or set {TOKEN_ENV_VAR}"
+                )
+        tokens = [access_tokens] if isinstance(access_tokens, str) else list(access_tokens)
+        if not tokens:
+            raise ConfigurationError("access_tokens is empty: accept at least one token")
+        for token in tokens:
+            if not isinstance(token, str) or not token.strip():
+                raise ConfigurationError("Every access token must be a non-empty string")
+        self._tokens = tuple(_digest(t) for t in tokens)
+        self._custom_name: str | None = None
+        self._custom_digest = b""
+        if custom_header is not None:
+            name, value = custom_header
+            if not name or not value:
+                raise ConfigurationError("custom_header needs a non-empty name and value")
+            self._custom_name = name.strip().lower()
+            self._custom_digest = _digest(value)
+        wanted = {"authorization", "content-type", "content-length"}
+        if self._custom_name:
+            wanted.add(self._custom_name)
+        self._wanted = frozenset(wanted)
+        if max_bytes <= 0:
+            raise ConfigurationError("max_bytes must be positive")
+        if not 0 < reply_timeout <= 60:
+            raise ConfigurationError("reply_timeout must be between 0 and 60 seconds")
+        if handler_threads < 1:
+            raise ConfigurationError("handler_threads must be at least 1")
+        self.max_bytes = max_bytes
+        self.max_depth = max_depth
+        self.reply_timeout = float(reply_timeout)
+        self.handover_fallback = _check_reply(handover_fallback, "handover_fallback")
+        self.message_fallback = _check_reply(message_fallback, "message_fallback")
+        self.store = store
+        self.duplicate_window = duplicate_window
+        self.handler_threads = handler_threads
+
+    def __repr__(self) -> str:
+        # Never the tokens or the header value: a count and the header's name.
+        return (
+            f"Webhook(tokens={len(self._tokens)}, custom_header={self._custom_name!r}, "
+            f"reply_timeout={self.reply_timeout})"
+        )
+
+    @property
+    def custom_header_name(self) -> str | None:
+        """The custom header's name, lower-cased, or ``None`` if none is required."""
+        return self._custom_name
+
+    def verify_headers(self, headers: HeadersLike) -> int | None:
+        """Check the credentials and the ``Content-Type``, before the body is read.
+
+        Returns:
+            The declared ``Content-Length``, or ``None`` if there is none.
+
+        Raises:
+            WebhookAuthenticationError: The token or the custom header is
+                missing or wrong (one message for every case).
+            UnsupportedMediaTypeError: The ``Content-Type`` is not JSON.
+            PayloadTooLargeError: ``Content-Length`` is over ``max_bytes``.
+            InvalidPayloadError: ``Content-Length`` is not a number.
+
+        """
+        found = pick_headers(headers, self._wanted)
+        self._verify_credentials(found)
+        content_type = found.get("content-type")
+        if content_type is None or len(content_type) != 1:
+            raise UnsupportedMediaTypeError("Content-Type must be application/json")
+        if not is_json_content_type(content_type[0]):
+            raise UnsupportedMediaTypeError("Content-Type must be application/json")
+        return self._content_length(found.get("content-length"))
+
+    def receive(
+        self,
+        body: bytes | bytearray | memoryview | str,
+        headers: HeadersLike,
+    ) -> HandoverRequest | CustomerMessage:
+        """Verify a webhook call and parse its body into a typed event.
+
+        Pass the body exactly as received, and the request's headers in any
+        form (a mapping, a framework's headers object, or ``(name, value)`` pairs).
+
+        Returns:
+            A :class:`~botcopy_handover.HandoverRequest` (Step One) or a
+            :class:`~botcopy_handover.CustomerMessage` (Step Two).
+
+        Raises:
+            WebhookAuthenticationError: 401, the credentials are missing or wrong.
+            UnsupportedMediaTypeError: 415, the body is not declared as JSON.
+            PayloadTooLargeError: 413, the body is over ``max_bytes``.
+            InvalidPayloadError: 400, the body is not a Botcopy webhook body.
+
+        Example:
+            >>> webhook = Webhook(access_tokens="t")
+            >>> event = webhook.receive(
+            ...     b'{"userId": "u", "botId": "b", "queryInput": {"text": {"text": "hi"}}}',
+            ...     {"Authorization": "t", "Content-Type": "application/json"},
+            ... )
+            >>> event.text
+            'hi'
+
+        """
+        self.verify_headers(headers)
+        return self.parse(body)
+
+    def parse(
+        self, body: bytes | bytearray | memoryview | str
+    ) -> HandoverRequest | CustomerMessage:
+        """Parse a body whose headers :meth:`verify_headers` accepted, and check its token.
+
+        Raises:
+            PayloadTooLargeError: 413, the body is over ``max_bytes``.
+            InvalidPayloadError: 400, the body is not a Botcopy webhook body.
+            WebhookAuthenticationError: 401, the body's ``accessToken`` is not accepted.
+
+        """
+        event = parse_webhook(body, max_bytes=self.max_bytes, max_depth=self.max_depth)
+        token = event.access_token
+        if token is not None and not self._accepted(token):
+            logger.warning("Refused a webhook call: the body's accessToken is not accepted")
+            raise WebhookAuthenticationError(_UNAUTHORIZED)
+        return event
+
+    def fallback_for(self, event: HandoverRequest | CustomerMessage) -> Reply:
+        """The fallback reply for ``event``'s kind."""
+        if isinstance(event, HandoverRequest):
+            return self.handover_fallback
+        return self.message_fallback
+
+    def endpoint(
+        self, on_handover: HandoverHandler, on_customer_message: MessageHandler
+    ) -> WebhookEndpoint:
+        """The framework-neutral endpoint the adapters share; for writing your own adapter."""
+        from botcopy_handover.webhook._endpoint import WebhookEndpoint
+
+        return WebhookEndpoint(self, on_handover, on_customer_message)
+
+    def asgi_app(
+        self, on_handover: HandoverHandler, on_customer_message: MessageHandler
+    ) -> ASGIApp:
+        """A complete ASGI endpoint (Starlette, FastAPI, or any ASGI server) running your handlers.
+
+        Each handler takes the typed event and returns ``Pause()``,
+        ``Continue()`` or ``End()``; it may be ``async def`` or a plain function
+        (run in a worker thread).
+
+        Example::
+
+            app = webhook.asgi_app(on_handover, on_customer_message)
+            # uvicorn module:app, or Starlette: Mount("/botcopy", app)
+
+        """
+        from botcopy_handover.webhook.asgi import ASGIApp
+
+        return ASGIApp(self.endpoint(on_handover, on_customer_message))
+
+    def wsgi_app(
+        self, on_handover: HandoverHandler, on_customer_message: MessageHandler
+    ) -> WSGIApp:
+        """A complete WSGI endpoint (gunicorn, Werkzeug, any WSGI server) running your handlers."""
+        from botcopy_handover.webhook.wsgi import WSGIApp
+
+        return WSGIApp(self.endpoint(on_handover, on_customer_message))
+
+    def _accepted(self, token: str) -> bool:
+        digest = _digest(token)
+        ok = False
+        for accepted in self._tokens:
+            # No early exit: every accepted token is compared every time.
+            ok |= hmac.compare_digest(digest, accepted)
+        return ok
+
+    def _verify_credentials(self, found: dict[str, list[str]]) -> None:
+        authorization = found.get("authorization")
+        token_ok = (
+            authorization is not None
+            and len(authorization) == 1
+            and self._accepted(_strip_bearer(authorization[0]))
+        )
+        header_ok = True
+        if self._custom_name is not None:
+            values = found.get(self._custom_name)
+            header_ok = values is not None and len(values) == 1
+            # Compared even when the token already failed: one path, one timing.
+            same = hmac.compare_digest(_digest(values[0] if values else ""), self._custom_digest)
+            header_ok = header_ok and same
+        if not (token_ok and header_ok):
+            logger.warning("Refused a webhook call: %s", _UNAUTHORIZED.lower())
+            raise WebhookAuthenticationError(_UNAUTHORIZED)
+
+    def _content_length(self, values: list[str] | None) -> int | None:
+        if not values:
+            return None
+        value = values[0].strip()
+        if len(set(values)) != 1 or not (value.isascii() and value.isdigit()):
+            raise InvalidPayloadError("Content-Length is not a valid length")
+        length = int(value)
+        if length > self.max_bytes:
+            raise PayloadTooLargeError(self.max_bytes)
+        return length

@@ -1,0 +1,102 @@
+"""The webhook as a plain ASGI app: no framework needed, mountable in any of them.
+
+Made by :meth:`Webhook.asgi_app <botcopy_handover.Webhook.asgi_app>`. It
+answers any path it is mounted at, refuses a call from its headers before
+reading the body, stops reading a body that grows past ``max_bytes``, and
+handles the ASGI lifespan protocol so it can be served on its own
+(``uvicorn module:app``): at shutdown it gives handlers still running past
+their deadline up to ``shutdown_timeout`` seconds to finish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, TypeAlias
+
+from botcopy_handover.webhook._endpoint import WebhookEndpoint, WebhookResponse
+
+__all__ = ["ASGIApp", "Receive", "Scope", "Send"]
+
+Scope: TypeAlias = MutableMapping[str, Any]
+"""An ASGI connection scope."""
+Receive: TypeAlias = Callable[[], Awaitable[MutableMapping[str, Any]]]
+"""The ASGI ``receive`` callable."""
+Send: TypeAlias = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+"""The ASGI ``send`` callable."""
+
+
+class ASGIApp:
+    """An ASGI 3 application serving one webhook endpoint.
+
+    Args:
+        endpoint: The shared request core with your handlers.
+        shutdown_timeout: Seconds to wait at lifespan shutdown for handlers
+            still running past their deadline.
+
+    Raises:
+        ConfigurationError: The webhook's store is synchronous I/O (use
+            :class:`~botcopy_handover.AsyncRedisStore` with an ASGI server).
+
+    """
+
+    def __init__(self, endpoint: WebhookEndpoint, *, shutdown_timeout: float = 5.0) -> None:
+        endpoint.require_async_store()
+        self.endpoint = endpoint
+        self.shutdown_timeout = shutdown_timeout
+
+    def __repr__(self) -> str:
+        return f"ASGIApp({self.endpoint.webhook!r})"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection."""
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.endpoint
+        response = endpoint.precheck(scope["method"], scope["headers"])
+        if response is None:
+            body = await _read_body(receive, endpoint.max_bytes)
+            response = endpoint.too_large() if body is None else await endpoint.arespond(body)
+        await _send(send, response)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.endpoint.drain(self.shutdown_timeout)
+                self.endpoint.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or ``None`` as soon as it grows past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def _send(send: Send, response: WebhookResponse) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
