@@ -18,11 +18,12 @@ TOKEN = "redis-webhook-token"
 
 @pytest.fixture
 def prefix() -> Iterator[str]:
+    url = redis_url()
     name = f"test:webhook:{uuid.uuid4().hex}:"
     yield name
     import redis
 
-    with redis.Redis.from_url(redis_url()) as client:
+    with redis.Redis.from_url(url) as client:
         keys = list(client.scan_iter(match=f"{name}*"))
         if keys:
             client.delete(*keys)
