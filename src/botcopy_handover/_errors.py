@@ -5,6 +5,7 @@ The whole tree::
     BotcopyError
     ├── ConfigurationError              the SDK was set up wrongly (no API key, bad option)
     ├── InvalidEventError               a push event failed validation before it was sent
+    ├── EmulatorTimeoutError            the local emulator did not see what a test waited for
     ├── StoreError                      a conversation store refused an operation (bad argument)
     │   └── StoreUnavailableError       the store's backend (Redis) failed or could not be reached
     ├── WebhookError                    an inbound webhook call cannot be answered normally
@@ -38,6 +39,7 @@ __all__ = [
     "AuthenticationError",
     "BotcopyError",
     "ConfigurationError",
+    "EmulatorTimeoutError",
     "ErrorDetail",
     "InvalidEventError",
     "InvalidPayloadError",
@@ -117,6 +119,10 @@ class InvalidEventError(BotcopyError, ValueError):
     def __init__(self, message: str, errors: tuple[ErrorDetail, ...] = ()) -> None:
         super().__init__(_summarise(message, errors))
         self.errors = errors
+
+
+class EmulatorTimeoutError(BotcopyError, TimeoutError):
+    """The local Botcopy emulator did not see what a test waited for in time."""
 
 
 class StoreError(BotcopyError):

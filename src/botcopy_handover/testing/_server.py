@@ -1,0 +1,105 @@
+"""Serve an ASGI app with uvicorn on loopback, in a background thread: the emulator, or your proxy.
+
+Needs the ``testing`` extra (uvicorn).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any, Literal
+
+from botcopy_handover._errors import ConfigurationError
+
+__all__ = ["LoopbackServer"]
+
+
+class LoopbackServer:
+    """An ASGI app served by uvicorn in a daemon thread, stopped cleanly by :meth:`stop`.
+
+    The socket is bound before the thread starts, so :attr:`port` is known at
+    once (port 0 picks a free one) and no test races the server's start.
+
+    Args:
+        app: Any ASGI 3 app.
+        host: The address to listen on; loopback by default.
+        port: The port, 0 for a free one.
+        lifespan: Run the app's lifespan (``"auto"``, ``"on"``, ``"off"``).
+
+    Example::
+
+        with LoopbackServer(my_proxy_app) as server:
+            emulator.webhook_url = f"{server.url}/botcopy"
+
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        lifespan: Literal["auto", "on", "off"] = "auto",
+    ) -> None:
+        self.app = app
+        self.host = host
+        self._requested_port = port
+        self._lifespan = lifespan
+        self._socket: socket.socket | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        if self._socket is None:
+            raise ConfigurationError("The server is not running")
+        return int(self._socket.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        """``http://host:port``."""
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> LoopbackServer:
+        """Start serving; return once uvicorn has started."""
+        import uvicorn
+
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self._requested_port))
+        self._socket = sock
+        config = uvicorn.Config(
+            self.app, log_level="warning", lifespan=self._lifespan, access_log=False
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="botcopy-server"
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise ConfigurationError(f"The server on {self.host} did not start")
+            time.sleep(0.005)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving and wait for the thread to end."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self._server = None
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
