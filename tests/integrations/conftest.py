@@ -13,13 +13,14 @@ import asyncio
 import json
 import logging
 import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 
 from botcopy_handover import Continue, CustomerMessage, End, HandoverRequest, Pause, Webhook
 from botcopy_handover.models.replies import Reply
@@ -65,8 +66,30 @@ class Loop:
         try:
             self.run(self.stack.aclose())
             self.run(self.loop.shutdown_asyncgens())
+            self.run(self.loop.shutdown_default_executor())
         finally:
             self.loop.close()
+
+
+def asgi_call(loop: Loop, app: Starlette, path: str = PATH) -> Call:
+    """Start ``app`` (its lifespan runs until the loop closes) and send requests to it."""
+    loop.enter(app.router.lifespan_context(app))
+    client = loop.enter(
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://botcopy.test")
+    )
+
+    def call(method: str, headers: Mapping[str, str], body: bytes) -> Answer:
+        response = loop.run(client.request(method, path, headers=dict(headers), content=body))
+        return Answer(response.status_code, dict(response.headers), response.content)
+
+    return call
+
+
+@pytest.fixture
+def loop() -> Iterator[Loop]:
+    loop = Loop()
+    yield loop
+    loop.close()
 
 
 async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
@@ -141,7 +164,9 @@ class Desk:
         await asyncio.sleep(0)
         return self.on_customer_message(event)
 
-    def serve(self, serve: Serve, webhook: Webhook | None = None, *, is_async: bool = False) -> Call:
+    def serve(
+        self, serve: Serve, webhook: Webhook | None = None, *, is_async: bool = False
+    ) -> Call:
         if is_async:
             return serve(webhook or make_webhook(), self.aon_handover, self.aon_customer_message)
         return serve(webhook or make_webhook(), self.on_handover, self.on_customer_message)
@@ -165,9 +190,8 @@ def slow_handlers(
         return Continue()
 
     async def await_() -> Reply:
-        deadline = time.monotonic() + 5
-        while not released.is_set() and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        # The event is set from the test's thread: wait for it off the loop.
+        await asyncio.to_thread(released.wait, 5)
         return Continue()
 
     if is_async:
@@ -257,13 +281,13 @@ class AdapterContract:
                 build_webhook_request(sample_handover(), access_token="tok-wrong"), id="wrong-token"
             ),
             pytest.param(
-                build_webhook_request(sample_handover(), access_token=None, body_access_token=TOKEN),
+                build_webhook_request(
+                    sample_handover(), access_token=None, body_access_token=TOKEN
+                ),
                 id="token-only-in-body",
             ),
             pytest.param(
-                build_webhook_request(
-                    sample_handover(), access_token=None, body_access_token=None
-                ),
+                build_webhook_request(sample_handover(), access_token=None, body_access_token=None),
                 id="no-token-at-all",
             ),
             pytest.param(
@@ -378,7 +402,10 @@ class AdapterContract:
         answer = Desk().serve(serve)(method, valid_handover().headers, b"")
         assert answer.status == 405
         assert answer.headers["allow"] == "POST"
-        assert answer.json() == {"error": "MethodNotAllowedError", "message": "Only POST is allowed"}
+        assert answer.json() == {
+            "error": "MethodNotAllowedError",
+            "message": "Only POST is allowed",
+        }
 
     # -- 500 ------------------------------------------------------------------
 

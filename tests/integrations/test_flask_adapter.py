@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import pytest
 from flask import Flask, url_for
-
-from botcopy_handover import Webhook
-from botcopy_handover.integrations.flask import WEBHOOK_METHODS, webhook_blueprint, webhook_view
-from botcopy_handover.webhook import HandoverHandler, MessageHandler
 from tests.integrations.conftest import (
     PATH,
     AdapterContract,
@@ -21,6 +17,10 @@ from tests.integrations.conftest import (
     make_webhook,
     valid_handover,
 )
+
+from botcopy_handover import Webhook
+from botcopy_handover.integrations.flask import WEBHOOK_METHODS, webhook_blueprint, webhook_view
+from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
 
 def flask_call(app: Flask, path: str = PATH) -> Call:
@@ -44,7 +44,7 @@ def flask_call(app: Flask, path: str = PATH) -> Call:
 
 
 @pytest.fixture
-def serve() -> Iterator[Serve]:
+def serve() -> Serve:
     def serve(
         webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
     ) -> Call:
@@ -52,7 +52,7 @@ def serve() -> Iterator[Serve]:
         app.register_blueprint(webhook_blueprint(webhook, on_handover, on_customer_message))
         return flask_call(app)
 
-    yield serve
+    return serve
 
 
 class TestFlaskBlueprint(AdapterContract):
@@ -63,7 +63,9 @@ def test_view_can_be_routed_by_hand() -> None:
     app = Flask(__name__)
     view = webhook_view(make_webhook(), Desk().on_handover, Desk().on_customer_message)
     app.add_url_rule("/hooks/botcopy", "botcopy", view, methods=WEBHOOK_METHODS)
-    answer = flask_call(app, "/hooks/botcopy")("POST", valid_handover().headers, valid_handover().body)
+    answer = flask_call(app, "/hooks/botcopy")(
+        "POST", valid_handover().headers, valid_handover().body
+    )
     assert answer.json() == {"paused": True, "minutesPaused": 30}
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator, Mapping
 
 import httpx
 import pytest
@@ -15,44 +14,23 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-
-from botcopy_handover import Continue, HandoverRequest, Pause, Webhook, WebhookError
-from botcopy_handover.integrations.starlette import receive_event, webhook_route
-from botcopy_handover.webhook import HandoverHandler, MessageHandler
 from tests.integrations.conftest import (
     PATH,
     UNAUTHORIZED,
     AdapterContract,
-    Answer,
     Call,
     Desk,
     Loop,
     Serve,
+    asgi_call,
     chunks,
     make_webhook,
     valid_handover,
 )
 
-
-def asgi_call(loop: Loop, app: Starlette, path: str = PATH) -> Call:
-    """Start ``app`` (its lifespan runs until the loop closes) and send requests to it."""
-    loop.enter(app.router.lifespan_context(app))
-    client = loop.enter(
-        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://botcopy.test")
-    )
-
-    def call(method: str, headers: Mapping[str, str], body: bytes) -> Answer:
-        response = loop.run(client.request(method, path, headers=dict(headers), content=body))
-        return Answer(response.status_code, dict(response.headers), response.content)
-
-    return call
-
-
-@pytest.fixture
-def loop() -> Iterator[Loop]:
-    loop = Loop()
-    yield loop
-    loop.close()
+from botcopy_handover import Continue, HandoverRequest, Pause, Webhook, WebhookError
+from botcopy_handover.integrations.starlette import receive_event, webhook_route
+from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
 
 @pytest.fixture
@@ -161,6 +139,8 @@ def test_receive_event_stops_reading_past_the_limit(loop: Loop, own_app: Starlet
     async def post() -> httpx.Response:
         async with httpx.AsyncClient(transport=transport, base_url="http://botcopy.test") as client:
             headers = valid_handover().headers
-            return await client.post(PATH, headers=headers, content=chunks(body[:1500], body[1500:]))
+            return await client.post(
+                PATH, headers=headers, content=chunks(body[:1500], body[1500:])
+            )
 
     assert loop.run(post()).status_code == 413
