@@ -334,8 +334,10 @@ class AdapterContract:
 
     # -- 415 ------------------------------------------------------------------
 
-    @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
-    def test_non_json_content_type_gets_415(self, serve: Serve, content_type: str) -> None:
+    @pytest.mark.parametrize(
+        "content_type", ["text/plain", "application/x-www-form-urlencoded", None]
+    )
+    def test_non_json_content_type_gets_415(self, serve: Serve, content_type: str | None) -> None:
         desk = Desk()
         answer = send(desk.serve(serve), valid_handover(content_type=content_type))
         assert answer.status == 415
