@@ -8,12 +8,12 @@ views are exempt.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import django
 import pytest
 from django.conf import settings
-from django.http import HttpResponse
+from django.http.response import ResponseHeaders
 from django.test import AsyncClient, Client, override_settings
 from django.urls import path
 from tests.integrations.conftest import (
@@ -57,7 +57,18 @@ class URLConf:
         self.urlpatterns = [path(PATH.lstrip("/"), view)]
 
 
-def answer_of(response: HttpResponse) -> Answer:
+class ClientResponse(Protocol):
+    """What both Django test clients return."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> ResponseHeaders: ...
+    @property
+    def content(self) -> bytes: ...
+
+
+def answer_of(response: ClientResponse) -> Answer:
     return Answer(
         response.status_code,
         {k.lower(): v for k, v in response.headers.items()},
