@@ -22,7 +22,15 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from botcopy_handover import Continue, CustomerMessage, End, HandoverRequest, Pause, Webhook
+from botcopy_handover import (
+    Continue,
+    CustomerMessage,
+    End,
+    HandoverRequest,
+    MemoryStore,
+    Pause,
+    Webhook,
+)
 from botcopy_handover.models.replies import Reply
 from botcopy_handover.testing import (
     WebhookRequest,
@@ -271,6 +279,15 @@ class AdapterContract:
         name, value = SECRET_HEADER
         answer = send(call, valid_handover(custom_header=(name.lower(), value)))
         assert answer.json() == {"paused": True, "minutesPaused": 30}
+
+    def test_same_body_twice_reaches_the_handler_once(self, serve: Serve) -> None:
+        desk = Desk()
+        call = desk.serve(serve, make_webhook(store=MemoryStore()))
+        request = valid_handover()
+        first, second = send(call, request), send(call, request)
+        assert first.json() == {"paused": True, "minutesPaused": 30}
+        assert second.json() == {"paused": True, "minutesPaused": 10}  # the fallback
+        assert len(desk.events) == 1
 
     # -- 401 ------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from tests.integrations.conftest import (
     valid_handover,
 )
 
-from botcopy_handover import HandoverRequest, Pause, Webhook
+from botcopy_handover import ConfigurationError, HandoverRequest, Pause, RedisStore, Webhook
 from botcopy_handover.integrations.aiohttp import add_webhook_route, webhook_handler
 from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
@@ -142,3 +142,11 @@ def test_shutdown_lets_a_late_handler_finish() -> None:
     finally:
         loop.close()
     assert finished.is_set()
+
+
+def test_a_blocking_store_is_refused_when_the_route_is_added() -> None:
+    webhook = make_webhook(store=RedisStore(url="redis://127.0.0.1:1/0"))
+    with pytest.raises(ConfigurationError):
+        add_webhook_route(
+            web.Application(), webhook, Desk().on_handover, Desk().on_customer_message
+        )

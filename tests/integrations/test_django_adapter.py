@@ -28,7 +28,7 @@ from tests.integrations.conftest import (
     valid_handover,
 )
 
-from botcopy_handover import Webhook
+from botcopy_handover import AsyncRedisStore, ConfigurationError, RedisStore, Webhook
 from botcopy_handover.integrations.django import async_webhook_view, webhook_view
 from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
@@ -154,3 +154,13 @@ def test_body_over_django_upload_limit_but_within_ours_is_served() -> None:
     with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=100):
         answer = call("POST", request.headers, request.body)
     assert answer.status == 200
+
+
+def test_each_view_refuses_the_other_kind_of_store() -> None:
+    desk = Desk()
+    async_store = make_webhook(store=AsyncRedisStore(url="redis://127.0.0.1:1/0"))
+    sync_store = make_webhook(store=RedisStore(url="redis://127.0.0.1:1/0"))
+    with pytest.raises(ConfigurationError):
+        webhook_view(async_store, desk.on_handover, desk.on_customer_message)
+    with pytest.raises(ConfigurationError):
+        async_webhook_view(sync_store, desk.on_handover, desk.on_customer_message)

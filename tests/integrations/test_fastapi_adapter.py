@@ -26,7 +26,14 @@ from tests.integrations.conftest import (
     valid_message,
 )
 
-from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Webhook
+from botcopy_handover import (
+    ConfigurationError,
+    CustomerMessage,
+    HandoverRequest,
+    Pause,
+    RedisStore,
+    Webhook,
+)
 from botcopy_handover.integrations.fastapi import verified_event, webhook_router
 from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
@@ -134,3 +141,9 @@ def test_verified_event_answers_the_webhook_status(
     answer = call("POST", {**request.headers, **headers}, body)
     assert answer.status == status
     assert set(answer.json()["detail"]) == {"error", "message"}
+
+
+def test_a_blocking_store_is_refused_when_the_router_is_made() -> None:
+    webhook = make_webhook(store=RedisStore(url="redis://127.0.0.1:1/0"))
+    with pytest.raises(ConfigurationError):
+        webhook_router(webhook, Desk().on_handover, Desk().on_customer_message)

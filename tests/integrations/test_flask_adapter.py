@@ -18,7 +18,7 @@ from tests.integrations.conftest import (
     valid_handover,
 )
 
-from botcopy_handover import Webhook
+from botcopy_handover import AsyncRedisStore, ConfigurationError, Webhook
 from botcopy_handover.integrations.flask import WEBHOOK_METHODS, webhook_blueprint, webhook_view
 from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
@@ -102,3 +102,9 @@ def test_chunked_body_is_read_up_to_the_limit(max_bytes: int, status: int) -> No
     app.register_blueprint(webhook_blueprint(webhook, desk.on_handover, desk.on_customer_message))
     assert streamed(app, valid_handover().body)[0] == status
     assert len(desk.events) == (status == 200)
+
+
+def test_an_async_store_is_refused_when_the_blueprint_is_made() -> None:
+    webhook = make_webhook(store=AsyncRedisStore(url="redis://127.0.0.1:1/0"))
+    with pytest.raises(ConfigurationError):
+        webhook_blueprint(webhook, Desk().on_handover, Desk().on_customer_message)

@@ -28,7 +28,15 @@ from tests.integrations.conftest import (
     valid_handover,
 )
 
-from botcopy_handover import Continue, HandoverRequest, Pause, Webhook, WebhookError
+from botcopy_handover import (
+    ConfigurationError,
+    Continue,
+    HandoverRequest,
+    Pause,
+    RedisStore,
+    Webhook,
+    WebhookError,
+)
 from botcopy_handover.integrations.starlette import receive_event, webhook_route
 from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
@@ -144,3 +152,9 @@ def test_receive_event_stops_reading_past_the_limit(loop: Loop, own_app: Starlet
             )
 
     assert loop.run(post()).status_code == 413
+
+
+def test_a_blocking_store_is_refused_when_the_route_is_made() -> None:
+    webhook = make_webhook(store=RedisStore(url="redis://127.0.0.1:1/0"))
+    with pytest.raises(ConfigurationError):
+        webhook_route(webhook, Desk().on_handover, Desk().on_customer_message)
