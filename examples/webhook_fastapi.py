@@ -8,6 +8,7 @@ then set the portal's handover webhook to ``http://<your host>:PORT/botcopy``.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import sys
@@ -29,10 +30,15 @@ from botcopy_handover.integrations.fastapi import webhook_router
 desk = logging.getLogger("desk")
 
 
+tickets: dict[str, str] = {}
+numbers = itertools.count(1001)
+
+
 async def open_ticket(user_id: str, text: str | None) -> str:
     """Stands in for your desk's API; give real calls a timeout below the reply deadline."""
     await asyncio.sleep(0.01)
-    return f"TICKET-{abs(hash(user_id)) % 10_000}"
+    tickets[user_id] = f"TICKET-{next(numbers)}"
+    return tickets[user_id]
 
 
 async def on_handover(event: HandoverRequest) -> Reply:
@@ -48,7 +54,7 @@ async def on_customer_message(event: CustomerMessage) -> Reply:
     if event.text.strip().lower() == "bye":
         desk.info("%s said goodbye: ticket closed", event.user_id)
         return End()
-    desk.info("%s wrote: %r", event.user_id, event.text)
+    desk.info("%s wrote to %s: %r", event.user_id, tickets.get(event.user_id), event.text)
     return Pause(minutes=30)
 
 
