@@ -87,8 +87,6 @@ from botcopy_handover.state import (
 from botcopy_handover.transcript import TranscriptFormat, render_transcript
 from botcopy_handover.webhook import (
     ASGIApp,
-    HandoverHandler,
-    MessageHandler,
     Webhook,
     WebhookEndpoint,
     WebhookResponse,
@@ -105,8 +103,6 @@ __all__ = [
     "Webhook",
     "WebhookEndpoint",
     "WebhookResponse",
-    "HandoverHandler",
-    "MessageHandler",
     "ASGIApp",
     "WSGIApp",
     # parsing

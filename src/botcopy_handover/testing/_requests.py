@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
@@ -47,8 +47,12 @@ class WebhookRequest:
     """
 
     body: bytes
-    headers: dict[str, str] = field(repr=False)
+    headers: dict[str, str]
     method: str = "POST"
+
+    def __repr__(self) -> str:
+        # Both the headers and the body hold the access token.
+        return f"WebhookRequest(method={self.method!r}, body=<{len(self.body)} bytes>)"
 
     def json(self) -> Any:
         """The body, decoded."""

@@ -326,7 +326,8 @@ class Webhook:
             raise WebhookAuthenticationError(_UNAUTHORIZED)
 
     def _content_length(self, values: list[str] | None) -> int | None:
-        if not values:
+        # CGI-style servers (wsgiref) pass an absent length as an empty string.
+        if not values or (len(values) == 1 and not values[0].strip()):
             return None
         value = values[0].strip()
         if len(set(values)) != 1 or not (value.isascii() and value.isdigit()):
