@@ -1,0 +1,127 @@
+"""The webhook in an aiohttp server: a handler, or a route added with its shutdown hook.
+
+Install with ``pip install botcopy-handover[aiohttp]``.
+
+Example::
+
+    from aiohttp import web
+    from botcopy_handover.integrations.aiohttp import add_webhook_route
+
+    app = web.Application()
+    add_webhook_route(app, webhook, on_handover, on_customer_message, path="/botcopy")
+    web.run_app(app)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeAlias
+
+from aiohttp import web
+
+from botcopy_handover.integrations._body import aread_limited
+from botcopy_handover.webhook._endpoint import (
+    HandoverHandler,
+    MessageHandler,
+    WebhookEndpoint,
+    WebhookResponse,
+)
+from botcopy_handover.webhook._webhook import Webhook
+
+__all__ = ["Handler", "add_webhook_route", "webhook_handler"]
+
+Handler: TypeAlias = Callable[[web.Request], Awaitable[web.Response]]
+"""An aiohttp request handler."""
+
+
+def webhook_handler(
+    webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+) -> Handler:
+    """An aiohttp handler serving Botcopy's webhook calls with your two handlers.
+
+    Route it for every method (``"*"``), so that other methods than ``POST``
+    get the webhook's JSON 405. The call is refused from its headers before
+    the body is read, and ``request.content`` is read no further than
+    ``webhook.max_bytes`` (the application's ``client_max_size`` does not
+    apply: it limits ``request.read()``, which the handler does not use).
+    :func:`add_webhook_route` also waits for late handlers at shutdown.
+
+    Raises:
+        ConfigurationError: A handler is not callable, or the webhook's store
+            is synchronous I/O (use :class:`~botcopy_handover.AsyncRedisStore`).
+
+    Example::
+
+        app.router.add_route("*", "/botcopy", webhook_handler(webhook, on_handover, on_message))
+
+    """
+    return _handler(_endpoint(webhook, on_handover, on_customer_message))
+
+
+def add_webhook_route(
+    app: web.Application,
+    webhook: Webhook,
+    on_handover: HandoverHandler,
+    on_customer_message: MessageHandler,
+    *,
+    path: str = "/botcopy",
+    name: str | None = "botcopy",
+    shutdown_timeout: float = 5.0,
+) -> web.AbstractRoute:
+    """Serve Botcopy's webhook calls at ``path`` in ``app``, for every method.
+
+    At the application's shutdown, handlers still running past their
+    deadline get up to ``shutdown_timeout`` seconds to finish; then the
+    handler threads are released.
+
+    Args:
+        app: The application, before it starts.
+        webhook: The verification settings, deadline and fallbacks.
+        on_handover: Called with each :class:`~botcopy_handover.HandoverRequest`.
+        on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
+        path: The route's path.
+        name: The route's name, for ``app.router[name].url_for()``.
+        shutdown_timeout: Seconds to wait at shutdown for late handlers.
+
+    Returns:
+        The route added.
+
+    Raises:
+        ConfigurationError: A handler is not callable, or the webhook's store
+            is synchronous I/O.
+
+    """
+    endpoint = _endpoint(webhook, on_handover, on_customer_message)
+
+    async def on_shutdown(_: web.Application) -> None:
+        await endpoint.drain(shutdown_timeout)
+        endpoint.close()
+
+    route = app.router.add_route("*", path, _handler(endpoint), name=name)
+    app.on_shutdown.append(on_shutdown)
+    return route
+
+
+def _endpoint(
+    webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+) -> WebhookEndpoint:
+    endpoint = webhook.endpoint(on_handover, on_customer_message)
+    endpoint.require_async_store()
+    return endpoint
+
+
+def _handler(endpoint: WebhookEndpoint) -> Handler:
+    async def handler(request: web.Request) -> web.Response:
+        response = endpoint.precheck(request.method, request.headers)
+        if response is None:
+            body = await aread_limited(request.content.iter_any(), endpoint.max_bytes)
+            response = endpoint.too_large() if body is None else await endpoint.arespond(body)
+        return _to_aiohttp(response)
+
+    return handler
+
+
+def _to_aiohttp(response: WebhookResponse) -> web.Response:
+    return web.Response(
+        body=response.body, status=response.status_code, headers=dict(response.headers)
+    )

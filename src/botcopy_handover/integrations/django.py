@@ -1,0 +1,106 @@
+"""The webhook in a Django project: a CSRF-exempt view, for WSGI or for ASGI.
+
+Install with ``pip install botcopy-handover[django]``.
+
+Example, in ``urls.py``::
+
+    from django.urls import path
+    from botcopy_handover.integrations.django import webhook_view
+
+    urlpatterns = [path("botcopy", webhook_view(webhook, on_handover, on_customer_message))]
+
+Under WSGI (gunicorn, ``runserver``) use :func:`webhook_view`. Under ASGI
+(uvicorn, daphne) use :func:`async_webhook_view`: Django would run a sync
+view on its one shared thread, so a slow handler would hold up every other
+sync view. Under ASGI Django receives the whole body before any view runs,
+so an oversized body is refused from its ``Content-Length`` or after it
+arrived, not while it arrives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from botcopy_handover.integrations._body import read_limited
+from botcopy_handover.webhook._endpoint import HandoverHandler, MessageHandler, WebhookResponse
+from botcopy_handover.webhook._webhook import Webhook
+
+__all__ = ["async_webhook_view", "webhook_view"]
+
+
+def webhook_view(
+    webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+) -> Callable[[HttpRequest], HttpResponse]:
+    """A CSRF-exempt view serving Botcopy's webhook calls with your two handlers (WSGI).
+
+    Route it for every method (``path()`` does): other methods than ``POST``
+    get the webhook's JSON 405. The call is refused from its headers before
+    the body is read, and the body is read no further than
+    ``webhook.max_bytes`` (Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not
+    apply: the view reads the stream, not ``request.body``). Handlers run in
+    the endpoint's worker threads, so the reply deadline holds.
+
+    Args:
+        webhook: The verification settings, deadline and fallbacks.
+        on_handover: Called with each :class:`~botcopy_handover.HandoverRequest`.
+        on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
+
+    Raises:
+        ConfigurationError: A handler is not callable, or the webhook's store
+            is an async store.
+
+    Example::
+
+        urlpatterns = [path("botcopy", webhook_view(webhook, on_handover, on_customer_message))]
+
+    """
+    endpoint = webhook.endpoint(on_handover, on_customer_message)
+    endpoint.require_sync_store()
+
+    def view(request: HttpRequest) -> HttpResponse:
+        response = endpoint.precheck(request.method or "GET", request.headers)
+        if response is None:
+            body = read_limited(request.read, endpoint.max_bytes)
+            response = endpoint.too_large() if body is None else endpoint.respond(body)
+        return _to_django(response)
+
+    return csrf_exempt(view)
+
+
+def async_webhook_view(
+    webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+) -> Callable[[HttpRequest], Coroutine[Any, Any, HttpResponse]]:
+    """:func:`webhook_view` as an async view, for Django served over ASGI.
+
+    ``async def`` handlers run on the event loop; plain functions in the
+    endpoint's worker threads.
+
+    Raises:
+        ConfigurationError: A handler is not callable, or the webhook's store
+            is synchronous I/O (use :class:`~botcopy_handover.AsyncRedisStore`).
+
+    Example::
+
+        urlpatterns = [path("botcopy", async_webhook_view(webhook, on_handover, on_message))]
+
+    """
+    endpoint = webhook.endpoint(on_handover, on_customer_message)
+    endpoint.require_async_store()
+
+    async def view(request: HttpRequest) -> HttpResponse:
+        response = endpoint.precheck(request.method or "GET", request.headers)
+        if response is None:
+            # Under ASGI the body is already spooled by Django: reading it does not block.
+            body = read_limited(request.read, endpoint.max_bytes)
+            response = endpoint.too_large() if body is None else await endpoint.arespond(body)
+        return _to_django(response)
+
+    return csrf_exempt(view)
+
+
+def _to_django(response: WebhookResponse) -> HttpResponse:
+    return HttpResponse(response.body, status=response.status_code, headers=dict(response.headers))

@@ -1,0 +1,109 @@
+"""The webhook in a Flask app: a blueprint, or a view function to route yourself.
+
+Install with ``pip install botcopy-handover[flask]``.
+
+Example::
+
+    from flask import Flask
+    from botcopy_handover.integrations.flask import webhook_blueprint
+
+    app = Flask(__name__)
+    app.register_blueprint(webhook_blueprint(webhook, on_handover, on_customer_message))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, Response, current_app, request
+
+from botcopy_handover.integrations._body import read_limited
+from botcopy_handover.webhook._endpoint import HandoverHandler, MessageHandler, WebhookResponse
+from botcopy_handover.webhook._webhook import Webhook
+
+__all__ = ["WEBHOOK_METHODS", "webhook_blueprint", "webhook_view"]
+
+WEBHOOK_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+"""The methods to route to the view, so that all but ``POST`` get the webhook's own 405."""
+
+
+def webhook_view(
+    webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+) -> Callable[[], Response]:
+    """A Flask view function serving Botcopy's webhook calls with your two handlers.
+
+    The call is refused from its headers (method, credentials,
+    ``Content-Type``, ``Content-Length``) before the body is read, and the
+    body is read no further than ``webhook.max_bytes``. Handlers run in the
+    endpoint's worker threads, so the reply deadline holds; they may be plain
+    functions or ``async def``.
+
+    Route it for :data:`WEBHOOK_METHODS`, so that other methods than ``POST``
+    get the webhook's JSON 405 rather than Flask's HTML one; if you use
+    Flask-WTF's ``CSRFProtect``, exempt the view (Botcopy sends no CSRF token).
+
+    Raises:
+        ConfigurationError: A handler is not callable, or the webhook's store
+            is an async store.
+
+    Example::
+
+        view = webhook_view(webhook, on_handover, on_customer_message)
+        app.add_url_rule("/botcopy", "botcopy", view, methods=WEBHOOK_METHODS)
+
+    """
+    endpoint = webhook.endpoint(on_handover, on_customer_message)
+    endpoint.require_sync_store()
+
+    def view() -> Response:
+        response = endpoint.precheck(request.method, request.headers)
+        if response is None:
+            body = read_limited(request.stream.read, endpoint.max_bytes)
+            response = endpoint.too_large() if body is None else endpoint.respond(body)
+        return _to_flask(response)
+
+    return view
+
+
+def webhook_blueprint(
+    webhook: Webhook,
+    on_handover: HandoverHandler,
+    on_customer_message: MessageHandler,
+    *,
+    url: str = "/botcopy",
+    name: str = "botcopy",
+) -> Blueprint:
+    """A blueprint serving Botcopy's webhook calls at ``url`` (see :func:`webhook_view`).
+
+    The view's endpoint name is ``<name>.webhook``, e.g. ``url_for("botcopy.webhook")``.
+
+    Args:
+        webhook: The verification settings, deadline and fallbacks.
+        on_handover: Called with each :class:`~botcopy_handover.HandoverRequest`.
+        on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
+        url: The URL rule; ``register_blueprint(url_prefix=...)`` still applies.
+        name: The blueprint's name.
+
+    Raises:
+        ConfigurationError: A handler is not callable, or the webhook's store
+            is an async store.
+
+    Example::
+
+        app.register_blueprint(webhook_blueprint(webhook, on_handover, on_customer_message))
+
+    """
+    blueprint = Blueprint(name, __name__)
+    blueprint.add_url_rule(
+        url,
+        "webhook",
+        webhook_view(webhook, on_handover, on_customer_message),
+        methods=WEBHOOK_METHODS,
+    )
+    return blueprint
+
+
+def _to_flask(response: WebhookResponse) -> Response:
+    return current_app.response_class(
+        response.body, status=response.status_code, headers=list(response.headers)
+    )
