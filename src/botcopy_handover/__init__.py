@@ -17,6 +17,7 @@ from botcopy_handover._errors import (
     AuthenticationError,
     BotcopyError,
     ConfigurationError,
+    EmulatorTimeoutError,
     ErrorDetail,
     HandlerError,
     InvalidEventError,
@@ -169,6 +170,7 @@ __all__ = [
     # errors
     "BotcopyError",
     "ConfigurationError",
+    "EmulatorTimeoutError",
     "ErrorDetail",
     "InvalidEventError",
     "WebhookError",

@@ -203,6 +203,8 @@ class BotcopyEmulator:
         bot_id: The default bot for :meth:`customer_says` and friends.
         user_id: The default customer.
         fault_seed: Seeds the RNG of rate-based faults.
+        http_client: The ``httpx.Client`` to call your webhook with (for
+            example one over ``httpx.MockTransport``); not closed by the emulator.
 
     """
 
@@ -222,6 +224,7 @@ class BotcopyEmulator:
         bot_id: str = "bot-1",
         user_id: str = "user-1",
         fault_seed: int = 0,
+        http_client: httpx.Client | None = None,
     ) -> None:
         if not api_key or not access_token:
             raise ConfigurationError("api_key and access_token must not be empty")
@@ -245,7 +248,8 @@ class BotcopyEmulator:
         self._events: list[ReceivedPush] = []
         self._calls: list[WebhookCall] = []
         self._refused: list[PushOutcome] = []
-        self._http: httpx.Client | None = None
+        self._http: httpx.Client | None = http_client
+        self._owns_http = http_client is None
         self._server: Any = None  # the runner's uvicorn server, once started
 
     def __repr__(self) -> str:
@@ -287,7 +291,7 @@ class BotcopyEmulator:
         if self._server is not None:
             self._server.stop()
             self._server = None
-        if self._http is not None:
+        if self._http is not None and self._owns_http:
             self._http.close()
             self._http = None
 
