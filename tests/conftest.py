@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+# pytester runs the pytest plugin's own tests in inner sessions.
+pytest_plugins = ["pytester"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

@@ -1,0 +1,137 @@
+"""The pytest plugin: a local Botcopy and clients pointed at it, in every test that asks.
+
+Registered through the ``pytest11`` entry point, so installing
+``botcopy-handover[testing]`` is enough. Fixtures:
+
+====================================  ===============================================
+fixture                               gives
+====================================  ===============================================
+``botcopy``                           a running :class:`BotcopyEmulator` (one per test)
+``botcopy_settings``                  the emulator's settings; override it in a conftest
+``botcopy_client``                    a :class:`~botcopy_handover.Client` pointed at it
+``botcopy_async_client``              an :class:`~botcopy_handover.AsyncClient` (needs
+                                      pytest-asyncio)
+``botcopy_serve``                     ``serve(app) -> LoopbackServer``: run your ASGI proxy
+``botcopy_request``                   ``build_webhook_request`` with the emulator's token
+====================================  ===============================================
+
+Per test, ``@pytest.mark.botcopy(platform="cx", reply_deadline=1.0)`` adds to
+the settings. Example::
+
+    def test_handover(botcopy, botcopy_serve):
+        botcopy.webhook_url = botcopy_serve(my_proxy_app).url + "/botcopy"
+        botcopy.customer_says("I need a human")          # Step One to your proxy
+        assert botcopy.last_reply == Pause()
+        botcopy.wait_for(lambda b: b.customer_sees() == ["Hi, I'm Dana"])
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from botcopy_handover.client import AsyncClient, Client
+from botcopy_handover.testing._requests import build_webhook_request
+from botcopy_handover.testing._server import LoopbackServer
+
+if TYPE_CHECKING:
+    from botcopy_handover.testing.emulator import BotcopyEmulator
+
+__all__ = [
+    "botcopy",
+    "botcopy_async_client",
+    "botcopy_client",
+    "botcopy_request",
+    "botcopy_serve",
+    "botcopy_settings",
+    "pytest_configure",
+]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``botcopy`` marker."""
+    config.addinivalue_line(
+        "markers",
+        "botcopy(**settings): settings for the botcopy emulator fixture "
+        "(webhook_url, access_token, api_key, custom_header, platform, reply_deadline, ...)",
+    )
+
+
+@pytest.fixture
+def botcopy_settings() -> dict[str, Any]:
+    """Keyword arguments for :class:`BotcopyEmulator`; override in your ``conftest.py``.
+
+    Example::
+
+        @pytest.fixture
+        def botcopy_settings():
+            return {"access_token": "test-token", "custom_header": ("X-Key", "v")}
+    """
+    return {}
+
+
+@pytest.fixture
+def botcopy(
+    request: pytest.FixtureRequest, botcopy_settings: dict[str, Any]
+) -> Iterator[BotcopyEmulator]:
+    """A local Botcopy on loopback, fresh for each test and stopped after it."""
+    from botcopy_handover.testing.emulator import BotcopyEmulator
+
+    settings = dict(botcopy_settings)
+    for marker in reversed(list(request.node.iter_markers("botcopy"))):
+        settings.update(marker.kwargs)
+    with BotcopyEmulator(**settings) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def botcopy_client(botcopy: BotcopyEmulator) -> Iterator[Client]:
+    """A :class:`~botcopy_handover.Client` with the emulator's URL and API key."""
+    with Client(api_key=botcopy.api_key, base_url=botcopy.url) as client:
+        yield client
+
+
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - exercised only without pytest-asyncio
+
+    @pytest.fixture
+    def botcopy_async_client(botcopy: BotcopyEmulator) -> AsyncClient:
+        """Needs pytest-asyncio (``pip install pytest-asyncio``)."""
+        pytest.fail("botcopy_async_client needs pytest-asyncio installed")
+
+else:
+
+    @pytest_asyncio.fixture
+    async def botcopy_async_client(botcopy: BotcopyEmulator) -> AsyncIterator[AsyncClient]:
+        """An :class:`~botcopy_handover.AsyncClient` with the emulator's URL and API key."""
+        async with AsyncClient(api_key=botcopy.api_key, base_url=botcopy.url) as client:
+            yield client
+
+
+@pytest.fixture
+def botcopy_serve() -> Iterator[Callable[[Any], LoopbackServer]]:
+    """``serve(app)``: run an ASGI app (your proxy) on loopback until the test ends."""
+    servers: list[LoopbackServer] = []
+
+    def serve(app: Any) -> LoopbackServer:
+        server = LoopbackServer(app).start()
+        servers.append(server)
+        return server
+
+    yield serve
+    for server in reversed(servers):
+        server.stop()
+
+
+@pytest.fixture
+def botcopy_request(botcopy: BotcopyEmulator) -> Callable[..., Any]:
+    """``build_webhook_request`` with the emulator's access token and custom header."""
+    return functools.partial(
+        build_webhook_request,
+        access_token=botcopy.access_token,
+        custom_header=botcopy.custom_header,
+    )
