@@ -106,7 +106,9 @@ except ImportError:  # pragma: no cover - exercised only without pytest-asyncio
 else:
 
     @pytest_asyncio.fixture
-    async def botcopy_async_client(botcopy: BotcopyEmulator) -> AsyncIterator[AsyncClient]:
+    async def botcopy_async_client(  # type: ignore[misc]  # one of two definitions
+        botcopy: BotcopyEmulator,
+    ) -> AsyncIterator[AsyncClient]:
         """An :class:`~botcopy_handover.AsyncClient` with the emulator's URL and API key."""
         async with AsyncClient(api_key=botcopy.api_key, base_url=botcopy.url) as client:
             yield client
