@@ -84,3 +84,15 @@ def test_console_script_is_declared() -> None:
 
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "botcopy-handover"]
     assert script.value == "botcopy_handover.cli:main"
+
+
+def test_unknown_options_are_named_without_their_values(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from botcopy_handover.cli import main
+
+    status = main(["parse", "--token=sk-secret-value", "body.json", "sk-other-secret"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --token and 2 values (not shown)" in err
+    assert "sk-" not in err

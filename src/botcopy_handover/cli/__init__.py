@@ -25,11 +25,11 @@ from collections.abc import Sequence
 
 from botcopy_handover._errors import BotcopyError
 from botcopy_handover._version import __version__
-from botcopy_handover.cli import _parse
+from botcopy_handover.cli import _parse, _push
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (_parse,)
+COMMANDS = (_parse, _push)
 """The command modules, in the order ``--help`` lists them."""
 
 _DESCRIPTION = """\
@@ -59,11 +59,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _unrecognized(unknown: list[str]) -> str:
+    """Name unknown options without their values: a mistyped option may carry a secret."""
+    flags = [arg for arg in unknown if arg.startswith("-") and arg != "-"]
+    options = [flag.split("=", 1)[0] for flag in flags]
+    values = len(unknown) - len(flags) + sum("=" in flag for flag in flags)
+    parts = [", ".join(options)] if options else []
+    if values:
+        parts.append(f"{values} value{'s' if values > 1 else ''} (not shown)")
+    return "unrecognized arguments: " + " and ".join(parts)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (``sys.argv[1:]`` by default); return the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:
+            parser.error(_unrecognized(unknown))
         status: int = args.handler(args)
     except SystemExit as exc:
         # argparse exits for --help, --version (0) and usage errors (2).
