@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml $(UV)
 	touch $@
 
 demo: $(STAMP) ## Run a live-chat handover end to end against the local Botcopy emulator
-	$(BIN)/python examples/parse_handover.py
+	$(BIN)/python examples/demo.py
 
 test: lint typecheck docs pytest-all ## Lint, type-check, build the docs, and test on Python 3.10-3.13
 

@@ -25,17 +25,18 @@ from collections.abc import Sequence
 
 from botcopy_handover._errors import BotcopyError
 from botcopy_handover._version import __version__
-from botcopy_handover.cli import _parse, _push
+from botcopy_handover.cli import _emulate, _parse, _push, _send
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (_parse, _push)
+COMMANDS = (_emulate, _send, _push, _parse)
 """The command modules, in the order ``--help`` lists them."""
 
 _DESCRIPTION = """\
-Develop and test a Botcopy live-chat proxy from the shell: read webhook
-bodies, and push agent messages, pauses, resumes and typing indicators to
-Botcopy (or to a local emulator).
+Develop and test a Botcopy live-chat proxy from the shell: run a local
+Botcopy emulator and talk to your proxy as the customer, push agent messages,
+pauses, resumes and typing indicators to Botcopy (or the emulator), and read
+webhook bodies.
 """
 
 _EPILOG = """\

@@ -62,8 +62,7 @@ class LoopbackServer:
         """``http://host:port``."""
         return f"http://{self.host}:{self.port}"
 
-    def start(self, timeout: float = 10.0) -> LoopbackServer:
-        """Start serving; return once uvicorn has started."""
+    def _prepare(self) -> socket.socket:
         import uvicorn
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -74,6 +73,28 @@ class LoopbackServer:
             self.app, log_level="warning", lifespan=self._lifespan, access_log=False
         )
         self._server = uvicorn.Server(config)
+        return sock
+
+    def bind(self) -> LoopbackServer:
+        """Bind the socket (so :attr:`port` is known) without serving yet; then :meth:`run`."""
+        self._prepare()
+        return self
+
+    def run(self) -> None:
+        """Serve in this thread until interrupted (Ctrl-C, SIGTERM); for command-line use."""
+        if self._socket is None:
+            self.bind()
+        assert self._server is not None and self._socket is not None
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            self._socket.close()
+            self._socket = None
+            self._server = None
+
+    def start(self, timeout: float = 10.0) -> LoopbackServer:
+        """Start serving in a background thread; return once uvicorn has started."""
+        sock = self._prepare()
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="botcopy-server"
         )

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import hmac
+import json
 import logging
 import threading
 import time
@@ -339,6 +340,7 @@ class BotcopyEmulator:
                 return PushOutcome(200, {"ok": True})
         with self._lock:
             self._refused.append(outcome)
+        logger.info("push refused with %d: %s", outcome.status_code, outcome.body["message"])
         return outcome
 
     def _apply_push(self, event: PushEvent) -> None:
@@ -347,6 +349,7 @@ class BotcopyEmulator:
             self._conversation(event.bot_id, event.user_id).apply_push(event, now, self.bot)
             self._events.append(ReceivedPush(event, now))
             self._lock.notify_all()
+        logger.info("push accepted: %s", json.dumps(event.to_dict(), ensure_ascii=False))
 
     # -- the customer and the bot --------------------------------------------
 
@@ -471,8 +474,12 @@ class BotcopyEmulator:
             with self._lock:
                 self._calls.append(call)
                 self._lock.notify_all()
-            if outcome != "replied":
-                logger.warning("Webhook %s call: %s (%s)", kind, outcome, detail)
+            if outcome == "replied":
+                logger.info("webhook %s call for %s: replied %r", kind, call.user_id, reply)
+            else:
+                logger.warning(
+                    "webhook %s call for %s: %s (%s)", kind, call.user_id, outcome, detail
+                )
             return call
 
         started = time.perf_counter()
