@@ -41,3 +41,15 @@ async def check_async() -> None:
             assert_type(typing, AsyncTypingKeepalive)
         assert_type(await chat.typing(), AsyncTypingKeepalive)
         assert_type(await chat.send_message("done"), PushResult)
+
+
+def check_store_argument() -> None:
+    from botcopy_handover import AsyncRedisStore, MemoryStore, RedisStore, StoreError
+
+    memory = MemoryStore()
+    with Client(api_key="k", store=memory) as client:
+        result = client.typing("u", "b")
+        assert_type(result.store_error, StoreError | None)
+    Client(api_key="k", store=RedisStore(url="redis://127.0.0.1:6379/0"))
+    AsyncClient(api_key="k", store=AsyncRedisStore(url="redis://127.0.0.1:6379/0"))
+    AsyncClient(api_key="k", store=memory)

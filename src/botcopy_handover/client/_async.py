@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import httpx
 from typing_extensions import Self
 
-from botcopy_handover._errors import ConfigurationError
+from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._base import (
     UNSET,
     Answer,
@@ -24,11 +24,15 @@ from botcopy_handover.client._base import (
     check_customer,
     classify_httpx_error,
     make_policy,
+    store_failed,
 )
 from botcopy_handover.client._keepalive import DEFAULT_TYPING_INTERVAL, AsyncTypingKeepalive
 from botcopy_handover.client._retry import RetryPolicy
 from botcopy_handover.models.push import MessageEvent, PushEvent, ResumeEvent
 from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED
+from botcopy_handover.state._adapt import as_async_store
+from botcopy_handover.state._record import arecord_push
+from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
 
 if TYPE_CHECKING:
     import aiohttp
@@ -98,6 +102,9 @@ class AsyncClient:
             needs ``pip install botcopy-handover[aiohttp]`` and is much faster
             with many concurrent pushes.
         sleep: Waits between retries; injectable for tests.
+        store: Record every push Botcopy accepted in this store: an async
+            store (``AsyncRedisStore``) or a ``MemoryStore``. A store failure
+            does not fail the push: see :attr:`PushResult.store_error`.
 
     Example::
 
@@ -122,7 +129,10 @@ class AsyncClient:
         http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        store: AsyncConversationStore | ConversationStore | None = None,
     ) -> None:
+        # Checked first: nothing is opened for a client that cannot be made.
+        self._store = as_async_store(store) if store is not None else None
         use_aiohttp = _is_aiohttp_session(http_client)
         if (
             http_client is not None
@@ -264,7 +274,13 @@ class AsyncClient:
     async def _push(
         self, event: PushEvent, timeout: TimeoutArg, retry_unsafe: bool | None
     ) -> PushResult:
-        return await self._run(self._core.push(event, timeout=timeout, retry_unsafe=retry_unsafe))
+        result = await self._run(self._core.push(event, timeout=timeout, retry_unsafe=retry_unsafe))
+        if self._store is not None:
+            try:
+                await arecord_push(self._store, result.event)
+            except StoreError as error:
+                return store_failed(result, error)
+        return result
 
     async def _run(
         self, plan: Generator[Send | Sleep, Answer | Failure | None, PushResult]

@@ -31,6 +31,7 @@ from botcopy_handover._errors import (
     ConfigurationError,
     InvalidEventError,
     RateLimitError,
+    StoreError,
 )
 from botcopy_handover._version import __version__
 from botcopy_handover.client._retry import (
@@ -107,6 +108,10 @@ class PushResult:
         status_code: Botcopy's 2xx status.
         attempts: How many requests it took (``1`` when no retry was needed).
         elapsed: Seconds from the first attempt to the answer, waits included.
+        store_error: With ``store=``: the error if recording the push in the
+            store failed. The push itself succeeded (the customer got it), so
+            this is reported here and logged, never raised: raising would
+            invite a retry that shows the customer the message twice.
 
     """
 
@@ -114,6 +119,19 @@ class PushResult:
     status_code: int
     attempts: int
     elapsed: float
+    store_error: StoreError | None = None
+
+
+def store_failed(result: PushResult, error: StoreError) -> PushResult:
+    """``result`` with the store's error kept, logged once (no secret: ids and the reason)."""
+    logger.warning(
+        "Botcopy accepted the %s push for user %s on bot %s, but the store could not record it: %s",
+        result.event.event_type,
+        result.event.user_id,
+        result.event.bot_id,
+        error,
+    )
+    return replace(result, store_error=error)
 
 
 # Steps the core asks the I/O layer to perform.

@@ -9,7 +9,7 @@ from types import TracebackType
 import httpx
 from typing_extensions import Self
 
-from botcopy_handover._errors import ConfigurationError
+from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._base import (
     UNSET,
     Answer,
@@ -22,11 +22,15 @@ from botcopy_handover.client._base import (
     check_customer,
     classify_httpx_error,
     make_policy,
+    store_failed,
 )
 from botcopy_handover.client._keepalive import DEFAULT_TYPING_INTERVAL, TypingKeepalive
 from botcopy_handover.client._retry import RetryPolicy
 from botcopy_handover.models.push import MessageEvent, PushEvent, ResumeEvent
 from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED
+from botcopy_handover.state._adapt import as_sync_store
+from botcopy_handover.state._record import record_push
+from botcopy_handover.state._store import ConversationStore
 
 __all__ = ["Client", "Conversation"]
 
@@ -54,6 +58,10 @@ class Client:
         http_client: An ``httpx.Client`` to send with, used as is and never
             closed by the SDK. By default the SDK creates one and closes it.
         sleep: Waits between retries; injectable for tests.
+        store: Record every push Botcopy accepted in this conversation store
+            (``MemoryStore``, ``RedisStore``), as
+            :func:`~botcopy_handover.state.record_push` says. A store failure
+            does not fail the push: see :attr:`PushResult.store_error`.
 
     Example::
 
@@ -75,7 +83,10 @@ class Client:
         retry: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        store: ConversationStore | None = None,
     ) -> None:
+        # Checked first: nothing is opened for a client that cannot be made.
+        self._store = as_sync_store(store) if store is not None else None
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError("http_client must be an httpx.Client")
         self._core = ClientCore(
@@ -224,7 +235,13 @@ class Client:
         return f"Client(base_url={self._core.base_url!r})"
 
     def _push(self, event: PushEvent, timeout: TimeoutArg, retry_unsafe: bool | None) -> PushResult:
-        return self._run(self._core.push(event, timeout=timeout, retry_unsafe=retry_unsafe))
+        result = self._run(self._core.push(event, timeout=timeout, retry_unsafe=retry_unsafe))
+        if self._store is not None:
+            try:
+                record_push(self._store, result.event)
+            except StoreError as error:
+                return store_failed(result, error)
+        return result
 
     def _run(
         self, plan: Generator[Send | Sleep, Answer | Failure | None, PushResult]
