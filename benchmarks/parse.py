@@ -277,6 +277,9 @@ def per_body_us(fns: dict[str, Any], body: bytes, rounds: int = 9) -> dict[str, 
 
 def main() -> int:
     print("Step One body parse, µs per body (best of 9 interleaved rounds)")
+    def parse_and_type(body: bytes) -> object:
+        return parse_webhook(body).history  # type: ignore[union-attr]
+
     worst = 0.0
     for name, mix in (("realistic", REALISTIC_MIX), ("uniform", UNIFORM_MIX)):
         print(f"\n{name} mix of history kinds\n")
@@ -292,7 +295,9 @@ def main() -> int:
             assert all(item.kind != "unknown" for item in event.history)
             t = per_body_us(
                 {
-                    "sdk": parse_webhook,
+                    # The history is typed on first access: read it, so the
+                    # SDK does all the work the equivalent models do.
+                    "sdk": parse_and_type,
                     "a": EQUIVALENT.validate_json,
                     "b": TWO_CLASS.validate_json,
                     "loads": json.loads,

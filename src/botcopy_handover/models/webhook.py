@@ -11,11 +11,13 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import Field, TypeAdapter
 
 from botcopy_handover.models._base import NoneAsEmpty, WireModel
 from botcopy_handover.models.dialogflow import DialogflowResponse
 from botcopy_handover.models.history import HistoryItem
+
+_HISTORY: TypeAdapter[list[HistoryItem]] = TypeAdapter(list[HistoryItem])
 
 __all__ = [
     "CustomerMessage",
@@ -91,12 +93,32 @@ class HandoverRequest(_EventBase):
 
     dialogflow_response: dict[str, Any]
     """The detectIntent response that carried the trigger, unchanged."""
-    history: Annotated[list[HistoryItem], NoneAsEmpty()] = Field(
-        default_factory=list, alias="messageHistory"
-    )
-    """The conversation so far (``messageHistory``), oldest first as Botcopy sends it."""
+    message_history: Annotated[list[Any], NoneAsEmpty()] = Field(default_factory=list, repr=False)
+    """The history exactly as sent (``messageHistory``): one JSON value per item.
+
+    Read :attr:`history` for typed items.
+    """
     query_input: QueryInput = Field(default_factory=QueryInput)
     """The customer input that led to the trigger."""
+
+    @property
+    def history(self) -> list[HistoryItem]:
+        """The conversation so far, typed, oldest first as Botcopy sends it.
+
+        Items are typed on first access, not when the body is parsed, so an
+        endpoint that never looks at the history (or only forwards the text)
+        does not pay for a long one. Typing an item cannot fail: an item that
+        fits no kind is an :class:`~botcopy_handover.UnknownHistoryItem`, so
+        deferring it changes no outcome of parsing.
+        """
+        # Cached by hand: functools.cached_property takes a lock on 3.10/3.11,
+        # which costs more than typing an empty history.
+        cache = self.__dict__
+        typed: list[HistoryItem] | None = cache.get("_typed_history")
+        if typed is None:
+            raw = self.message_history
+            typed = cache["_typed_history"] = _HISTORY.validate_python(raw) if raw else []
+        return typed
 
     @cached_property
     def dialogflow(self) -> DialogflowResponse:

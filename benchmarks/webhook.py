@@ -1,0 +1,295 @@
+"""Benchmark: the SDK's ASGI webhook endpoint against a bare Starlette endpoint, under uvicorn.
+
+Two uvicorn servers (one worker each, asyncio loop, h11, no access log; each
+in its own process on 127.0.0.1, stopped by pid) serve:
+
+* **SDK**: ``Webhook(token).asgi_app(on_handover, on_customer_message)``, an
+  ``async def`` handler answering ``Pause()``: headers verified in constant
+  time, the body parsed into a typed ``HandoverRequest`` (history items and
+  all), the handler run under the deadline guard, the exact reply JSON sent;
+* **SDK reading the history**: the same, with a handler that iterates
+  ``event.history`` (typed on first access: where a long history costs);
+* **bare**: a Starlette route that reads the body, ``json.loads`` it and
+  answers a fixed ``{"paused": true, "minutesPaused": 10}``.
+
+An aiohttp client posts the same Step One body (0, 10 or 100 history items, a
+realistic mix of the five kinds) with the same headers to both, at
+concurrency 1, 10 and 50, a fixed number of requests per run, after a
+warm-up. Rounds are interleaved (bare, SDK, then SDK, bare...); the table
+shows each endpoint's best requests/s with its p50/p99 latency, and the
+median of the per-round SDK/bare ratios.
+
+Run: ``.venv/bin/python benchmarks/webhook.py [--rounds 3] [--requests 2000]``
+(about a minute); ``--quick`` for a smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import aiohttp
+import starlette
+import uvicorn
+
+TOKEN = "bench-access-token"
+HEADERS = {"Content-Type": "application/json", "Authorization": TOKEN}
+REPLY = b'{"paused":true,"minutesPaused":10}'
+KINDS = ("bare", "sdk", "sdk+history")
+
+# ------------------------------------------------------------------ the servers
+
+
+def sdk_app(read_history: bool = False) -> Any:
+    from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
+
+    async def on_handover(event: HandoverRequest) -> Reply:
+        if read_history:
+            # Typed on first access: this is where a long history costs.
+            assert all(item.kind != "unknown" for item in event.history)
+        return Pause()
+
+    async def on_customer_message(event: CustomerMessage) -> Reply:
+        return Pause()
+
+    return Webhook(TOKEN).asgi_app(on_handover, on_customer_message)
+
+
+def bare_app() -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def endpoint(request: Request) -> Response:
+        json.loads(await request.body())
+        return Response(REPLY, media_type="application/json")
+
+    return Starlette(routes=[Route("/botcopy", endpoint, methods=["POST"])])
+
+
+def serve(kind: str, port: int) -> None:
+    app = bare_app() if kind == "bare" else sdk_app(read_history=kind == "sdk+history")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        loop="asyncio",
+        http="h11",
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve())
+        while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag, not an event
+            await asyncio.sleep(0.01)
+        print("ready", flush=True)
+        await task
+
+    asyncio.run(run())
+
+
+def start_server(kind: str) -> tuple[subprocess.Popen[str], str]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    if proc.stdout.readline().strip() != "ready":
+        proc.kill()
+        raise RuntimeError(f"the {kind} server did not start")
+    return proc, f"http://127.0.0.1:{port}/botcopy"
+
+
+def stop_server(proc: subprocess.Popen[str]) -> None:
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+# ------------------------------------------------------------------ the body
+
+
+def history(count: int) -> list[dict[str, Any]]:
+    """``count`` items cycling through the five kinds, as Botcopy sends them."""
+    items: list[dict[str, Any]] = []
+    for n in range(count):
+        kind = n % 5
+        if kind == 0:
+            payload: dict[str, Any] = {
+                "queryParameters": {
+                    "queryParameters": {"payload": {"source": "web"}},
+                    "query": f"Where is my order {1000 + n}?",
+                    "lang": "en",
+                    "sessionId": "bench-session",
+                }
+            }
+        elif kind == 1:
+            payload = {
+                "queryParameters": {},
+                "event": {"name": "WELCOME", "data": {"channel": "web"}},
+                "lang": "en",
+                "sessionId": "bench-session",
+            }
+        elif kind == 2:
+            payload = {
+                "responseId": f"response-{n}",
+                "queryResult": {
+                    "queryText": "Where is my order?",
+                    "fulfillmentText": "I can check that. What's your order number?",
+                    "fulfillmentMessages": [
+                        {"text": {"text": ["I can check that. What's your order number?"]}},
+                        {"quickReplies": {"quickReplies": ["Track", "Talk to a human"]}},
+                    ],
+                    "intent": {"name": "projects/p/agent/intents/9f1d", "displayName": "order"},
+                    "intentDetectionConfidence": 0.87,
+                    "languageCode": "en",
+                },
+            }
+        elif kind == 3:
+            payload = {"text": f"Hi, I'm Dana from support. Looking at order {1000 + n}."}
+        else:
+            payload = {
+                "queryParameters": {"contexts": [], "payload": {}, "webhookHeaders": {}},
+                "query": f"Thanks Dana, it's order {1000 + n}",
+                "lang": "en",
+                "sessionId": "bench-session",
+            }
+        items.append(
+            {
+                "_id": f"65f1c0de{n:016x}",
+                "botPlatform": "dialogflowES",
+                "direction": "in" if kind in (0, 1) else "out",
+                "payload": payload,
+                "createdAt": f"2024-03-13T10:{n // 60 % 60:02d}:{n % 60:02d}.123Z",
+            }
+        )
+    return items
+
+
+def body(items: int) -> bytes:
+    from botcopy_handover.testing import build_webhook_request, sample_handover
+
+    data = sample_handover()
+    data["messageHistory"] = history(items)
+    return build_webhook_request(data, access_token=TOKEN).body
+
+
+# ------------------------------------------------------------------ the load
+
+
+async def load(url: str, payload: bytes, requests: int, concurrency: int) -> dict[str, float]:
+    """requests/s, p50 and p99 latency (ms) of ``requests`` POSTs at ``concurrency``."""
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def post() -> float:
+            started = time.perf_counter()
+            async with session.post(url, data=payload, headers=HEADERS) as response:
+                answer = await response.read()
+                if response.status != 200 or answer.replace(b" ", b"") != REPLY:
+                    raise RuntimeError(f"unexpected answer {response.status}: {answer[:100]!r}")
+            return time.perf_counter() - started
+
+        for _ in range(min(50, requests)):  # warm-up: connections, caches
+            await post()
+        latencies: list[float] = []
+        remaining = requests
+
+        async def worker() -> None:
+            nonlocal remaining
+            while remaining > 0:
+                remaining -= 1
+                latencies.append(await post())
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "rate": requests / elapsed,
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: small and fast")
+    parser.add_argument("--serve", choices=KINDS, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return
+    sizes, concurrencies = (0, 10, 100), (1, 10, 50)
+    if args.quick:
+        args.rounds, args.requests, sizes, concurrencies = 1, 200, (100,), (10,)
+    servers = {kind: start_server(kind) for kind in KINDS}
+    try:
+        print(
+            f"Python {sys.version.split()[0]}, uvicorn {uvicorn.__version__} (asyncio, h11), "
+            f"starlette {starlette.__version__}, aiohttp {aiohttp.__version__} client; "
+            f"{args.rounds} interleaved rounds of {args.requests} requests\n"
+        )
+        print("| history items | concurrency | bare req/s (p50/p99 ms) | SDK req/s (p50/p99 ms) "
+              "| SDK / bare | SDK reading the history | / bare |")  # fmt: skip
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for items in sizes:
+            payload = body(items)
+            for concurrency in concurrencies:
+                runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in KINDS}
+                for round_ in range(args.rounds):
+                    order = KINDS if round_ % 2 == 0 else KINDS[::-1]
+                    for kind in order:
+                        url = servers[kind][1]
+                        runs[kind].append(
+                            asyncio.run(load(url, payload, args.requests, concurrency))
+                        )
+                best = {kind: max(r, key=lambda x: x["rate"]) for kind, r in runs.items()}
+                ratios = [
+                    statistics.median(
+                        s["rate"] / b["rate"] for s, b in zip(runs[kind], runs["bare"], strict=True)
+                    )
+                    for kind in ("sdk", "sdk+history")
+                ]
+                cells = [
+                    f"{best[k]['rate']:.0f} ({best[k]['p50']:.1f}/{best[k]['p99']:.1f})"
+                    for k in KINDS
+                ]
+                print(
+                    f"| {items} | {concurrency} | {cells[0]} | {cells[1]} | {ratios[0]:.2f}x "
+                    f"| {cells[2]} | {ratios[1]:.2f}x |",
+                    flush=True,
+                )
+        print(f"\nbody sizes: {', '.join(f'{n} items {len(body(n))} B' for n in sizes)}")
+    finally:
+        for proc, _ in servers.values():
+            stop_server(proc)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""The webhook benchmark runs (a smoke run), so it cannot rot between measurements."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_the_webhook_benchmark_runs_and_prints_its_table() -> None:
+    result = subprocess.run(  # noqa: S603 - our own benchmark, fixed arguments
+        [sys.executable, str(ROOT / "benchmarks" / "webhook.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("| 100 | 10 |"))
+    ratios = [float(r) for r in re.findall(r"([0-9.]+)x", row)]
+    assert len(ratios) == 2
+    assert all(0 < ratio < 5 for ratio in ratios)
