@@ -277,6 +277,7 @@ def per_body_us(fns: dict[str, Any], body: bytes, rounds: int = 9) -> dict[str, 
 
 def main() -> int:
     print("Step One body parse, µs per body (best of 9 interleaved rounds)")
+
     def parse_and_type(body: bytes) -> object:
         return parse_webhook(body).history  # type: ignore[union-attr]
 
