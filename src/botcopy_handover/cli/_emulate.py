@@ -7,6 +7,7 @@ test values, so unlike ``push`` this command takes them as arguments too.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -129,5 +130,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"  push endpoint  {server.url}/webhooks/handover/push", flush=True)
     print(f"  control API    {server.url}/emulator/", flush=True)
     print(f"  webhook        {args.webhook_url or '(none: set --webhook-url)'}", flush=True)
-    server.run()
+    # Ctrl-C is how an emulator is meant to stop (uvicorn re-raises it on
+    # some Python versions and not on others): a clean end, not an error.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    print("emulator stopped", flush=True)
     return 0
