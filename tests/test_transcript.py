@@ -18,8 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.conftest import FIXTURES, fixture_bytes
-from tests.test_examples import run_example
 
 from botcopy_handover import (
     AgentMessage,
@@ -31,6 +29,8 @@ from botcopy_handover import (
     parse_webhook,
     render_transcript,
 )
+from tests.conftest import FIXTURES, fixture_bytes
+from tests.test_examples import run_example
 
 GOLDEN = FIXTURES / "transcripts"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import FIXTURES, fixture_bytes
 
 from botcopy_handover import parse_webhook, render_transcript
+from tests.conftest import FIXTURES, fixture_bytes
 
 STEP_ONE = FIXTURES / "webhooks" / "step_one_spec.json"
 STEP_TWO = FIXTURES / "webhooks" / "step_two_spec.json"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from tests.client.conftest import PushServer, Reply
 
 from botcopy_handover import (
     APIConnectionError,
@@ -16,6 +15,7 @@ from botcopy_handover import (
     RateLimitError,
     RetryPolicy,
 )
+from tests.client.conftest import PushServer, Reply
 
 FAST = RetryPolicy(initial_backoff=0.001, max_backoff=0.002, jitter=0.0)
 

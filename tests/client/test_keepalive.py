@@ -9,7 +9,6 @@ import threading
 import time
 
 import pytest
-from tests.client.conftest import PushServer, Reply
 
 from botcopy_handover import (
     AsyncClient,
@@ -20,6 +19,7 @@ from botcopy_handover import (
     RetryPolicy,
     TypingKeepalive,
 )
+from tests.client.conftest import PushServer, Reply
 
 INTERVAL = 0.05
 NO_RETRY = RetryPolicy(max_retries=0)

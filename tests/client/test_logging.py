@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 import pytest
-from tests.client.conftest import PushServer, Reply
 
 from botcopy_handover import APIConnectionError, Client, RetryPolicy
+from tests.client.conftest import PushServer, Reply
 
 KEY = "sk-live-do-not-log"
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.client.conftest import PushServer
 
 from botcopy_handover import (
     AsyncClient,
@@ -19,6 +18,7 @@ from botcopy_handover import (
     ResumeEvent,
     TypingEvent,
 )
+from tests.client.conftest import PushServer
 
 
 class Recorder:

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from tests.client.conftest import PushServer, Reply
-from tests.state.conftest import FakeClock, redis_url
 
 from botcopy_handover import (
     APIConnectionError,
@@ -20,6 +18,8 @@ from botcopy_handover import (
     MemoryStore,
     StoreUnavailableError,
 )
+from tests.client.conftest import PushServer, Reply
+from tests.state.conftest import FakeClock, redis_url
 
 KEY = "store-wiring-key"
 

@@ -9,6 +9,10 @@ from collections.abc import Mapping
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+
+from botcopy_handover import ConfigurationError, HandoverRequest, Pause, RedisStore, Webhook
+from botcopy_handover.integrations.aiohttp import add_webhook_route, webhook_handler
+from botcopy_handover.webhook import HandoverHandler, MessageHandler
 from tests.integrations.conftest import (
     PATH,
     AdapterContract,
@@ -21,10 +25,6 @@ from tests.integrations.conftest import (
     make_webhook,
     valid_handover,
 )
-
-from botcopy_handover import ConfigurationError, HandoverRequest, Pause, RedisStore, Webhook
-from botcopy_handover.integrations.aiohttp import add_webhook_route, webhook_handler
-from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
 
 def start(loop: Loop, app: web.Application) -> TestClient[web.Request, web.Application]:

@@ -16,6 +16,10 @@ from django.conf import settings
 from django.http.response import ResponseHeaders
 from django.test import AsyncClient, Client, override_settings
 from django.urls import path
+
+from botcopy_handover import AsyncRedisStore, ConfigurationError, RedisStore, Webhook
+from botcopy_handover.integrations.django import async_webhook_view, webhook_view
+from botcopy_handover.webhook import HandoverHandler, MessageHandler
 from tests.integrations.conftest import (
     PATH,
     AdapterContract,
@@ -27,10 +31,6 @@ from tests.integrations.conftest import (
     make_webhook,
     valid_handover,
 )
-
-from botcopy_handover import AsyncRedisStore, ConfigurationError, RedisStore, Webhook
-from botcopy_handover.integrations.django import async_webhook_view, webhook_view
-from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
 if not settings.configured:
     settings.configure(

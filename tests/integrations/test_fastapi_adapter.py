@@ -12,6 +12,17 @@ from typing import Annotated
 
 import pytest
 from fastapi import Depends, FastAPI
+
+from botcopy_handover import (
+    ConfigurationError,
+    CustomerMessage,
+    HandoverRequest,
+    Pause,
+    RedisStore,
+    Webhook,
+)
+from botcopy_handover.integrations.fastapi import verified_event, webhook_router
+from botcopy_handover.webhook import HandoverHandler, MessageHandler
 from tests.integrations.conftest import (
     PATH,
     UNAUTHORIZED,
@@ -25,17 +36,6 @@ from tests.integrations.conftest import (
     valid_handover,
     valid_message,
 )
-
-from botcopy_handover import (
-    ConfigurationError,
-    CustomerMessage,
-    HandoverRequest,
-    Pause,
-    RedisStore,
-    Webhook,
-)
-from botcopy_handover.integrations.fastapi import verified_event, webhook_router
-from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
 
 @pytest.fixture

@@ -7,6 +7,10 @@ from collections.abc import Mapping
 
 import pytest
 from flask import Flask, url_for
+
+from botcopy_handover import AsyncRedisStore, ConfigurationError, Webhook
+from botcopy_handover.integrations.flask import WEBHOOK_METHODS, webhook_blueprint, webhook_view
+from botcopy_handover.webhook import HandoverHandler, MessageHandler
 from tests.integrations.conftest import (
     PATH,
     AdapterContract,
@@ -17,10 +21,6 @@ from tests.integrations.conftest import (
     make_webhook,
     valid_handover,
 )
-
-from botcopy_handover import AsyncRedisStore, ConfigurationError, Webhook
-from botcopy_handover.integrations.flask import WEBHOOK_METHODS, webhook_blueprint, webhook_view
-from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
 
 def flask_call(app: Flask, path: str = PATH) -> Call:

@@ -14,6 +14,18 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from botcopy_handover import (
+    ConfigurationError,
+    Continue,
+    HandoverRequest,
+    Pause,
+    RedisStore,
+    Webhook,
+    WebhookError,
+)
+from botcopy_handover.integrations.starlette import receive_event, webhook_route
+from botcopy_handover.webhook import HandoverHandler, MessageHandler
 from tests.integrations.conftest import (
     PATH,
     UNAUTHORIZED,
@@ -27,18 +39,6 @@ from tests.integrations.conftest import (
     make_webhook,
     valid_handover,
 )
-
-from botcopy_handover import (
-    ConfigurationError,
-    Continue,
-    HandoverRequest,
-    Pause,
-    RedisStore,
-    Webhook,
-    WebhookError,
-)
-from botcopy_handover.integrations.starlette import receive_event, webhook_route
-from botcopy_handover.webhook import HandoverHandler, MessageHandler
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
-from tests.conftest import load_fixture
 
 from botcopy_handover import (
     AgentMessage,
@@ -23,6 +22,7 @@ from botcopy_handover import (
     UnknownHistoryItem,
     parse_webhook,
 )
+from tests.conftest import load_fixture
 
 ITEMS: TypeAdapter[list[HistoryItem]] = TypeAdapter(list[HistoryItem])
 

@@ -7,8 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from tests.conftest import load_fixture
-from tests.state.conftest import FakeClock
 
 from botcopy_handover import (
     AsyncDeduplicator,
@@ -19,6 +17,8 @@ from botcopy_handover import (
     parse_webhook,
 )
 from botcopy_handover.state import history_key
+from tests.conftest import load_fixture
+from tests.state.conftest import FakeClock
 
 
 def step_one(**changes: Any) -> HandoverRequest:

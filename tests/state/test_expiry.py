@@ -8,7 +8,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from tests.state.conftest import START, FakeClock, redis_url
 
 from botcopy_handover import (
     AsyncExpiryWatcher,
@@ -18,6 +17,7 @@ from botcopy_handover import (
     MemoryStore,
     StoreError,
 )
+from tests.state.conftest import START, FakeClock, redis_url
 
 
 @pytest.fixture

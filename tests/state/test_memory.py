@@ -6,10 +6,10 @@ import threading
 from datetime import timedelta
 
 import pytest
-from tests.state.conftest import FakeClock
 
 from botcopy_handover import ConfigurationError, MemoryStore
 from botcopy_handover.state._adapt import as_async_store, as_sync_store
+from tests.state.conftest import FakeClock
 
 
 def test_a_record_is_forgotten_retention_after_its_pause_ends(clock: FakeClock) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from tests.conftest import fixture_bytes
-from tests.state.conftest import START, FakeClock
 
 from botcopy_handover import (
     Continue,
@@ -22,6 +20,8 @@ from botcopy_handover import (
     parse_webhook,
 )
 from botcopy_handover.state import arecord_push, arecord_reply, record_push, record_reply
+from tests.conftest import fixture_bytes
+from tests.state.conftest import START, FakeClock
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 import redis
 import redis.asyncio
-from tests.state.conftest import FakeClock, redis_url
 
 from botcopy_handover import (
     AsyncRedisStore,
@@ -17,6 +16,7 @@ from botcopy_handover import (
     RedisStore,
     StoreUnavailableError,
 )
+from tests.state.conftest import FakeClock, redis_url
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from tests.state.conftest import START, FakeClock, run
 
 from botcopy_handover import AsyncConversationStore, ConversationStore, StoreError
+from tests.state.conftest import START, FakeClock, run
 
 Store = ConversationStore | AsyncConversationStore
 

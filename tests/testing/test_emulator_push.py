@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from tests.state.conftest import FakeClock
 
 from botcopy_handover import (
     APIConnectionError,
@@ -21,6 +20,7 @@ from botcopy_handover import (
     TypingEvent,
 )
 from botcopy_handover.testing.emulator import BotcopyEmulator, Fault
+from tests.state.conftest import FakeClock
 
 API_KEY = "test-push-key"
 

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from tests.state.conftest import FakeClock
 
 from botcopy_handover import (
     AgentMessage,
@@ -32,6 +31,7 @@ from botcopy_handover import (
 )
 from botcopy_handover.testing import LoopbackServer
 from botcopy_handover.testing.emulator import BotcopyEmulator, ScriptedBot
+from tests.state.conftest import FakeClock
 
 TOKEN = "emulator-webhook-token"
 HEADER = ("X-Bot-Secret", "emulator-header-value")

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from tests.conftest import load_fixture
 
 from botcopy_handover import (
     BotcopyError,
@@ -18,6 +17,7 @@ from botcopy_handover import (
     PayloadTooLargeError,
     parse_webhook,
 )
+from tests.conftest import load_fixture
 
 SECRET = "portal-access-token"
 

@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from tests.state.conftest import redis_url
 
 from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
 from botcopy_handover.testing import build_webhook_request, sample_customer_message
+from tests.state.conftest import redis_url
 
 TOKEN = "redis-webhook-token"
 
