@@ -13,11 +13,11 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 
-from botcopy_handover.models._base import NoneAsEmpty, WireModel
+from botcopy_handover.models._base import DEFERRED, NoneAsEmpty, WireModel
 from botcopy_handover.models.dialogflow import DialogflowResponse
 from botcopy_handover.models.history import HistoryItem
 
-_HISTORY: TypeAdapter[list[HistoryItem]] = TypeAdapter(list[HistoryItem])
+_HISTORY: TypeAdapter[list[HistoryItem]] = TypeAdapter(list[HistoryItem], config=DEFERRED)
 
 __all__ = [
     "CustomerMessage",

@@ -9,7 +9,7 @@ import pydantic_core
 from pydantic import TypeAdapter, ValidationError
 
 from botcopy_handover._errors import ErrorDetail, InvalidPayloadError, PayloadTooLargeError
-from botcopy_handover.models._base import error_details
+from botcopy_handover.models._base import DEFERRED, error_details
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest, WebhookEvent
 
 __all__ = ["DECODER_MAX_DEPTH", "DEFAULT_MAX_BYTES", "parse_webhook"]
@@ -24,7 +24,7 @@ DECODER_MAX_DEPTH = 200
 adds a scan of the body (about a fifth of the decoding time on large bodies).
 """
 
-_EVENT: TypeAdapter[HandoverRequest | CustomerMessage] = TypeAdapter(WebhookEvent)
+_EVENT: TypeAdapter[HandoverRequest | CustomerMessage] = TypeAdapter(WebhookEvent, config=DEFERRED)
 _HANDOVER = TypeAdapter(HandoverRequest)
 _CUSTOMER_MESSAGE = TypeAdapter(CustomerMessage)
 
