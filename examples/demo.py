@@ -181,12 +181,15 @@ def main() -> int:
     print(f"emulator pid {emulator.pid} on {emulator_url}; proxy pid {proxy.pid} on {proxy_url}\n")
     demo = Demo(emulator_url, proxy_url)
     try:
+        # Generous: two fresh interpreters import uvicorn and Starlette, which
+        # takes seconds on a slow or busy machine.
         ready = wait_until(
             "both servers to start",
             lambda: (
                 demo.emulator.get("/emulator/health").status_code == 200
                 and demo.proxy.get("/desk").status_code == 200
             ),
+            timeout=60.0,
         )
         if ready:
             demo.play()
