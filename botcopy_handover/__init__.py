@@ -39,6 +39,7 @@ from botcopy_handover.client import (
     Client,
     Conversation,
     PushResult,
+    RedactingFilter,
     RetryPolicy,
     TypingKeepalive,
 )
@@ -151,6 +152,7 @@ __all__ = [
     "RetryPolicy",
     "TypingKeepalive",
     "AsyncTypingKeepalive",
+    "RedactingFilter",
     # conversation state (RedisStore/AsyncRedisStore import redis-py on first use)
     "ConversationState",
     "ConversationStore",

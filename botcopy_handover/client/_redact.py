@@ -201,7 +201,7 @@ class RedactingFilter(logging.Filter):
         from botcopy_handover._errors import ConfigurationError
 
         super().__init__()
-        if not all(isinstance(s, str) for s in secrets) or not any(secrets):
+        if not all(isinstance(s, str) for s in secrets) or not any(s.strip() for s in secrets):
             raise ConfigurationError("RedactingFilter needs at least one secret string")
         self._redactor = Redactor(s.strip() for s in secrets if s.strip())
 
