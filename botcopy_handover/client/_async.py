@@ -166,11 +166,8 @@ class AsyncClient:
         store_timeout: float | None = DEFAULT_STORE_TIMEOUT,
     ) -> None:
         # Checked first: nothing is opened for a client that cannot be made.
-        self._recorder = (
-            AsyncRecorder(as_async_store(store), check_store_timeout(store_timeout))
-            if store is not None
-            else None
-        )
+        bound = check_store_timeout(store_timeout)
+        self._recorder = AsyncRecorder(as_async_store(store), bound) if store is not None else None
         use_aiohttp = _is_aiohttp_session(http_client)
         if (
             http_client is not None

@@ -96,11 +96,8 @@ class Client:
         store_timeout: float | None = DEFAULT_STORE_TIMEOUT,
     ) -> None:
         # Checked first: nothing is opened for a client that cannot be made.
-        self._recorder = (
-            SyncRecorder(as_sync_store(store), check_store_timeout(store_timeout))
-            if store is not None
-            else None
-        )
+        bound = check_store_timeout(store_timeout)
+        self._recorder = SyncRecorder(as_sync_store(store), bound) if store is not None else None
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError("http_client must be an httpx.Client")
         self._core = ClientCore(
