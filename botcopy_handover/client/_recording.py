@@ -36,6 +36,7 @@ DEFAULT_STORE_TIMEOUT: Final = 1.0
 """Seconds a push waits for its store record before reporting it as failed."""
 
 _MAX_THREADS = 8
+_MAX_WAITING = 64  # records queued behind busy threads; beyond, a record fails at once
 
 
 def check_store_timeout(value: float | None) -> float | None:
@@ -64,7 +65,9 @@ class _DaemonThreads:
     """Runs calls on up to ``_MAX_THREADS`` daemon threads, started as needed.
 
     ``concurrent.futures.ThreadPoolExecutor`` joins its threads at exit, so a
-    store call that hangs forever would keep the process alive.
+    store call that hangs forever would keep the process alive. At most
+    ``_MAX_WAITING`` calls wait for a thread (given-up ones included, until a
+    thread skips them), so a store that hangs for good costs bounded memory.
     """
 
     def __init__(self) -> None:
@@ -72,11 +75,16 @@ class _DaemonThreads:
         self._lock = threading.Lock()
         self._threads = 0
         self._idle = 0
+        self._waiting = 0
 
-    def submit(self, call: Callable[[], Any]) -> Future[Any]:
+    def submit(self, call: Callable[[], Any]) -> Future[Any] | None:
+        """Queue ``call``; ``None`` when too many calls already wait for a thread."""
         future: Future[Any] = Future()
-        self._queue.put((future, call))
         with self._lock:
+            if self._waiting >= _MAX_WAITING:
+                return None
+            self._waiting += 1
+            self._queue.put((future, call))
             if self._idle == 0 and self._threads < _MAX_THREADS:
                 self._threads += 1
                 threading.Thread(target=self._work, name="botcopy-store", daemon=True).start()
@@ -89,6 +97,8 @@ class _DaemonThreads:
             item = self._queue.get()
             with self._lock:
                 self._idle -= 1
+                if item is not None:
+                    self._waiting -= 1
             if item is None:
                 with self._lock:
                     self._threads -= 1
@@ -126,6 +136,10 @@ class SyncRecorder:
                 return None
             assert self._timeout is not None
             future = self._threads.submit(lambda: record_push(self._store, event))
+            if future is None:
+                return StoreUnavailableError(
+                    f"the store has not finished {_MAX_WAITING} earlier records"
+                )
             try:
                 future.result(self._timeout)
             except FutureTimeout:

@@ -236,3 +236,25 @@ def test_store_timeout_must_be_positive_seconds(bad: Any) -> None:
         Client(KEY, store=MemoryStore(), store_timeout=bad)
     with pytest.raises(ConfigurationError, match="store_timeout"):
         AsyncClient(KEY, store=MemoryStore(), store_timeout=bad)
+
+
+def test_a_store_that_hangs_for_good_fails_records_at_once_and_holds_bounded_memory(
+    server: PushServer,
+) -> None:
+    # Once 8 threads are stuck and 64 records wait behind them, nothing more is queued.
+    # (How many pushes that takes depends on how fast threads skip given-up records.)
+    busy = "the store has not finished 64 earlier records"
+    store = HangingStore()
+    with Client(KEY, base_url=server.url, store=store, store_timeout=0.01) as client:
+        errors: list[str] = []
+        while busy not in errors and len(errors) < 300:
+            errors.append(str(client.typing("u1", "b1").store_error))
+        started = time.monotonic()
+        again = client.typing("u1", "b1").store_error
+        waited = time.monotonic() - started
+        store.release.set()
+    assert errors[0] == "the store did not answer within 0.01 s"
+    assert errors[-1] == busy
+    assert len(errors) >= 8 + 64
+    assert str(again) == busy
+    assert waited < HANG / 2
