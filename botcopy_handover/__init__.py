@@ -45,6 +45,7 @@ if _typing.TYPE_CHECKING:
         Client,
         Conversation,
         PushResult,
+        RedactingFilter,
         RetryPolicy,
         TypingKeepalive,
     )
@@ -159,6 +160,7 @@ __all__ = [
     "AsyncConversation",
     "PushResult",
     "RetryPolicy",
+    "RedactingFilter",
     "TypingKeepalive",
     "AsyncTypingKeepalive",
     # conversation state (RedisStore/AsyncRedisStore import redis-py on first use)
@@ -229,6 +231,7 @@ _SOURCES: dict[str, str] = {
     "Client": "botcopy_handover.client",
     "Conversation": "botcopy_handover.client",
     "PushResult": "botcopy_handover.client",
+    "RedactingFilter": "botcopy_handover.client",
     "RetryPolicy": "botcopy_handover.client",
     "TypingKeepalive": "botcopy_handover.client",
     "DEFAULT_MINUTES_PAUSED": "botcopy_handover.models",
