@@ -1,8 +1,9 @@
-"""Stores for the contract suite: memory, Redis (sync and async), each on a fake clock.
+"""Stores for the contract suite: memory, Redis and Redis Cluster (sync and async), on a fake clock.
 
 The Redis stores need a real redis-server: ``scripts/with-services.sh`` starts
-one and exports ``REDIS_URL``. Without it the Redis cases skip, unless ``CI``
-is set, where a missing Redis is a failure.
+one and exports ``REDIS_URL``, and starts a three-master Redis Cluster and
+exports ``REDIS_CLUSTER_URL``. Without them the Redis cases skip, unless
+``CI`` is set, where a missing Redis is a failure.
 """
 
 from __future__ import annotations
@@ -43,13 +44,41 @@ async def run(value: Awaitable[T] | T) -> T:
     return value
 
 
-def redis_url() -> str:
-    url = os.environ.get("REDIS_URL")
+def _service_url(variable: str) -> str:
+    url = os.environ.get(variable)
     if not url:
         if os.environ.get("CI"):
-            pytest.fail("REDIS_URL is not set; run the tests through scripts/with-services.sh")
-        pytest.skip("REDIS_URL is not set (run through scripts/with-services.sh)")
+            pytest.fail(f"{variable} is not set; run the tests through scripts/with-services.sh")
+        pytest.skip(f"{variable} is not set (run through scripts/with-services.sh)")
     return url
+
+
+def redis_url() -> str:
+    """The throwaway redis-server's URL, or skip (fail under CI)."""
+    return _service_url("REDIS_URL")
+
+
+def cluster_url() -> str:
+    """A node of the throwaway Redis Cluster, or skip (fail under CI)."""
+    return _service_url("REDIS_CLUSTER_URL")
+
+
+def drop_keys(prefix: str) -> None:
+    """Remove every key under ``prefix`` from the Redis and the cluster the tests use."""
+    import redis
+    import redis.cluster
+
+    url = os.environ.get("REDIS_URL")
+    if url:
+        with redis.Redis.from_url(url) as client:
+            keys = list(client.scan_iter(match=f"{prefix}*"))
+            if keys:
+                client.delete(*keys)
+    url = os.environ.get("REDIS_CLUSTER_URL")
+    if url:
+        with redis.cluster.RedisCluster.from_url(url) as cluster:
+            for key in cluster.scan_iter(match=f"{prefix}*", target_nodes=cluster.PRIMARIES):
+                cluster.delete(key)
 
 
 @pytest.fixture
@@ -62,17 +91,10 @@ def prefix() -> Iterator[str]:
     """A key namespace of its own for each test, removed afterwards when Redis is there."""
     name = f"test:{uuid.uuid4().hex}:"
     yield name
-    url = os.environ.get("REDIS_URL")
-    if url:
-        import redis
-
-        with redis.Redis.from_url(url) as client:
-            keys = list(client.scan_iter(match=f"{name}*"))
-            if keys:
-                client.delete(*keys)
+    drop_keys(name)
 
 
-@pytest.fixture(params=["memory", "redis", "async_redis"])
+@pytest.fixture(params=["memory", "redis", "async_redis", "redis_cluster", "async_redis_cluster"])
 async def store(
     request: pytest.FixtureRequest, clock: FakeClock, prefix: str
 ) -> AsyncIterator[ConversationStore | AsyncConversationStore]:
@@ -80,12 +102,15 @@ async def store(
     if request.param == "memory":
         yield MemoryStore(clock=clock)
         return
-    url = redis_url()
+    cluster = request.param.endswith("_cluster")
+    url = cluster_url() if cluster else redis_url()
     from botcopy_handover import AsyncRedisStore, RedisStore
 
-    if request.param == "redis":
-        with RedisStore(url=url, prefix=prefix, clock=clock) as sync_store:
+    if request.param.startswith("redis"):
+        with RedisStore(url=url, cluster=cluster, prefix=prefix, clock=clock) as sync_store:
             yield sync_store
     else:
-        async with AsyncRedisStore(url=url, prefix=prefix, clock=clock) as async_store:
+        async with AsyncRedisStore(
+            url=url, cluster=cluster, prefix=prefix, clock=clock
+        ) as async_store:
             yield async_store
