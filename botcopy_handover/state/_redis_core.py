@@ -15,6 +15,7 @@ slots (ticket links, ``expiring`` over the shards) in several steps.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Generator, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -59,8 +60,16 @@ def _text(value: Any) -> str:
 
 def _fields(flat: Sequence[Any]) -> dict[str, str]:
     # HGETALL inside a script answers a flat [k1, v1, k2, v2, ...] list.
-    items = [_text(v) for v in flat]
+    items = [v.decode() if type(v) is bytes else str(v) for v in flat]
     return dict(zip(items[::2], items[1::2], strict=True))
+
+
+# Ids made of these alone need no percent-encoding (the common case: skip quote()).
+_PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+def _quote(value: str) -> str:
+    return value if _PLAIN.fullmatch(value) else quote(value, safe="")
 
 
 def _state(raw: Any) -> ConversationState | None:
@@ -147,7 +156,7 @@ class RedisCore:
 
     def member(self, bot_id: str, user_id: str) -> str:
         bot_id, user_id = check_customer(bot_id, user_id)
-        return f"{quote(bot_id, safe='')}:{quote(user_id, safe='')}"
+        return f"{_quote(bot_id)}:{_quote(user_id)}"
 
     def conv_prefix(self, member: str) -> str:
         """What precedes ``member`` in its record's key."""
@@ -160,10 +169,10 @@ class RedisCore:
         return self.conv_key(self.member(bot_id, user_id))
 
     def ticket_key(self, ticket_id: str) -> str:
-        return f"{self.prefix}ticket:{quote(ticket_id, safe='')}"
+        return f"{self.prefix}ticket:{_quote(ticket_id)}"
 
     def claim_key(self, token: str) -> str:
-        return f"{self.prefix}claim:{quote(token, safe='')}"
+        return f"{self.prefix}claim:{_quote(token)}"
 
     def _head(self) -> list[str | int]:
         return [to_ms(self.clock()), self._retention_ms()]
@@ -323,8 +332,9 @@ class ClusterCore(RedisCore):
         return self._expiring_keys[self.shard(member)]
 
     def _keys(self, member: str) -> list[str]:
-        conv = self.conv_key(member)
-        return [conv, self._expiring_keys[self.shard(member)], f"{conv}:history"]
+        shard = self.shard(member)
+        conv = self._conv_prefixes[shard] + member
+        return [conv, self._expiring_keys[shard], f"{conv}:history"]
 
     def _renew(self, renew: Any, member: str) -> Flow[None]:
         if renew:
