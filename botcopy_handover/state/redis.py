@@ -175,10 +175,9 @@ class RedisStore:
         client: A ``redis.Redis`` or ``redis.cluster.RedisCluster`` to use as
             is (not closed by the store). Give this or ``url``.
         url: A Redis URL (``redis://[:password@]host:port/db``); the store
-            creates a client (timeouts:
-            [URL_SOCKET_TIMEOUT][botcopy_handover.state.redis.URL_SOCKET_TIMEOUT])
-            and closes it on `close`. The password never appears in reprs or
-            errors.
+            creates a client that gives up after 1 s to connect or to answer
+            (``URL_SOCKET_TIMEOUT``) and closes it on `close`. The password
+            never appears in reprs or errors.
         cluster: With ``url``: the URL names one node of a Redis Cluster (the
             client finds the others). With ``client``: asserts that it is a
             cluster client.
@@ -332,9 +331,8 @@ class AsyncRedisStore:
     Args:
         client: A ``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster``
             to use as is (not closed by the store).
-        url: A Redis URL; the store creates a client (with
-            [URL_SOCKET_TIMEOUT][botcopy_handover.state.redis.URL_SOCKET_TIMEOUT])
-            and closes it on `aclose`.
+        url: A Redis URL; the store creates a client (1 s timeouts, as for
+            [RedisStore][botcopy_handover.RedisStore]) and closes it on `aclose`.
         cluster: With ``url``: the URL names one node of a Redis Cluster.
         prefix: Namespace of every key.
         retention: How long a record outlives its pause.
