@@ -97,7 +97,16 @@ def _states(raws: Iterable[Any]) -> list[ConversationState]:
 
 def hash_fields(raw: Any) -> ConversationState | None:
     """A record read with ``HGETALL`` (a dict), or ``None`` if there is none."""
-    return decode_fields({_text(k): _text(v) for k, v in raw.items()}) if raw else None
+    if not raw:
+        return None
+    return decode_fields(
+        {
+            (k.decode() if type(k) is bytes else str(k)): (
+                v.decode() if type(v) is bytes else str(v)
+            )
+            for k, v in raw.items()
+        }
+    )
 
 
 @lru_cache(maxsize=8)
