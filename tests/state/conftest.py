@@ -13,7 +13,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from datetime import datetime, timedelta, timezone
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -63,22 +63,51 @@ def cluster_url() -> str:
     return _service_url("REDIS_CLUSTER_URL")
 
 
-def drop_keys(prefix: str) -> None:
-    """Remove every key under ``prefix`` from the Redis and the cluster the tests use."""
-    import redis
-    import redis.cluster
+class KeyCleaner:
+    """Removes a test's keys from the Redis and the cluster the tests use.
 
-    url = os.environ.get("REDIS_URL")
-    if url:
-        with redis.Redis.from_url(url) as client:
+    One client each for the whole session: a cluster client maps the cluster
+    when it is made, which is too slow to repeat for every test.
+    """
+
+    def __init__(self) -> None:
+        self._clients: dict[str, Any] = {}
+
+    def _client(self, variable: str) -> Any:
+        url = os.environ.get(variable)
+        if not url:
+            return None
+        if variable not in self._clients:
+            import redis
+            import redis.cluster
+
+            kind = redis.cluster.RedisCluster if variable == "REDIS_CLUSTER_URL" else redis.Redis
+            self._clients[variable] = kind.from_url(url)
+        return self._clients[variable]
+
+    def drop(self, prefix: str, *, cluster: bool) -> None:
+        client = self._client("REDIS_URL")
+        if client is not None:
             keys = list(client.scan_iter(match=f"{prefix}*"))
             if keys:
                 client.delete(*keys)
-    url = os.environ.get("REDIS_CLUSTER_URL")
-    if url:
-        with redis.cluster.RedisCluster.from_url(url) as cluster:
-            for key in cluster.scan_iter(match=f"{prefix}*", target_nodes=cluster.PRIMARIES):
-                cluster.delete(key)
+        if not cluster:
+            return
+        client = self._client("REDIS_CLUSTER_URL")
+        if client is not None:
+            for key in client.scan_iter(match=f"{prefix}*", target_nodes=client.PRIMARIES):
+                client.delete(key)
+
+    def close(self) -> None:
+        for client in self._clients.values():
+            client.close()
+
+
+@pytest.fixture(scope="session")
+def key_cleaner() -> Iterator[KeyCleaner]:
+    cleaner = KeyCleaner()
+    yield cleaner
+    cleaner.close()
 
 
 @pytest.fixture
@@ -87,11 +116,13 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def prefix() -> Iterator[str]:
+def prefix(request: pytest.FixtureRequest, key_cleaner: KeyCleaner) -> Iterator[str]:
     """A key namespace of its own for each test, removed afterwards when Redis is there."""
     name = f"test:{uuid.uuid4().hex}:"
     yield name
-    drop_keys(name)
+    # The cluster is scanned only after tests that may have used it.
+    uses_cluster = "cluster" in request.node.nodeid
+    key_cleaner.drop(name, cluster=uses_cluster)
 
 
 @pytest.fixture(params=["memory", "redis", "async_redis", "redis_cluster", "async_redis_cluster"])
