@@ -16,7 +16,8 @@ fixture                               gives
 ====================================  ===============================================
 
 Per test, ``@pytest.mark.botcopy(platform="cx", reply_deadline=1.0)`` adds to
-the settings. Example::
+the settings; pin the wire forms or a reading the same way
+(``@pytest.mark.botcopy(variant=Variant(responses="struct"))``). Example::
 
     def test_handover(botcopy, botcopy_serve):
         botcopy.webhook_url = botcopy_serve(my_proxy_app).url + "/botcopy"
@@ -56,7 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "botcopy(**settings): settings for the botcopy emulator fixture "
-        "(webhook_url, access_token, api_key, custom_header, platform, reply_deadline, ...)",
+        "(webhook_url, access_token, api_key, bots, custom_header, platform, trigger, "
+        "variant, readings, reply_deadline, ...)",
     )
 
 
