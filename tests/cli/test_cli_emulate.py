@@ -147,8 +147,10 @@ def test_emulate_variant_picks_the_wire_forms(variant: str) -> None:
         url = process.stdout.readline().split()[-1]
         readings = set()
         for n in range(4):
-            httpx.post(f"{url}/emulator/customer/says", json={"text": "hi", "userId": f"u{n}"})
-            conversation = httpx.get(f"{url}/emulator/conversations/bot-1/u{n}").json()
+            said = {"text": "hi", "userId": f"u{n}"}
+            httpx.post(f"{url}/emulator/customer/says", json=said, timeout=30)
+            path = f"{url}/emulator/conversations/bot-1/u{n}"
+            conversation = httpx.get(path, timeout=30).json()
             readings.add(json.dumps(conversation["reading"], sort_keys=True))
     finally:
         process.send_signal(signal.SIGINT)
