@@ -282,6 +282,7 @@ class BotcopyEmulator:
         self.variant = Variant.of(variant)
         self.readings = readings or Readings()
         self.project = project
+        self.variant_seed = variant_seed
         self._rotation = VariantRotation(variant_seed)
         self._customer_variants: dict[tuple[str, str], Variant] = {}
         self.reply_deadline = reply_deadline
