@@ -29,12 +29,10 @@ from botcopy_handover.testing.emulator._emulator import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_API_KEY,
     BotcopyEmulator,
-    ReceivedPush,
-    Turn,
-    WebhookCall,
 )
 from botcopy_handover.testing.emulator._faults import Fault, FaultKind, FaultPlan
 from botcopy_handover.testing.emulator._intake import BotKeys, PushOutcome
+from botcopy_handover.testing.emulator._records import ReceivedPush, Turn, WebhookCall
 from botcopy_handover.testing.emulator._variant import Reading, Readings, Variant
 
 __all__ = [
