@@ -132,7 +132,7 @@ def es_response(
     }
     if contexts:
         result["outputContexts"] = [
-            {"name": f"{session}/contexts/{name}", "lifespanCount": 5} for name in contexts
+            {"name": f"{session}/contexts/{name}", "lifespanCount": 1} for name in contexts
         ]
     return {"responseId": response_id, "queryResult": result}
 
