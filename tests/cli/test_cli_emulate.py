@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -145,6 +146,15 @@ def test_emulate_variant_picks_the_wire_forms(variant: str) -> None:
     assert process.stdout is not None
     try:
         url = process.stdout.readline().split()[-1]
+        # The address is printed once bound; serving starts a moment later.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{url}/emulator/health", timeout=30)
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline, "the emulator never started serving"
+                time.sleep(0.1)
         readings = set()
         for n in range(4):
             said = {"text": "hi", "userId": f"u{n}"}
