@@ -169,7 +169,8 @@ def main() -> int:
     logs = Path(tempfile.mkdtemp(prefix="botcopy-demo-"))
     emulator = start(
         [sys.executable, "-m", "botcopy_handover", "emulate", "--port", str(emulator_port),
-         "--webhook-url", f"{proxy_url}/botcopy", "--access-token", TOKEN, "--api-key", API_KEY],
+         "--webhook-url", f"{proxy_url}/botcopy", "--access-token", TOKEN, "--api-key", API_KEY,
+         "--variant", "plain"],  # the story shows the desk the history: ask for it
         env,
         logs / "emulator.log",
     )  # fmt: skip
