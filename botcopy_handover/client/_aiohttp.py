@@ -10,7 +10,7 @@ with httpx.
 from __future__ import annotations
 
 import asyncio
-import contextlib
+from dataclasses import replace
 
 import aiohttp
 import httpx
@@ -113,10 +113,12 @@ class AiohttpBackend:
         async with response:
             status = response.status
             if 200 <= status < 300:
-                # Botcopy accepted the push: a body that breaks off or does not
-                # decode changes nothing.
-                with contextlib.suppress(Exception):
+                # An answer that breaks off or does not decode is no sure
+                # success: the push may or may not have been accepted.
+                try:
                     await response.read()
+                except Exception as exc:
+                    return replace(classify_aiohttp_error(exc), status_code=status, sent=True)
                 return Answer(status)
             try:
                 text = await response.text(errors="replace")

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Awaitable, Callable, Generator
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -81,9 +82,10 @@ class _HttpxBackend:
         try:
             status = response.status_code
             if 200 <= status < 300:
-                with contextlib.suppress(Exception):
-                    async for _ in response.aiter_raw():
-                        pass
+                try:
+                    await response.aread()
+                except Exception as exc:
+                    return replace(classify_httpx_error(exc), status_code=status, sent=True)
                 return Answer(status)
             return Answer(
                 status,

@@ -179,6 +179,8 @@ class Failure:
             refused, connect timeout, no pooled connection in time).
         timed_out: The failure was a timeout.
         retryable: ``False`` for failures a retry cannot fix (a bad URL scheme).
+        status_code: A 2xx status that came before the answer broke off or
+            could not be decoded.
 
     """
 
@@ -186,6 +188,7 @@ class Failure:
     sent: bool
     timed_out: bool = False
     retryable: bool = True
+    status_code: int | None = None
 
 
 def classify_httpx_error(exc: Exception) -> Failure:
@@ -450,8 +453,16 @@ class ClientCore:
             self._redactor.exception(exc)
             detail = _detail(exc)
             sent = outcome.sent
-            if outcome.timed_out:
-                error: APIError = APITimeoutError(
+            if outcome.status_code is not None:
+                error: APIError = APIConnectionError(
+                    self._redactor.text(
+                        f"Botcopy answered HTTP {outcome.status_code}{tries}, but the answer "
+                        f"could not be read ({detail}): the push may have been accepted"
+                    ),
+                    maybe_delivered=True,
+                )
+            elif outcome.timed_out:
+                error = APITimeoutError(
                     self._redactor.text(f"The push to {self.base_url} timed out{tries} ({detail})"),
                     maybe_delivered=sent,
                 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Generator
+from dataclasses import replace
 from types import TracebackType
 
 import httpx
@@ -290,11 +291,12 @@ class Client:
         try:
             status = response.status_code
             if 200 <= status < 300:
-                # Botcopy accepted the push: a body that breaks off or does not
-                # decode changes nothing. Read raw, to keep the connection.
-                with contextlib.suppress(Exception):
-                    for _ in response.iter_raw():
-                        pass
+                # An answer that breaks off or does not decode is no sure
+                # success: the push may or may not have been accepted.
+                try:
+                    response.read()
+                except Exception as exc:
+                    return replace(classify_httpx_error(exc), status_code=status, sent=True)
                 return Answer(status)
             return Answer(
                 status,
