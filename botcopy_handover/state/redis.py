@@ -228,11 +228,20 @@ class _RedisCore:
 _Client = TypeVar("_Client", redis.Redis, redis.asyncio.Redis)
 
 
+# A store built from a URL fails a call to a hung Redis within 2 s instead of
+# redis-py's 5 s per try: the webhook answers within 5 s, store calls included.
+# Options in the URL (?socket_timeout=...) still win.
+_URL_CONNECT_TIMEOUT = 1.0
+_URL_SOCKET_TIMEOUT = 2.0
+
+
 def _from_url(cls: type[_Client], url: str | None) -> _Client:
     if url is None:
         raise ConfigurationError("Give the Redis store a client= or a url=")
     try:
-        return cls.from_url(url)
+        return cls.from_url(
+            url, socket_connect_timeout=_URL_CONNECT_TIMEOUT, socket_timeout=_URL_SOCKET_TIMEOUT
+        )
     except ValueError:
         # redis-py's message may quote the URL, and the URL may hold a password.
         raise ConfigurationError(
