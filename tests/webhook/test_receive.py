@@ -428,3 +428,40 @@ def test_a_decoded_dict_body_is_verified_like_raw_bytes(webhook: Webhook) -> Non
     )
     with pytest.raises(WebhookAuthenticationError):
         webhook.receive(wrong.json(), wrong.headers)
+
+
+# -- a token scanner does not flood the logs (issue 12) ------------------------
+
+
+def test_refused_calls_are_logged_one_by_one_then_counted_per_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import time
+
+    webhook = Webhook(TOKEN, refusal_log_burst=3, refusal_log_interval=0.3)
+    scan = build_webhook_request(sample_customer_message(), access_token="guess")
+
+    def refusals() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.getMessage().startswith("Refused")]
+
+    with caplog.at_level(logging.WARNING, logger="botcopy_handover.webhook"):
+        for _ in range(50):
+            with pytest.raises(WebhookAuthenticationError):
+                webhook.receive(scan.body, scan.headers)
+        assert len(refusals()) == 3
+        time.sleep(0.35)
+        with pytest.raises(WebhookAuthenticationError):
+            webhook.receive(scan.body, scan.headers)
+    lines = refusals()
+    assert len(lines) == 5
+    assert lines[3].startswith("Refused 47 more webhook call(s) in ")
+    assert lines[4] == "Refused a webhook call: missing or invalid access token or custom header"
+    assert "guess" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "options", [{"refusal_log_burst": -1}, {"refusal_log_interval": 0}, {"store_timeout": 0}]
+)
+def test_bad_logging_and_store_options_are_configuration_errors(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        Webhook(TOKEN, **options)
