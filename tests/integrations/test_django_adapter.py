@@ -178,7 +178,7 @@ def _serve_django(server_kind: str) -> tuple[Any, str]:
     from werkzeug.serving import make_server as make_werkzeug_server
 
     class Quiet(WSGIRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     handler = WSGIHandler()
