@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, TypeAdapter, model_validator
+from pydantic import Field, TypeAdapter, model_validator
 
 from botcopy_handover.models._base import NoneAsEmpty, WireModel
 from botcopy_handover.models.dialogflow import DialogflowResponse
@@ -72,7 +72,8 @@ def body_tokens(event: HandoverRequest | CustomerMessage) -> tuple[object, ...]:
     Not exported: :class:`~botcopy_handover.Webhook` verifies each one.
     """
     main = () if event.access_token is None else (event.access_token,)
-    return main + event._other_tokens
+    other: tuple[object, ...] = event.__dict__.get("_other_tokens", ())
+    return main + other
 
 
 class _EventBase(WireModel):
@@ -94,8 +95,6 @@ class _EventBase(WireModel):
     query_params: QueryParams = Field(default_factory=QueryParams)
     """``queryParams`` of the customer's request."""
 
-    _other_tokens: tuple[object, ...] = PrivateAttr(default=())
-
     @model_validator(mode="after")
     def _hide_token_spellings(self) -> _EventBase:
         # ``access_token``, ``AccessToken``, ``ACCESS-TOKEN``... are the token
@@ -104,7 +103,9 @@ class _EventBase(WireModel):
         if extra:
             found = [key for key in extra if _is_token_key(key)]
             if found:
-                self._other_tokens = tuple(extra.pop(key) for key in found)
+                # Kept beside the fields, as the typed history is: no
+                # private-attribute machinery on every event for a rare case.
+                self.__dict__["_other_tokens"] = tuple(extra.pop(key) for key in found)
         return self
 
     @property
