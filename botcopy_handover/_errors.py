@@ -11,7 +11,8 @@ The whole tree::
     ├── WebhookError                    an inbound webhook call cannot be answered normally
     │   ├── WebhookAuthenticationError  401: token or custom header wrong or missing
     │   ├── InvalidPayloadError         400: the body is not a valid Botcopy webhook body
-    │   │   └── PayloadTooLargeError    413: the body is over the configured size limit
+    │   │   ├── PayloadTooLargeError    413: the body is over the configured size limit
+    │   │   └── LengthRequiredError     411: the server cannot tell where the body ends
     │   ├── UnsupportedMediaTypeError   415: the Content-Type is not JSON
     │   ├── MethodNotAllowedError       405: the request is not a POST
     │   └── HandlerError                500: your handler raised, or returned no reply
@@ -46,6 +47,7 @@ __all__ = [
     "ErrorDetail",
     "InvalidEventError",
     "InvalidPayloadError",
+    "LengthRequiredError",
     "PayloadTooLargeError",
     "RateLimitError",
     "StoreError",
@@ -193,6 +195,20 @@ class PayloadTooLargeError(InvalidPayloadError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"Request body is larger than the limit of {limit} bytes")
         self.limit = limit
+
+
+class LengthRequiredError(InvalidPayloadError):
+    """The body has no ``Content-Length`` and the server cannot tell where it ends (HTTP 411).
+
+    A WSGI server that neither passes the length nor terminates the input
+    stream (``wsgi.input_terminated``) gives no safe way to read a chunked
+    body: reading past its end would block.
+    """
+
+    status_code = 411
+
+    def __init__(self) -> None:
+        super().__init__("Content-Length is required")
 
 
 class UnsupportedMediaTypeError(WebhookError):
