@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, Union
+from urllib.parse import urlsplit
 
 try:
     import redis
@@ -104,7 +105,7 @@ def _sync_client(url: str | None, cluster: bool) -> SyncClient:
     except _REDIS_ERRORS as exc:
         # A cluster client finds its nodes when it is made.
         raise StoreUnavailableError(
-            f"Redis Cluster at {_where_of(url)} failed: {type(exc).__name__}"
+            f"Redis at {_where_of(url)} failed: {type(exc).__name__}"
         ) from None
 
 
@@ -120,9 +121,7 @@ def _async_client(url: str | None, cluster: bool) -> AsyncClient:
 
 
 def _where_of(url: str) -> str:
-    """``host:port`` of a URL, without user or password."""
-    from urllib.parse import urlsplit
-
+    """The cluster node a URL names, without user or password."""
     try:
         parts = urlsplit(url)
         return f"redis://{parts.hostname}:{parts.port} (cluster)"
