@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from botcopy_handover._errors import MissingDependencyError
+from botcopy_handover._extras import require_extra
 from botcopy_handover.client import AsyncClient, Client
 from botcopy_handover.testing._requests import build_webhook_request
 from botcopy_handover.testing._server import LoopbackServer
@@ -60,6 +62,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _require_testing_extra(fixture: str, *modules: str) -> None:
+    """Fail the test with one line naming the extra, rather than an import traceback."""
+    try:
+        require_extra("testing", *modules, feature=f"the {fixture} pytest fixture")
+    except MissingDependencyError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
 @pytest.fixture
 def botcopy_settings() -> dict[str, Any]:
     """Keyword arguments for :class:`BotcopyEmulator`; override in your ``conftest.py``.
@@ -78,6 +88,7 @@ def botcopy(
     request: pytest.FixtureRequest, botcopy_settings: dict[str, Any]
 ) -> Iterator[BotcopyEmulator]:
     """A local Botcopy on loopback, fresh for each test and stopped after it."""
+    _require_testing_extra("botcopy", "uvicorn", "starlette")
     from botcopy_handover.testing.emulator import BotcopyEmulator
 
     settings = dict(botcopy_settings)
@@ -117,6 +128,7 @@ else:
 @pytest.fixture
 def botcopy_serve() -> Iterator[Callable[[Any], LoopbackServer]]:
     """``serve(app)``: run an ASGI app (your proxy) on loopback until the test ends."""
+    _require_testing_extra("botcopy_serve", "uvicorn")
     servers: list[LoopbackServer] = []
 
     def serve(app: Any) -> LoopbackServer:
