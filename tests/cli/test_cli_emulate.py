@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,7 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
-from botcopy_handover.testing import LoopbackServer
+from botcopy_handover.cli import main
+from botcopy_handover.testing import BotcopyEmulator, LoopbackServer
 
 TOKEN = "cli-emulate-token"
 API_KEY = "cli-emulate-key"
@@ -128,3 +130,167 @@ def test_emulate_help_reads_well() -> None:
     assert result.returncode == 0
     for option in ("--webhook-url", "--access-token", "--api-key", "--platform", "--port"):
         assert option in result.stdout
+
+
+# --- what emulate prints, and changing the webhook while it runs --------------------
+
+
+def start_emulate(*args: str) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """An ``emulate`` process; returns it, its URL and the header lines it printed."""
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "botcopy_handover", "emulate", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    header: list[str] = []
+    while sum(line.lstrip().startswith("export ") for line in header) < 3:
+        line = process.stdout.readline()
+        assert line, header
+        header.append(line.rstrip("\n"))
+    return process, header[0].split()[-1], header
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=10)
+    assert process.returncode == 0
+    return rest
+
+
+def test_emulate_prints_export_lines_that_a_shell_can_paste(
+    proxy: tuple[str, list[str]],
+) -> None:
+    api_key = "key with 'quotes' and $dollars"
+    process, url, header = start_emulate("--access-token", TOKEN, "--api-key", api_key)
+    try:
+        exports = [line.strip() for line in header if line.strip().startswith("export ")]
+        assert [line.split("=")[0] for line in exports] == [
+            "export BOTCOPY_BASE_URL",
+            "export BOTCOPY_API_KEY",
+            "export BOTCOPY_ACCESS_TOKEN",
+        ]
+        shell = subprocess.run(  # noqa: S603 - bash, fixed script
+            ["/bin/bash", "-c", "\n".join(exports) + "\n"
+             'printf "%s|%s|%s" "$BOTCOPY_BASE_URL" "$BOTCOPY_API_KEY" "$BOTCOPY_ACCESS_TOKEN"'],
+            capture_output=True, text=True, check=True, env={},
+        )  # fmt: skip
+        assert shell.stdout == f"{url}|{api_key}|{TOKEN}"
+    finally:
+        stop(process)
+
+
+def test_emulate_logs_each_webhook_call_once_without_httpx_request_lines(
+    proxy: tuple[str, list[str]],
+) -> None:
+    process, url, _ = start_emulate("--webhook-url", proxy[0], "--access-token", TOKEN)
+    try:
+        assert cli("send", "I want a human", "--emulator", url).returncode == 0
+    finally:
+        log = stop(process)
+    assert "webhook handover call for user-1: replied Pause(minutes=20)" in log
+    assert "HTTP Request:" not in log
+    assert "\x1b[" not in log  # piped: no colour
+
+
+def test_the_webhook_url_can_be_changed_while_the_emulator_runs(
+    proxy: tuple[str, list[str]],
+) -> None:
+    process, url, header = start_emulate("--access-token", TOKEN)
+    try:
+        assert "(none yet" in header[3]
+        moved = cli("send", "--webhook-url", proxy[0], "--emulator", url)
+        assert moved.returncode == 0, moved.stderr
+        assert moved.stdout == f"the emulator now calls {proxy[0]}\n"
+        said = cli("send", "I want a human", "--emulator", url)
+        assert said.returncode == 0, said.stderr
+        assert proxy[1] == ["handover:I want a human"]
+        bad = cli("send", "--webhook-url", "ftp://elsewhere", "--emulator", url)
+        assert bad.returncode == 1
+        assert "webhookUrl must be an absolute http(s) URL" in bad.stderr
+    finally:
+        stop(process)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--port", "65536"), "argument --port: must be from 0 to 65535, not 65536"),
+        (("--port", "-1"), "argument --port: must be from 0 to 65535, not -1"),
+        (("--port", "http"), "argument --port: 'http' is not a whole number"),
+        (("--reply-deadline", "0"), "argument --reply-deadline: must be more than 0"),
+        (("--reply-deadline", "inf"), "argument --reply-deadline: must be more than 0"),
+    ],
+)
+def test_emulate_range_checks_ports_and_durations(args: tuple[str, ...], message: str) -> None:
+    result = cli("emulate", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- send: what went wrong with the proxy, in words ---------------------------------
+
+
+@pytest.fixture
+def running_emulator() -> Iterator[BotcopyEmulator]:
+    with BotcopyEmulator(access_token="emulator-side-token") as emulator:
+        yield emulator
+
+
+def test_send_explains_a_401_from_the_proxy(
+    running_emulator: BotcopyEmulator,
+    proxy: tuple[str, list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    running_emulator.webhook_url = proxy[0]  # the proxy expects TOKEN, not the emulator's
+    status = main(["send", "I want a human", "--emulator", running_emulator.url])
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert out.startswith("webhook handover: error, no reply (HTTP 401)")
+    assert err == (
+        "hint: your webhook refused the access token (401): check the emulator's "
+        "--access-token against the token your proxy expects (its BOTCOPY_ACCESS_TOKEN), "
+        "and the custom header if your portal sets one\n"
+    )
+    assert "emulator-side-token" not in out + err
+
+
+def test_send_asks_whether_the_proxy_runs_when_the_connection_is_refused(
+    running_emulator: BotcopyEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/botcopy"
+    status = main(["send", "I want a human", "--emulator", running_emulator.url,
+                   "--webhook-url", url])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert out.startswith("webhook handover: error, no reply (ConnectError)")
+    assert err == f"hint: could not connect to {url}: is your proxy running there?\n"
+
+
+def test_send_json_carries_the_hint(
+    running_emulator: BotcopyEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    running_emulator.webhook_url = "http://127.0.0.1:9/botcopy"
+    main(["send", "I want a human", "--emulator", running_emulator.url, "--json"])
+    turn = json.loads(capsys.readouterr().out)
+    assert (
+        turn["hint"]
+        == "could not connect to http://127.0.0.1:9/botcopy: is your proxy running there?"
+    )
+
+
+def test_send_needs_text_or_a_webhook_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["send"]) == 1
+    assert capsys.readouterr().err == (
+        "error: nothing to do: give TEXT to say, or --webhook-url URL\n"
+    )
+
+
+def test_send_range_checks_wait(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["send", "hi", "--wait", "-1"]) == 2
+    assert "argument --wait: must be from 0 to 600 seconds, not -1" in capsys.readouterr().err
