@@ -67,7 +67,10 @@ def _require_testing_extra(fixture: str, *modules: str) -> None:
     try:
         require_extra("testing", *modules, feature=f"the {fixture} pytest fixture")
     except MissingDependencyError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        missing = str(exc)
+    else:
+        return
+    pytest.fail(missing, pytrace=False)  # outside the except: no "during handling" chain
 
 
 @pytest.fixture
