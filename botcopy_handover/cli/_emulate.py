@@ -106,14 +106,23 @@ class _Formatter(logging.Formatter):
         return self.style.warn(text) if record.levelno >= logging.WARNING else text
 
 
-def export_lines(url: str, api_key: str, access_token: str) -> list[str]:
-    """The shell lines that point a proxy at this emulator, values quoted for the shell."""
+def export_lines(url: str, api_key: str | None, access_token: str | None) -> list[str]:
+    """The shell lines that point a proxy at this emulator, values quoted for the shell.
+
+    A value given as ``None`` came from this shell's environment, which may
+    hold a real secret: it is not printed, only named.
+    """
     values = {
         "BOTCOPY_BASE_URL": url,
         "BOTCOPY_API_KEY": api_key,
         "BOTCOPY_ACCESS_TOKEN": access_token,
     }
-    return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
+    return [
+        f"export {name}={shlex.quote(value)}"
+        if value is not None
+        else f"# {name}: as in this shell's environment (not shown)"
+        for name, value in values.items()
+    ]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,6 +142,11 @@ def run(args: argparse.Namespace) -> int:
         args.access_token or os.environ.get("BOTCOPY_ACCESS_TOKEN") or DEFAULT_ACCESS_TOKEN
     )
     api_key = args.api_key or os.environ.get("BOTCOPY_API_KEY") or DEFAULT_API_KEY
+    # Values from the environment may be real secrets: named, never printed.
+    from_env = not args.api_key and bool(os.environ.get("BOTCOPY_API_KEY"))
+    shown_key = None if from_env else api_key
+    from_env = not args.access_token and bool(os.environ.get("BOTCOPY_ACCESS_TOKEN"))
+    shown_token = None if from_env else access_token
     emulator = BotcopyEmulator(
         webhook_url=args.webhook_url,
         access_token=access_token,
@@ -166,13 +180,14 @@ def run(args: argparse.Namespace) -> int:
         f"  webhook        {webhook}",
         "",
         style.quiet("Point your proxy at it (paste into its shell):"),
-        *(f"  {line}" for line in export_lines(server.url, api_key, access_token)),
+        *(f"  {line}" for line in export_lines(server.url, shown_key, shown_token)),
         "",
     ]
-    print("\n".join(lines), flush=True)
     # Ctrl-C is how an emulator is meant to stop (uvicorn re-raises it on
-    # some Python versions and not on others): a clean end, not an error.
+    # some Python versions and not on others), even right after the banner:
+    # a clean end, not an error.
     with contextlib.suppress(KeyboardInterrupt):
+        print("\n".join(lines), flush=True)
         server.run()
     print("emulator stopped", flush=True)
     return 0

@@ -135,18 +135,21 @@ def test_emulate_help_reads_well() -> None:
 # --- what emulate prints, and changing the webhook while it runs --------------------
 
 
-def start_emulate(*args: str) -> tuple[subprocess.Popen[str], str, list[str]]:
+def start_emulate(
+    *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str, list[str]]:
     """An ``emulate`` process; returns it, its URL and the header lines it printed."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BOTCOPY_")}
     process = subprocess.Popen(  # noqa: S603 - our own command
         [sys.executable, "-m", "botcopy_handover", "emulate", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**environment, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     assert process.stdout is not None
     header: list[str] = []
-    while sum(line.lstrip().startswith("export ") for line in header) < 3:
+    while sum(line.lstrip().startswith(("export ", "# BOTCOPY_")) for line in header) < 3:
         line = process.stdout.readline()
         assert line, header
         header.append(line.rstrip("\n"))
@@ -180,6 +183,16 @@ def test_emulate_prints_export_lines_that_a_shell_can_paste(
         assert shell.stdout == f"{url}|{api_key}|{TOKEN}"
     finally:
         stop(process)
+
+
+def test_emulate_never_prints_a_key_or_token_taken_from_the_environment() -> None:
+    secrets = {"BOTCOPY_API_KEY": "real-key-from-env", "BOTCOPY_ACCESS_TOKEN": "real-token"}
+    process, _, header = start_emulate(env=secrets)
+    output = "\n".join(header) + stop(process)
+    assert "real-key-from-env" not in output
+    assert "real-token" not in output
+    assert "  # BOTCOPY_API_KEY: as in this shell's environment (not shown)" in header
+    assert "  # BOTCOPY_ACCESS_TOKEN: as in this shell's environment (not shown)" in header
 
 
 def test_emulate_logs_each_webhook_call_once_without_httpx_request_lines(
