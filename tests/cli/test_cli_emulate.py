@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
@@ -156,9 +159,17 @@ def start_emulate(
     return process, header[0].split()[-1], header
 
 
-def stop(process: subprocess.Popen[str]) -> str:
+def stop(process: subprocess.Popen[str], url: str) -> str:
+    # Ctrl-C once it serves: a signal in the first milliseconds of uvicorn's
+    # start-up is not what this test is about.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/emulator/health", timeout=2).status_code == 200:
+                break
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
-    rest, _ = process.communicate(timeout=10)
+    rest, _ = process.communicate(timeout=30)
     assert process.returncode == 0
     return rest
 
@@ -182,13 +193,13 @@ def test_emulate_prints_export_lines_that_a_shell_can_paste(
         )  # fmt: skip
         assert shell.stdout == f"{url}|{api_key}|{TOKEN}"
     finally:
-        stop(process)
+        stop(process, url)
 
 
 def test_emulate_never_prints_a_key_or_token_taken_from_the_environment() -> None:
     secrets = {"BOTCOPY_API_KEY": "real-key-from-env", "BOTCOPY_ACCESS_TOKEN": "real-token"}
-    process, _, header = start_emulate(env=secrets)
-    output = "\n".join(header) + stop(process)
+    process, url, header = start_emulate(env=secrets)
+    output = "\n".join(header) + stop(process, url)
     assert "real-key-from-env" not in output
     assert "real-token" not in output
     assert "  # BOTCOPY_API_KEY: as in this shell's environment (not shown)" in header
@@ -202,7 +213,7 @@ def test_emulate_logs_each_webhook_call_once_without_httpx_request_lines(
     try:
         assert cli("send", "I want a human", "--emulator", url).returncode == 0
     finally:
-        log = stop(process)
+        log = stop(process, url)
     assert "webhook handover call for user-1: replied Pause(minutes=20)" in log
     assert "HTTP Request:" not in log
     assert "\x1b[" not in log  # piped: no colour
@@ -224,7 +235,7 @@ def test_the_webhook_url_can_be_changed_while_the_emulator_runs(
         assert bad.returncode == 1
         assert "webhookUrl must be an absolute http(s) URL" in bad.stderr
     finally:
-        stop(process)
+        stop(process, url)
 
 
 @pytest.mark.parametrize(
