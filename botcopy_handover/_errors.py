@@ -4,6 +4,7 @@ The whole tree::
 
     BotcopyError
     ├── ConfigurationError              the SDK was set up wrongly (no API key, bad option)
+    │   └── MissingDependencyError      an optional extra is not installed (also an ImportError)
     ├── InvalidEventError               a push event failed validation before it was sent
     ├── EmulatorTimeoutError            the local emulator did not see what a test waited for
     ├── StoreError                      a conversation store refused an operation (bad argument)
@@ -48,6 +49,7 @@ __all__ = [
     "InvalidEventError",
     "InvalidPayloadError",
     "LengthRequiredError",
+    "MissingDependencyError",
     "PayloadTooLargeError",
     "RateLimitError",
     "StoreError",
@@ -84,6 +86,26 @@ class BotcopyError(Exception):
 
 class ConfigurationError(BotcopyError):
     """The SDK was configured wrongly, for example no API key was given or found."""
+
+
+class MissingDependencyError(ConfigurationError, ImportError):
+    """A feature needs an optional extra that is not installed.
+
+    Its message is one line that names the extra and the command installing
+    it, such as ``pip install "botcopy-handover[testing]"``. It is also an
+    `ImportError`, so ``except ImportError`` around an optional import
+    catches it.
+
+    Attributes:
+        extra: The extra to install (``testing``, ``fastapi``, ...).
+        name: The module that could not be imported (as on `ImportError`).
+
+    """
+
+    def __init__(self, message: str, *, extra: str, module: str | None = None) -> None:
+        super().__init__(message)
+        self.extra = extra
+        self.name = module
 
 
 @dataclass(frozen=True)

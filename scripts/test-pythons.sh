@@ -1,27 +1,96 @@
 #!/usr/bin/env bash
-# Run the test suite on each Python version given (e.g. 3.10 3.11), each in
-# its own environment under .venvs/, built with uv from pyenv's interpreters.
-set -euo pipefail
+# Run the test suite on each supported Python version given (e.g. 3.10 3.11),
+# each in its own environment under .venvs/, built with uv.
+#
+# An interpreter is taken from pyenv, else from PATH (pythonX.Y), else from
+# uv's own managed Pythons, else fetched with `uv python install` where the
+# machine allows it (set BOTCOPY_FETCH_PYTHONS=0 to never download). A
+# version that cannot be found or set up is SKIPPED, loudly; the run fails
+# if a suite fails, or if no version could run at all. With
+# BOTCOPY_REQUIRE_ALL_PYTHONS=1 (CI sets it) a skipped version fails the run.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 uv=.venv/bin/uv
+require_all=${BOTCOPY_REQUIRE_ALL_PYTHONS:-0}
+fetch=${BOTCOPY_FETCH_PYTHONS:-1}
+fetch_timeout=${BOTCOPY_FETCH_TIMEOUT:-300}
+
+if [[ $# -eq 0 ]]; then
+    echo "usage: $0 VERSION..." >&2
+    exit 2
+fi
+
+loud() {  # a banner on stderr that a scrolling log cannot hide
+    printf '\n!!! %s\n\n' "$*" >&2
+}
+
+runs() {  # the interpreter $1 exists and reports version $2
+    [[ -n "$1" ]] && "$1" -c "import sys; sys.exit(f'{sys.version_info[0]}.{sys.version_info[1]}' != '$2')" 2>/dev/null
+}
+
+find_interpreter() {  # print the path of a working Python $1, or nothing
+    local version=$1 candidate
+    candidate=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version".*/bin/python"$version" \
+                2>/dev/null | sort -V | tail -n 1)
+    if runs "$candidate" "$version"; then echo "$candidate"; return; fi
+    candidate=$(command -v "python$version" 2>/dev/null)
+    if runs "$candidate" "$version"; then echo "$candidate"; return; fi
+    candidate=$("$uv" python find --managed-python --no-python-downloads "$version" 2>/dev/null)
+    if runs "$candidate" "$version"; then echo "$candidate"; return; fi
+}
+
+ran=()
+skipped=()
+failed=()
 for version in "$@"; do
-    # The newest patch release pyenv has, else a pythonX.Y on PATH that runs.
-    interpreter=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version".*/bin/python"$version" \
-                  2>/dev/null | sort -V | tail -n 1 || true)
-    if [[ -z "$interpreter" ]] && "python$version" -c "" 2>/dev/null; then
-        interpreter=$(command -v "python$version")
+    interpreter=$(find_interpreter "$version")
+    if [[ -z "$interpreter" && "$fetch" != 0 ]]; then
+        echo "=== Python $version not found here; fetching it with uv (at most ${fetch_timeout}s)"
+        if timeout "$fetch_timeout" "$uv" python install --quiet "$version"; then
+            interpreter=$(find_interpreter "$version")
+        fi
     fi
     if [[ -z "$interpreter" ]]; then
-        echo "error: Python $version not found (looked in pyenv and PATH)" >&2
-        exit 1
+        loud "SKIPPED Python $version: not found (pyenv, PATH, uv) and could not be fetched"
+        skipped+=("$version")
+        continue
     fi
     env_dir=.venvs/py$version
     stamp=$env_dir/.installed-stamp
     if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
-        "$uv" venv --quiet --allow-existing --python "$interpreter" "$env_dir"
-        VIRTUAL_ENV=$env_dir "$uv" pip install --quiet -e '.[all,test]'
+        if ! { "$uv" venv --quiet --allow-existing --python "$interpreter" "$env_dir" &&
+               VIRTUAL_ENV=$env_dir "$uv" pip install --quiet -e '.[all,test]'; }; then
+            loud "SKIPPED Python $version: its environment could not be built ($interpreter)"
+            skipped+=("$version")
+            continue
+        fi
         touch "$stamp"
     fi
     echo "=== Python $version ($interpreter)"
-    "$env_dir"/bin/python -m pytest -q -p no:cacheprovider
+    if "$env_dir"/bin/python -m pytest -q -p no:cacheprovider; then
+        ran+=("$version")
+    else
+        failed+=("$version")
+    fi
 done
+
+echo
+echo "=== Python versions: passed: ${ran[*]:-none}; failed: ${failed[*]:-none}; skipped: ${skipped[*]:-none}"
+status=0
+if [[ ${#failed[@]} -gt 0 ]]; then
+    loud "FAILED on Python ${failed[*]}"
+    status=1
+fi
+if [[ ${#skipped[@]} -gt 0 ]]; then
+    if [[ "$require_all" == 1 ]]; then
+        loud "SKIPPED Python ${skipped[*]}, and BOTCOPY_REQUIRE_ALL_PYTHONS=1 requires every one: failing"
+        status=1
+    else
+        loud "SKIPPED Python ${skipped[*]}: not tested here (BOTCOPY_REQUIRE_ALL_PYTHONS=1 makes this an error)"
+    fi
+fi
+if [[ ${#ran[@]} -eq 0 && ${#failed[@]} -eq 0 ]]; then
+    loud "no supported Python could run the tests (wanted: $*)"
+    status=1
+fi
+exit $status

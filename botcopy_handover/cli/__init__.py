@@ -25,18 +25,21 @@ from collections.abc import Sequence
 
 from botcopy_handover._errors import BotcopyError
 from botcopy_handover._version import __version__
-from botcopy_handover.cli import _emulate, _parse, _push, _send
+from botcopy_handover.cli import _emulate, _parse, _push, _send, _trigger
+from botcopy_handover.cli._style import Style
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (_emulate, _send, _push, _parse)
+COMMANDS = (_emulate, _send, _trigger, _push, _parse)
 """The command modules, in the order ``--help`` lists them."""
 
 _DESCRIPTION = """\
 Develop and test a Botcopy live-chat proxy from the shell: run a local
-Botcopy emulator and talk to your proxy as the customer, push agent messages,
-pauses, resumes and typing indicators to Botcopy (or the emulator), and read
-webhook bodies.
+Botcopy emulator and talk to your proxy as the customer, fire a signed
+webhook call at any proxy, push agent messages, pauses, resumes and typing
+indicators to Botcopy (or the emulator), and read webhook bodies.
+
+Output is coloured on a terminal; NO_COLOR=1 (or a pipe) keeps it plain.
 """
 
 _EPILOG = """\
@@ -83,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # argparse exits for --help, --version (0) and usage errors (2).
         return exc.code if isinstance(exc.code, int) else 1
     except BotcopyError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"{Style(sys.stderr).bad('error:')} {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from typing import Any
 
-from botcopy_handover._errors import ConfigurationError
-from botcopy_handover.cli._common import clean, read_input
+from botcopy_handover._errors import ConfigurationError, ErrorDetail, InvalidEventError
+from botcopy_handover.cli._common import clean, int_in, read_input
+from botcopy_handover.cli._style import Style
 from botcopy_handover.client import Client
 from botcopy_handover.models.push import (
     MessageEvent,
@@ -22,7 +24,7 @@ from botcopy_handover.models.push import (
     ResumeEvent,
     TypingEvent,
 )
-from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED
+from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED, MAX_MINUTES_PAUSED
 
 __all__ = ["register", "run"]
 
@@ -147,7 +149,7 @@ def _minutes_option() -> argparse.ArgumentParser:
     minutes = argparse.ArgumentParser(add_help=False)
     minutes.add_argument(
         "--minutes",
-        type=int,
+        type=int_in(1, MAX_MINUTES_PAUSED),
         default=DEFAULT_MINUTES_PAUSED,
         metavar="N",
         help=f"keep the bot paused N more minutes (default: {DEFAULT_MINUTES_PAUSED})",
@@ -155,8 +157,48 @@ def _minutes_option() -> argparse.ArgumentParser:
     return minutes
 
 
+_FLAGS = {
+    "user_id": "--user",
+    "userId": "--user",
+    "bot_id": "--bot",
+    "botId": "--bot",
+    "minutes_paused": "--minutes",
+    "minutesPaused": "--minutes",
+    "agent_name": "--agent-name",
+    "agentName": "--agent-name",
+    "agent_avatar_url": "--agent-avatar-url",
+    "agentAvatarUrl": "--agent-avatar-url",
+    "unpause_event": "--unpause-event",
+    "unpauseEvent": "--unpause-event",
+    "text": "TEXT",
+}
+"""The command line's name for each event field, for error messages."""
+
+
+def _as_flags(exc: InvalidEventError, event: str) -> InvalidEventError:
+    """The same error, its problems named by the flags that set them, not by model fields."""
+    details = tuple(
+        ErrorDetail(
+            path=_FLAGS.get(detail.path, detail.path),
+            message=detail.message.removeprefix("Value error, "),
+            type=detail.type,
+        )
+        for detail in exc.errors
+    )
+    if not details:
+        return exc
+    return InvalidEventError(f"invalid {event}", details)
+
+
 def _event(args: argparse.Namespace) -> PushEvent:
-    """The event the arguments describe; ``InvalidEventError`` if it is not valid."""
+    """The event the arguments describe; ``InvalidEventError``, naming flags, if it is not valid."""
+    try:
+        return _build_event(args)
+    except InvalidEventError as exc:
+        raise _as_flags(exc, args.event) from None
+
+
+def _build_event(args: argparse.Namespace) -> PushEvent:
     ids: dict[str, Any] = {"user_id": args.user, "bot_id": args.bot}
     if args.event == "message":
         text = args.text
@@ -204,7 +246,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, ensure_ascii=False))
     else:
         tries = "1 attempt" if result.attempts == 1 else f"{result.attempts} attempts"
-        print(f"{_describe(event)} (HTTP {result.status_code}, {tries})")
+        done = Style(sys.stdout).good(_describe(event))
+        print(f"{done} (HTTP {result.status_code}, {tries})")
     return 0
 
 

@@ -17,7 +17,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeAlias
 
-from aiohttp import web
+from botcopy_handover._extras import missing_extra
+
+try:
+    from aiohttp import web
+except ImportError as exc:  # one line naming the extra, not a traceback
+    raise missing_extra("aiohttp", "botcopy_handover.integrations.aiohttp", exc) from None
 
 from botcopy_handover.integrations._body import aread_limited
 from botcopy_handover.webhook._endpoint import (

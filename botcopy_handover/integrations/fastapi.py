@@ -16,7 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from botcopy_handover._extras import missing_extra
+
+try:
+    from fastapi import APIRouter, HTTPException, Request
+except ImportError as exc:  # one line naming the extra, not a traceback
+    raise missing_extra("fastapi", "botcopy_handover.integrations.fastapi", exc) from None
 
 from botcopy_handover._errors import WebhookError
 from botcopy_handover.integrations.starlette import receive_event, webhook_route

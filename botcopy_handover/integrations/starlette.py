@@ -17,8 +17,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from starlette.requests import Request
-from starlette.routing import Route
+from botcopy_handover._extras import missing_extra
+
+try:
+    from starlette.requests import Request
+    from starlette.routing import Route
+except ImportError as exc:  # one line naming the extra, not a traceback
+    raise missing_extra("starlette", "botcopy_handover.integrations.starlette", exc) from None
 
 from botcopy_handover._errors import PayloadTooLargeError
 from botcopy_handover.integrations._body import aread_limited

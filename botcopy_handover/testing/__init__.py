@@ -1,11 +1,23 @@
 """Test your proxy without Botcopy.
 
-* :func:`build_webhook_request`: a valid (or deliberately invalid) webhook
-  request, headers and body, for your endpoint's tests.
-* :func:`sample_handover` / :func:`sample_customer_message`: realistic bodies.
-* :class:`LoopbackServer`: serve any ASGI app (your proxy) on loopback in a thread.
-* ``botcopy_handover.testing.emulator``: a local Botcopy (extra ``testing``).
-* ``botcopy_handover.testing.pytest_plugin``: the ``botcopy`` fixtures.
+* [`build_webhook_request`][botcopy_handover.testing.build_webhook_request]: a
+  valid (or deliberately invalid) webhook request, headers and body, for your
+  endpoint's tests.
+* [`sample_handover`][botcopy_handover.testing.sample_handover] /
+  [`sample_customer_message`][botcopy_handover.testing.sample_customer_message]:
+  realistic bodies.
+* [`LoopbackServer`][botcopy_handover.testing.LoopbackServer]: serve any ASGI
+  app (your proxy) on loopback in a thread.
+* [`BotcopyEmulator`][botcopy_handover.testing.BotcopyEmulator]: a local
+  Botcopy, with [`Fault`][botcopy_handover.testing.Fault] injection and a
+  [`ScriptedBot`][botcopy_handover.testing.ScriptedBot]
+  (`botcopy_handover.testing.emulator` has the rest of its API).
+* `botcopy_handover.testing.pytest_plugin`: the `botcopy` fixtures.
+
+Everything here imports without extras; serving (`LoopbackServer`,
+`BotcopyEmulator.start()`) needs the `testing` extra
+(`pip install "botcopy-handover[testing]"`) and says so in one line if it is
+missing.
 """
 
 from botcopy_handover.testing._requests import (
@@ -16,10 +28,26 @@ from botcopy_handover.testing._requests import (
     sample_handover,
 )
 from botcopy_handover.testing._server import LoopbackServer
+from botcopy_handover.testing.emulator import (
+    BotcopyEmulator,
+    Fault,
+    FaultKind,
+    FaultPlan,
+    ScriptedBot,
+    Turn,
+    WebhookCall,
+)
 
 __all__ = [
-    "LoopbackServer",
     "SAME_TOKEN",
+    "BotcopyEmulator",
+    "Fault",
+    "FaultKind",
+    "FaultPlan",
+    "LoopbackServer",
+    "ScriptedBot",
+    "Turn",
+    "WebhookCall",
     "WebhookRequest",
     "build_webhook_request",
     "sample_customer_message",

@@ -11,6 +11,7 @@ import time
 from typing import Any, Literal
 
 from botcopy_handover._errors import ConfigurationError
+from botcopy_handover._extras import missing_extra
 
 __all__ = ["LoopbackServer"]
 
@@ -63,7 +64,10 @@ class LoopbackServer:
         return f"http://{self.host}:{self.port}"
 
     def _prepare(self) -> socket.socket:
-        import uvicorn
+        try:
+            import uvicorn
+        except ImportError as exc:
+            raise missing_extra("testing", "LoopbackServer", exc) from None
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from botcopy_handover._errors import MissingDependencyError
+from botcopy_handover._extras import require_extra
 from botcopy_handover.client import AsyncClient, Client
 from botcopy_handover.testing._requests import build_webhook_request
 from botcopy_handover.testing._server import LoopbackServer
@@ -63,6 +65,17 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def _require_testing_extra(fixture: str, *modules: str) -> None:
+    """Fail the test with one line naming the extra, rather than an import traceback."""
+    try:
+        require_extra("testing", *modules, feature=f"the {fixture} pytest fixture")
+    except MissingDependencyError as exc:
+        missing = str(exc)
+    else:
+        return
+    pytest.fail(missing, pytrace=False)  # outside the except: no "during handling" chain
+
+
 @pytest.fixture
 def botcopy_settings() -> dict[str, Any]:
     """Keyword arguments for :class:`BotcopyEmulator`; override in your ``conftest.py``.
@@ -86,6 +99,7 @@ def botcopy(
     id: across a suite, tests meet different readings of the ``"mixed"``
     variant, and each test the same reading on every run.
     """
+    _require_testing_extra("botcopy", "uvicorn", "starlette")
     from botcopy_handover.testing.emulator import BotcopyEmulator
 
     settings = dict(botcopy_settings)
@@ -127,6 +141,7 @@ else:
 @pytest.fixture
 def botcopy_serve() -> Iterator[Callable[[Any], LoopbackServer]]:
     """``serve(app)``: run an ASGI app (your proxy) on loopback until the test ends."""
+    _require_testing_extra("botcopy_serve", "uvicorn")
     servers: list[LoopbackServer] = []
 
     def serve(app: Any) -> LoopbackServer:

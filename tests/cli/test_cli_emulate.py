@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
-from botcopy_handover.testing import LoopbackServer
+from botcopy_handover.cli import main
+from botcopy_handover.testing import BotcopyEmulator, LoopbackServer
 
 TOKEN = "cli-emulate-token"
 API_KEY = "cli-emulate-key"
@@ -167,3 +171,188 @@ def test_emulate_variant_picks_the_wire_forms(variant: str) -> None:
         process.wait(10)
         process.stdout.close()
     assert len(readings) == (1 if variant == "plain" else 4)
+
+
+# --- what emulate prints, and changing the webhook while it runs --------------------
+
+
+def start_emulate(
+    *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """An ``emulate`` process; returns it, its URL and the header lines it printed."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("BOTCOPY_")}
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "botcopy_handover", "emulate", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**environment, "PYTHONUNBUFFERED": "1", **(env or {})},
+    )
+    assert process.stdout is not None
+    header: list[str] = []
+    while sum(line.lstrip().startswith(("export ", "# BOTCOPY_")) for line in header) < 3:
+        line = process.stdout.readline()
+        assert line, header
+        header.append(line.rstrip("\n"))
+    return process, header[0].split()[-1], header
+
+
+def stop(process: subprocess.Popen[str], url: str) -> str:
+    # Ctrl-C once it serves: a signal in the first milliseconds of uvicorn's
+    # start-up is not what this test is about.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/emulator/health", timeout=2).status_code == 200:
+                break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    return rest
+
+
+def test_emulate_prints_export_lines_that_a_shell_can_paste(
+    proxy: tuple[str, list[str]],
+) -> None:
+    api_key = "key with 'quotes' and $dollars"
+    process, url, header = start_emulate("--access-token", TOKEN, "--api-key", api_key)
+    try:
+        exports = [line.strip() for line in header if line.strip().startswith("export ")]
+        assert [line.split("=")[0] for line in exports] == [
+            "export BOTCOPY_BASE_URL",
+            "export BOTCOPY_API_KEY",
+            "export BOTCOPY_ACCESS_TOKEN",
+        ]
+        shell = subprocess.run(  # noqa: S603 - bash, fixed script
+            ["/bin/bash", "-c", "\n".join(exports) + "\n"
+             'printf "%s|%s|%s" "$BOTCOPY_BASE_URL" "$BOTCOPY_API_KEY" "$BOTCOPY_ACCESS_TOKEN"'],
+            capture_output=True, text=True, check=True, env={},
+        )  # fmt: skip
+        assert shell.stdout == f"{url}|{api_key}|{TOKEN}"
+    finally:
+        stop(process, url)
+
+
+def test_emulate_never_prints_a_key_or_token_taken_from_the_environment() -> None:
+    secrets = {"BOTCOPY_API_KEY": "real-key-from-env", "BOTCOPY_ACCESS_TOKEN": "real-token"}
+    process, url, header = start_emulate(env=secrets)
+    output = "\n".join(header) + stop(process, url)
+    assert "real-key-from-env" not in output
+    assert "real-token" not in output
+    assert "  # BOTCOPY_API_KEY: as in this shell's environment (not shown)" in header
+    assert "  # BOTCOPY_ACCESS_TOKEN: as in this shell's environment (not shown)" in header
+
+
+def test_emulate_logs_each_webhook_call_once_without_httpx_request_lines(
+    proxy: tuple[str, list[str]],
+) -> None:
+    process, url, _ = start_emulate("--webhook-url", proxy[0], "--access-token", TOKEN)
+    try:
+        assert cli("send", "I want a human", "--emulator", url).returncode == 0
+    finally:
+        log = stop(process, url)
+    assert "webhook handover call for user-1: replied Pause(minutes=20)" in log
+    assert "HTTP Request:" not in log
+    assert "\x1b[" not in log  # piped: no colour
+
+
+def test_the_webhook_url_can_be_changed_while_the_emulator_runs(
+    proxy: tuple[str, list[str]],
+) -> None:
+    process, url, header = start_emulate("--access-token", TOKEN)
+    try:
+        assert "(none yet" in header[3]
+        moved = cli("send", "--webhook-url", proxy[0], "--emulator", url)
+        assert moved.returncode == 0, moved.stderr
+        assert moved.stdout == f"the emulator now calls {proxy[0]}\n"
+        said = cli("send", "I want a human", "--emulator", url)
+        assert said.returncode == 0, said.stderr
+        assert proxy[1] == ["handover:I want a human"]
+        bad = cli("send", "--webhook-url", "ftp://elsewhere", "--emulator", url)
+        assert bad.returncode == 1
+        assert "webhookUrl must be an absolute http(s) URL" in bad.stderr
+    finally:
+        stop(process, url)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--port", "65536"), "argument --port: must be from 0 to 65535, not 65536"),
+        (("--port", "-1"), "argument --port: must be from 0 to 65535, not -1"),
+        (("--port", "http"), "argument --port: 'http' is not a whole number"),
+        (("--reply-deadline", "0"), "argument --reply-deadline: must be more than 0"),
+        (("--reply-deadline", "inf"), "argument --reply-deadline: must be more than 0"),
+    ],
+)
+def test_emulate_range_checks_ports_and_durations(args: tuple[str, ...], message: str) -> None:
+    result = cli("emulate", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- send: what went wrong with the proxy, in words ---------------------------------
+
+
+@pytest.fixture
+def running_emulator() -> Iterator[BotcopyEmulator]:
+    with BotcopyEmulator(access_token="emulator-side-token") as emulator:
+        yield emulator
+
+
+def test_send_explains_a_401_from_the_proxy(
+    running_emulator: BotcopyEmulator,
+    proxy: tuple[str, list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    running_emulator.webhook_url = proxy[0]  # the proxy expects TOKEN, not the emulator's
+    status = main(["send", "I want a human", "--emulator", running_emulator.url])
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert out.startswith("webhook handover: error, no reply (HTTP 401)")
+    assert err == (
+        "hint: your webhook refused the access token (401): check the emulator's "
+        "--access-token against the token your proxy expects (its BOTCOPY_ACCESS_TOKEN), "
+        "and the custom header if your portal sets one\n"
+    )
+    assert "emulator-side-token" not in out + err
+
+
+def test_send_asks_whether_the_proxy_runs_when_the_connection_is_refused(
+    running_emulator: BotcopyEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/botcopy"
+    status = main(["send", "I want a human", "--emulator", running_emulator.url,
+                   "--webhook-url", url])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert out.startswith("webhook handover: error, no reply (ConnectError)")
+    assert err == f"hint: could not connect to {url}: is your proxy running there?\n"
+
+
+def test_send_json_carries_the_hint(
+    running_emulator: BotcopyEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    running_emulator.webhook_url = "http://127.0.0.1:9/botcopy"
+    main(["send", "I want a human", "--emulator", running_emulator.url, "--json"])
+    turn = json.loads(capsys.readouterr().out)
+    assert (
+        turn["hint"]
+        == "could not connect to http://127.0.0.1:9/botcopy: is your proxy running there?"
+    )
+
+
+def test_send_needs_text_or_a_webhook_url(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["send"]) == 1
+    assert capsys.readouterr().err == (
+        "error: nothing to do: give TEXT to say, or --webhook-url URL\n"
+    )
+
+
+def test_send_range_checks_wait(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["send", "hi", "--wait", "-1"]) == 2
+    assert "argument --wait: must be from 0 to 600 seconds, not -1" in capsys.readouterr().err

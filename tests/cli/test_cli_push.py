@@ -240,25 +240,40 @@ def test_there_is_no_option_to_pass_the_key_itself() -> None:
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        (("message", "--user", "u1", "--bot", "b1", "   "), "text: Value error, must not be empty"),
-        (("typing", "--user", "u1", "--bot", "b1", "--minutes", "0"), "minutes_paused"),
+        (
+            ("message", "--user", "u1", "--bot", "b1", "   "),
+            "error: invalid message: TEXT: must not be empty",
+        ),
         (
             ("pause", "--user", "u1", "--bot", "b1", "--agent-avatar-url", "javascript:x"),
-            "agent_avatar_url",
+            "error: invalid pause: --agent-avatar-url: must be an absolute http(s) URL",
         ),
         (
             ("resume", "--user", "u1", "--bot", "b1", "--unpause-event", "no spaces"),
-            "unpause_event",
+            "error: invalid resume: --unpause-event: ",
         ),
     ],
 )
-def test_invalid_event_exits_1_and_sends_nothing(
+def test_invalid_event_exits_1_naming_the_flag_and_sends_nothing(
     server: PushServer, args: tuple[str, ...], reason: str
 ) -> None:
     result = push(*args, *to(server))
     assert result.returncode == 1
-    assert result.stderr.startswith("error: Invalid ")
-    assert reason in result.stderr
+    assert result.stderr.startswith(reason)
+    assert len(result.stderr.splitlines()) == 1
+    for python_name in ("agent_avatar_url", "unpause_event", "minutes_paused", "Value error"):
+        assert python_name not in result.stderr
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("minutes", ["0", "-5", "525601", "ten"])
+def test_minutes_out_of_range_is_a_usage_error_naming_the_flag(
+    server: PushServer, minutes: str
+) -> None:
+    result = push("typing", "--user", "u1", "--bot", "b1", "--minutes", minutes, *to(server))
+    assert result.returncode == 2
+    assert "argument --minutes: " in result.stderr
+    assert "Traceback" not in result.stderr
     assert server.requests == []
 
 

@@ -9,6 +9,7 @@ route                                             does
 ``GET  /emulator/conversations/{bot}/{user}``     the conversation: pause, agent, transcript
 ``GET  /emulator/events``                         the push events accepted
 ``GET  /emulator/webhook-calls``                  the calls made to your webhook
+``GET|PUT /emulator/webhook-url``                 read or change your webhook's URL
 ``GET|POST|DELETE /emulator/faults``              list, add (a Fault as JSON), clear faults
 ``POST /emulator/reset``                          forget everything
 ================================================  ==========================================
@@ -23,11 +24,16 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
-from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from botcopy_handover._extras import missing_extra
+
+try:
+    from starlette.applications import Starlette
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+except ImportError as exc:  # one line naming the extra, not a traceback
+    raise missing_extra("testing", "the Botcopy emulator", exc) from None
 
 from botcopy_handover._errors import BotcopyError, ConfigurationError
 from botcopy_handover.testing._payloads import PUSH_PATH
@@ -132,6 +138,14 @@ def build_app(emulator: BotcopyEmulator) -> Starlette:
             emulator.faults.clear()
         return JSONResponse([fault.to_dict() for fault in emulator.faults.faults])
 
+    async def webhook_url(request: Request) -> Response:
+        if request.method == "PUT":
+            url = (await _json(request)).get("webhookUrl")
+            if url is not None and not _is_http_url(url):
+                return _error(400, "webhookUrl must be an absolute http(s) URL, or null")
+            emulator.webhook_url = url
+        return JSONResponse({"webhookUrl": emulator.webhook_url})
+
     async def reset(request: Request) -> Response:
         emulator.reset()
         return JSONResponse({"ok": True})
@@ -144,6 +158,7 @@ def build_app(emulator: BotcopyEmulator) -> Starlette:
         Route("/emulator/events", events),
         Route("/emulator/webhook-calls", webhook_calls),
         Route("/emulator/faults", faults, methods=["GET", "POST", "DELETE"]),
+        Route("/emulator/webhook-url", webhook_url, methods=["GET", "PUT"]),
         Route("/emulator/reset", reset, methods=["POST"]),
     ]
     return Starlette(routes=routes, exception_handlers={BotcopyError: _botcopy_error})
@@ -157,6 +172,13 @@ async def _json(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigurationError("The body must be a JSON object")
     return data
+
+
+def _is_http_url(url: object) -> bool:
+    if not isinstance(url, str):
+        return False
+    scheme, sep, rest = url.partition("://")
+    return bool(sep) and scheme.lower() in ("http", "https") and bool(rest.split("/")[0])
 
 
 def _error(status: int, message: str) -> Response:

@@ -1,0 +1,180 @@
+"""``make test``: each supported Python found (or fetched) runs; the rest are skipped loudly.
+
+``scripts/test-pythons.sh`` runs here in a scratch copy of the repository
+whose ``uv``, interpreters and environments are small shell stand-ins that
+log what they were asked to do, so the script's decisions are tested without
+building four real environments.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FAKE_UV = """#!/bin/bash
+echo "uv $*" >> "$FAKE_LOG"
+case "$1 $2" in
+    "python find") exit 2 ;;
+    "python install") exit "${FAKE_INSTALL_STATUS:-1}" ;;
+    "pip install") exit 0 ;;
+esac
+if [[ "$1" == venv ]]; then
+    dir="${@: -1}"
+    mkdir -p "$dir/bin"
+    cp "$FAKE_ENV_PYTHON" "$dir/bin/python"
+    exit 0
+fi
+exit 3
+"""
+
+# An interpreter that passes the script's version check.
+FAKE_INTERPRETER = """#!/bin/bash
+exit 0
+"""
+
+# An environment's python: "runs the tests" and exits as told.
+FAKE_ENV_PYTHON = """#!/bin/bash
+echo "pytest ran in $(basename "$(dirname "$(dirname "$0")")")"
+exit "${FAKE_PYTEST_STATUS:-0}"
+"""
+
+
+def executable(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    copy = tmp_path / "repo"
+    (copy / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "test-pythons.sh", copy / "scripts")
+    (copy / "pyproject.toml").write_text("")
+    executable(copy / ".venv" / "bin" / "uv", FAKE_UV)
+    executable(tmp_path / "pyenv" / "versions" / "3.10.4" / "bin" / "python3.10", FAKE_INTERPRETER)
+    executable(tmp_path / "env-python", FAKE_ENV_PYTHON)
+    return copy
+
+
+def run(repo: Path, *versions: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(repo.parent),
+        "PYENV_ROOT": str(repo.parent / "pyenv"),
+        "FAKE_LOG": str(repo.parent / "uv.log"),
+        "FAKE_ENV_PYTHON": str(repo.parent / "env-python"),
+        **env,
+    }
+    return subprocess.run(  # noqa: S603 - the project's own script
+        [str(repo / "scripts" / "test-pythons.sh"), *versions],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=environment,
+    )
+
+
+def uv_calls(repo: Path) -> list[str]:
+    log = repo.parent / "uv.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+# Versions that cannot exist anywhere on the machine, so they are always missing.
+MISSING = "3.97"
+
+
+def test_runs_the_versions_found_and_skips_the_missing_ones_loudly(repo: Path) -> None:
+    result = run(repo, "3.10", MISSING)
+    assert result.returncode == 0, result.stderr
+    assert "pytest ran in py3.10" in result.stdout
+    assert f"!!! SKIPPED Python {MISSING}: not found" in result.stderr
+    assert f"passed: 3.10; failed: none; skipped: {MISSING}" in result.stdout
+    assert f"uv python install --quiet {MISSING}" in uv_calls(repo)  # it tried to fetch it
+
+
+def test_a_version_uv_can_fetch_is_not_skipped(repo: Path) -> None:
+    fetched = repo.parent / "uv-pythons" / f"python{MISSING}"
+    executable(fetched, FAKE_INTERPRETER)
+    uv = repo / ".venv" / "bin" / "uv"
+    # Once "installed", uv's managed-Python lookup finds it.
+    uv.write_text(
+        FAKE_UV.replace(
+            '"python find") exit 2 ;;',
+            f'"python find") [[ -f {fetched}.ok ]] && echo {fetched} && exit 0; exit 2 ;;',
+        ).replace(
+            '"python install") exit "${FAKE_INSTALL_STATUS:-1}" ;;',
+            f'"python install") touch {fetched}.ok; exit 0 ;;',
+        )
+    )
+    result = run(repo, MISSING)
+    assert result.returncode == 0, result.stderr
+    assert f"pytest ran in py{MISSING}" in result.stdout
+    assert "SKIPPED" not in result.stderr
+
+
+def test_require_all_pythons_makes_a_skipped_version_fail_the_run(repo: Path) -> None:
+    result = run(repo, "3.10", MISSING, BOTCOPY_REQUIRE_ALL_PYTHONS="1")
+    assert result.returncode == 1
+    assert "pytest ran in py3.10" in result.stdout
+    assert "BOTCOPY_REQUIRE_ALL_PYTHONS=1 requires every one: failing" in result.stderr
+
+
+def test_no_usable_python_at_all_fails(repo: Path) -> None:
+    result = run(repo, MISSING, "3.98")
+    assert result.returncode == 1
+    assert f"no supported Python could run the tests (wanted: {MISSING} 3.98)" in result.stderr
+
+
+def test_a_failing_suite_fails_the_run_after_trying_every_version(repo: Path) -> None:
+    result = run(repo, "3.10", MISSING, FAKE_PYTEST_STATUS="1")
+    assert result.returncode == 1
+    assert "!!! FAILED on Python 3.10" in result.stderr
+    assert f"!!! SKIPPED Python {MISSING}" in result.stderr
+
+
+def test_fetching_can_be_turned_off(repo: Path) -> None:
+    result = run(repo, "3.10", MISSING, BOTCOPY_FETCH_PYTHONS="0")
+    assert result.returncode == 0
+    assert not any("python install" in call for call in uv_calls(repo))
+
+
+def test_timed_stages_prints_each_stage_wall_time_and_stops_at_a_failure(tmp_path: Path) -> None:
+    make = executable(
+        tmp_path / "make",
+        '#!/bin/bash\necho "ran $2"\n[[ "$2" != bad ]]\n',
+    )
+    result = subprocess.run(  # noqa: S603 - the project's own script
+        [str(ROOT / "scripts" / "timed-stages.sh"), str(make), "lint", "bad", "never"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["ran lint", "ran bad"]
+    assert "=== wall time per stage" in lines
+    table = lines[lines.index("=== wall time per stage") + 1 :]
+    assert [row.split()[0] for row in table] == ["lint", "bad", "total"]
+    assert table[0].split()[1:] == ["0s", "ok"]
+    assert table[1].split()[1:] == ["0s", "FAILED"]
+
+
+def test_make_test_runs_its_stages_through_the_timer() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "scripts/timed-stages.sh $(MAKE) lint typecheck docs pytest-all" in recipe
+
+
+def test_ci_makes_the_whole_matrix_mandatory() -> None:
+    assert "export BOTCOPY_REQUIRE_ALL_PYTHONS=1" in (ROOT / ".ci" / "run").read_text()
