@@ -11,6 +11,7 @@ route                                             does
 ``GET  /emulator/webhook-calls``                  the calls made to your webhook
 ``GET|POST|DELETE /emulator/faults``              list, add (a Fault as JSON), clear faults
 ``POST /emulator/reset``                          forget everything
+``GET  /``, ``WS /emulator/live``                 the customer's chat page (see ``_web``)
 ================================================  ==========================================
 
 The control API has no authentication: the emulator listens on loopback only.
@@ -31,6 +32,7 @@ from starlette.routing import Route
 
 from botcopy_handover._errors import BotcopyError, ConfigurationError
 from botcopy_handover.testing.emulator._faults import Fault
+from botcopy_handover.testing.emulator._web import web_routes
 
 if TYPE_CHECKING:
     from botcopy_handover.testing.emulator._emulator import BotcopyEmulator
@@ -146,6 +148,7 @@ def build_app(emulator: BotcopyEmulator) -> Starlette:
         Route("/emulator/webhook-calls", webhook_calls),
         Route("/emulator/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/emulator/reset", reset, methods=["POST"]),
+        *web_routes(emulator),
     ]
     return Starlette(routes=routes, exception_handlers={BotcopyError: _botcopy_error})
 
