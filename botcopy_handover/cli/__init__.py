@@ -25,11 +25,11 @@ from collections.abc import Sequence
 
 from botcopy_handover._errors import BotcopyError
 from botcopy_handover._version import __version__
-from botcopy_handover.cli import _emulate, _parse, _push, _send
+from botcopy_handover.cli import _console, _emulate, _parse, _push, _send
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (_emulate, _send, _push, _parse)
+COMMANDS = (_emulate, _send, _push, _parse, _console)
 """The command modules, in the order ``--help`` lists them."""
 
 _DESCRIPTION = """\
