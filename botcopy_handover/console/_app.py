@@ -253,7 +253,11 @@ class _Console:
         if record is None:
             return None
         data = record.to_dict()
-        state = await self.store.get(bot_id, user_id)  # type: ignore[misc]
+        # A MemoryStore answers at once; a Redis store is awaited.
+        if isinstance(self.store, MemoryStore):
+            state = self.store.get(bot_id, user_id)
+        else:
+            state = await self.store.get(bot_id, user_id)
         expires = state.expires_at if state is not None and state.paused else None
         data["expiresAt"] = expires.isoformat() if expires is not None else None
         data["minutesPaused"] = state.minutes_paused if state is not None else 0
