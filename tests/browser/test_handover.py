@@ -12,9 +12,9 @@ from tests.browser.conftest import Desk
 AGENT_JOINED = "You are now chatting with an Agent."
 
 
-def customer_page(context: Any, desk: Desk, user: str) -> Any:
+def customer_page(context: Any, emulator_url: str, user: str) -> Any:
     page = context.new_page()
-    page.goto(f"{desk.emulator.url}/?user={user}&bot=bot-1")
+    page.goto(f"{emulator_url}/?user={user}&bot=bot-1")
     expect(page.locator("#connection")).to_have_attribute("data-state", "open")
     return page
 
@@ -40,7 +40,7 @@ def lines(page: Any, sender: str) -> Any:
 def test_a_whole_handover_across_the_customer_page_and_the_console(
     context: Any, desk: Desk
 ) -> None:
-    customer = customer_page(context, desk, "alice-42")
+    customer = customer_page(context, desk.emulator.url, "alice-42")
     agent = console_page(context, desk.console_url)
     conversations = agent.get_by_role("list", name="Conversations")
 
@@ -88,7 +88,7 @@ def test_a_whole_handover_across_the_customer_page_and_the_console(
 def test_the_typing_indicator_goes_after_ten_seconds(context: Any, desk: Desk) -> None:
     from botcopy_handover import Client
 
-    customer = customer_page(context, desk, "bob-7")
+    customer = customer_page(context, desk.emulator.url, "bob-7")
     say(customer, "I need a person")
     with Client(api_key=desk.emulator.api_key, base_url=desk.emulator.url) as client:
         client.pause("bob-7", "bot-1", agent_name="Dana")
@@ -99,7 +99,7 @@ def test_the_typing_indicator_goes_after_ten_seconds(context: Any, desk: Desk) -
 
 
 def test_end_closes_the_chat_without_the_left_line(context: Any, desk: Desk) -> None:
-    customer = customer_page(context, desk, "carol-3")
+    customer = customer_page(context, desk.emulator.url, "carol-3")
     agent = console_page(context, desk.console_url)
     say(customer, "agent please")
     agent.get_by_role("list", name="Conversations").get_by_role(
