@@ -7,6 +7,10 @@
 # installed from Debian's packages (as root, or through `sudo -n`); when that
 # is not possible the command runs without REDIS_URL and the Redis tests skip
 # (they fail instead when CI is set).
+#
+# Chromium, for the browser tests (tests/browser, driven by Playwright): Debian's
+# chromium package, installed the same way when missing (never `playwright
+# install`, which downloads a browser build of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -93,6 +97,25 @@ start_redis() {
     return 1
 }
 
+install_chromium() {
+    # Bounded like redis-server's install; the browser tests fail under CI without it.
+    if command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]]; then
+        return 0
+    fi
+    local apt=(apt-get)
+    if [[ $(id -u) -ne 0 ]]; then
+        if ! sudo -n true 2>/dev/null; then
+            echo "with-services: chromium not installed and no root; browser tests will skip" >&2
+            return 0
+        fi
+        apt=(sudo -n apt-get)
+    fi
+    echo "with-services: installing chromium (Debian package)" >&2
+    DEBIAN_FRONTEND=noninteractive timeout 300 "${apt[@]}" update -qq >/dev/null || true
+    DEBIAN_FRONTEND=noninteractive timeout 900 "${apt[@]}" install -y -qq chromium \
+        >/dev/null 2>&1 || echo "with-services: chromium could not be installed" >&2
+}
+
 trap stop_services EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -100,6 +123,7 @@ trap 'exit 143' TERM
 if [[ -z "${REDIS_URL:-}" ]]; then
     start_redis
 fi
+install_chromium
 
 # Not exec: the trap must outlive the command to stop the services. In the
 # background and waited for, so INT/TERM reach the trap at once, not when the
