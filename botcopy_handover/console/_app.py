@@ -540,4 +540,12 @@ def create_app(config: ConsoleConfig | None = None) -> Starlette:
         WebSocketRoute("/api/live", live),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        # A store that is down (StoreUnavailableError) is a clear 503, never a bare 500.
+        logger.warning("console request failed: %s", exc)
+        return JSONResponse({"error": str(exc)}, status_code=503)
+
+    return Starlette(
+        routes=routes, lifespan=lifespan, exception_handlers={BotcopyError: unavailable}
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import time
 from datetime import timedelta
 
@@ -171,5 +172,18 @@ def test_the_webhook_refuses_a_wrong_token(emulator: BotcopyEmulator) -> None:
             headers={"authorization": "wrong", "content-type": "application/json"},
         )
         assert answer.status_code == 401
+    finally:
+        server.stop()
+
+
+def test_a_redis_that_is_down_is_a_clear_503(emulator: BotcopyEmulator) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]  # nothing listens there once the probe closes
+    server = serve(emulator, redis_url=f"redis://127.0.0.1:{dead}/0")
+    try:
+        answer = httpx.get(f"{server.url}/api/conversations")
+        assert answer.status_code == 503
+        assert "Redis" in answer.json()["error"]
     finally:
         server.stop()
