@@ -11,7 +11,8 @@ largest example of it. Needs ``pip install "botcopy-handover[console]"``
     app = create_app(ConsoleConfig(redis_url="redis://127.0.0.1:6379/0"))
 """
 
-from botcopy_handover.console._app import ConsoleConfig, create_app
+from botcopy_handover.console._app import create_app
 from botcopy_handover.console._auth import SECRET_ENV_VAR
+from botcopy_handover.console._desk import ConsoleConfig
 
 __all__ = ["SECRET_ENV_VAR", "ConsoleConfig", "create_app"]
