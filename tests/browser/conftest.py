@@ -54,6 +54,10 @@ def browser() -> Iterator[Any]:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _unavailable("playwright is not installed (the test extra)")
+    from playwright.sync_api import expect
+
+    # Generous: CI has two cores, and a console process starts in seconds there.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield launched
@@ -64,7 +68,7 @@ def browser() -> Iterator[Any]:
 def context(browser: Any) -> Iterator[Any]:
     """A fresh browser profile per test; every page's script errors fail the test."""
     ctx = browser.new_context(viewport={"width": 1180, "height": 760})
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(20_000)
     errors: list[str] = []
     ctx.on("weberror", lambda error: errors.append(str(error.error)))
     yield ctx
