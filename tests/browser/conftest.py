@@ -44,9 +44,13 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the session."""
+    """One headless Chromium per test module.
+
+    Not per session: Playwright's sync API holds an event loop open in the
+    main thread while it runs, which would break every asyncio test after it.
+    """
     path = chromium_path()
     if path is None:
         _unavailable("chromium is not installed (apt-get install chromium)")
