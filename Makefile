@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed-stamp
 # Every supported Python; each gets its own environment under .venvs/.
 PYTHONS ?= 3.10 3.11 3.12 3.13
 
-.PHONY: help demo test lint format typecheck docs pytest pytest-all bench clean
+.PHONY: help demo test lint format typecheck docs pytest pytest-all bench screenshots clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ pytest-all: $(UV) ## Run the tests on every supported Python found (or fetched)
 
 bench: $(STAMP) ## Run the benchmarks and print their tables
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+screenshots: $(STAMP) ## Regenerate docs/img/*.png: the customer's chat page and the agent console, mid-conversation
+	scripts/with-services.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/screenshots.py
 
 clean: ## Remove environments and build output
 	rm -rf $(VENV) .venvs .site .mypy_cache .ruff_cache .pytest_cache dist build

@@ -10,6 +10,10 @@
 # packages (as root, or through `sudo -n`); when that is not possible the
 # command runs without the URL and the Redis tests skip (they fail instead
 # when CI is set). A variable already set is kept and its service not started.
+#
+# Chromium, for the browser tests (tests/browser, driven by Playwright): Debian's
+# chromium package, installed the same way when missing (never `playwright
+# install`, which downloads a browser build of its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -188,6 +192,25 @@ stop_cluster() {
     fi
 }
 
+install_chromium() {
+    # Bounded like redis-server's install; the browser tests fail under CI without it.
+    if command -v chromium >/dev/null 2>&1 || [[ -x /usr/bin/chromium ]]; then
+        return 0
+    fi
+    local apt=(apt-get)
+    if [[ $(id -u) -ne 0 ]]; then
+        if ! sudo -n true 2>/dev/null; then
+            echo "with-services: chromium not installed and no root; browser tests will skip" >&2
+            return 0
+        fi
+        apt=(sudo -n apt-get)
+    fi
+    echo "with-services: installing chromium (Debian package)" >&2
+    DEBIAN_FRONTEND=noninteractive timeout 300 "${apt[@]}" update -qq >/dev/null || true
+    DEBIAN_FRONTEND=noninteractive timeout 900 "${apt[@]}" install -y -qq chromium \
+        >/dev/null 2>&1 || echo "with-services: chromium could not be installed" >&2
+}
+
 trap stop_services EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -202,6 +225,7 @@ if [[ -z "${REDIS_CLUSTER_URL:-}" ]]; then
         stop_cluster
     fi
 fi
+install_chromium
 
 # Not exec: the trap must outlive the command to stop the services. In the
 # background and waited for, so INT/TERM reach the trap at once, not when the

@@ -25,12 +25,12 @@ from collections.abc import Sequence
 
 from botcopy_handover._errors import BotcopyError
 from botcopy_handover._version import __version__
-from botcopy_handover.cli import _emulate, _parse, _push, _send, _trigger
+from botcopy_handover.cli import _console, _emulate, _parse, _push, _send, _trigger
 from botcopy_handover.cli._style import Style
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-COMMANDS = (_emulate, _send, _trigger, _push, _parse)
+COMMANDS = (_emulate, _send, _trigger, _push, _parse, _console)
 """The command modules, in the order ``--help`` lists them."""
 
 _DESCRIPTION = """\

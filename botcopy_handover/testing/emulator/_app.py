@@ -12,6 +12,7 @@ route                                             does
 ``GET|PUT /emulator/webhook-url``                 read or change your webhook's URL
 ``GET|POST|DELETE /emulator/faults``              list, add (a Fault as JSON), clear faults
 ``POST /emulator/reset``                          forget everything
+``GET  /``, ``WS /emulator/live``                 the customer's chat page (see ``_web``)
 ================================================  ==========================================
 
 The control API has no authentication: the emulator listens on loopback only.
@@ -38,6 +39,7 @@ except ImportError as exc:  # one line naming the extra, not a traceback
 from botcopy_handover._errors import BotcopyError, ConfigurationError
 from botcopy_handover.testing._payloads import PUSH_PATH
 from botcopy_handover.testing.emulator._faults import Fault
+from botcopy_handover.testing.emulator._web import web_routes
 
 if TYPE_CHECKING:
     from botcopy_handover.testing.emulator._emulator import BotcopyEmulator
@@ -160,6 +162,7 @@ def build_app(emulator: BotcopyEmulator) -> Starlette:
         Route("/emulator/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/emulator/webhook-url", webhook_url, methods=["GET", "PUT"]),
         Route("/emulator/reset", reset, methods=["POST"]),
+        *web_routes(emulator),
     ]
     return Starlette(routes=routes, exception_handlers={BotcopyError: _botcopy_error})
 

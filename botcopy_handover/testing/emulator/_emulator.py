@@ -203,6 +203,7 @@ class BotcopyEmulator:
         self._http: httpx.Client | None = http_client
         self._owns_http = http_client is None
         self._server: Any = None  # the runner's uvicorn server, once started
+        self._listeners: list[Callable[[str, str], None]] = []
 
     def __repr__(self) -> str:
         return (
@@ -259,6 +260,34 @@ class BotcopyEmulator:
 
         return build_app(self)
 
+    # -- listeners -----------------------------------------------------------
+
+    def add_listener(self, listener: Callable[[str, str], None]) -> Callable[[], None]:
+        """Call ``listener(bot_id, user_id)`` whenever that customer's chat window changes.
+
+        Called from whichever thread made the change (keep it short and
+        non-blocking); the chat page uses it to push updates live. Returns a
+        function that removes the listener.
+        """
+        with self._lock:
+            self._listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return remove
+
+    def _changed(self, bot_id: str, user_id: str) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(bot_id, user_id)
+            except Exception:
+                logger.exception("emulator listener failed")
+
     # -- the push endpoint ---------------------------------------------------
 
     def receive_push(self, headers: dict[str, str], body: bytes) -> PushOutcome:
@@ -291,6 +320,7 @@ class BotcopyEmulator:
             )
             self._events.append(ReceivedPush(event, now, accepted.minutes))
             self._lock.notify_all()
+        self._changed(event.bot_id, event.user_id)
         logger.info("push accepted: %s", json.dumps(event.to_dict(), ensure_ascii=False))
 
     # -- the customer and the bot --------------------------------------------
@@ -323,6 +353,7 @@ class BotcopyEmulator:
             conv.lapse_if_due(now)
             self._greet(conv, now)
             conv.show("customer", text, now)
+            self._changed(bot_id, user_id)
             paused = conv.is_paused(now)
             if paused:
                 conv.record_customer_to_agent(text, now)
@@ -330,6 +361,7 @@ class BotcopyEmulator:
             else:
                 said, response = self._ask_bot(conv, text, now)
                 if not carries_trigger(response, self.bot.platform, self.trigger):
+                    self._changed(bot_id, user_id)
                     return Turn(text, said, None, False)
                 body = self._step_one(conv, text, response)
         call = self._call_webhook("customer_message" if paused else "handover", body)
@@ -348,7 +380,9 @@ class BotcopyEmulator:
                 if isinstance(reply, Continue) and self.readings.step_two_continue == "end_pause":
                     conv.resume()
                 bot_said, _ = self._ask_bot(conv, text, now)
-            return Turn(text, bot_said, call, conv.is_paused(now))
+            turn = Turn(text, bot_said, call, conv.is_paused(now))
+        self._changed(bot_id, user_id)
+        return turn
 
     def _greet(self, conv: Conversation, now: datetime) -> None:
         if conv.greeted:
@@ -602,9 +636,12 @@ class BotcopyEmulator:
     def reset(self) -> None:
         """Forget every conversation, event, call and fault (the server keeps running)."""
         with self._lock:
+            customers = list(self._conversations)
             self._conversations.clear()
             self._events.clear()
             self._calls.clear()
             self._refused.clear()
             self.faults.clear()
             self._rotation.reset()
+        for bot_id, user_id in customers:
+            self._changed(bot_id, user_id)
