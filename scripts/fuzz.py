@@ -181,7 +181,10 @@ def main() -> int:
     parser.add_argument("--engine", choices=("auto", "atheris", "hypothesis"), default="auto")
     parser.add_argument("--seed", type=int, default=1, help="libFuzzer's random seed")
     parser.add_argument(
-        "--findings", type=Path, default=ROOT / ".fuzz-findings", help="where inputs are saved"
+        "--findings",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "botcopy-fuzz-findings",
+        help="where inputs are saved",
     )
     parser.add_argument(
         "--require-inputs", action="store_true", help="fail when the time runs out first"
