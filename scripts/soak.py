@@ -354,6 +354,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         if match:
             shown[match.group(1)] += 1
     reported = {_id(f["text"]) for f in failures}
+    # The SDK said "surely not delivered" (maybe_delivered=False), yet it was shown.
+    said_not = {_id(f["text"]) for f in failures if f.get("maybeDelivered") is False}
     unexpected = [f for f in failures if not f.get("sdkError")]
     once = twice = lost_reported = lost_silently = once_but_reported = 0
     for mid in tally.sent:
@@ -373,6 +375,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             "sent": len(tally.sent),
             "deliveredOnce": once,
             "deliveredOnceThoughReportedFailed": once_but_reported,
+            "deliveredThoughSdkSaidNot": sum(1 for mid in said_not if shown[mid]),
             "deliveredTwice": twice,
             "lostAndReported": lost_reported,
             "lostSilently": lost_silently,
@@ -404,6 +407,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         and twice == 0
         and lost_silently == 0
         and not unexpected
+        and report["deliveredThoughSdkSaidNot"] == 0
         and tally.slowest < GOAL_SLOWEST
         and growth < GOAL_GROWTH_MB
         and settled
@@ -431,6 +435,8 @@ def show(report: dict[str, Any]) -> None:
         ("delivered once", f"{report['deliveredOnce']:,} "
          f"({report['deliveredOnceThoughReportedFailed']} of them reported as failed)"),
         ("delivered twice", f"{report['deliveredTwice']:,}   (goal: 0)"),
+        ("shown, SDK said not sent", f"{report['deliveredThoughSdkSaidNot']}   (goal: 0; "
+         "maybe_delivered=False on a push the customer saw)"),
         ("lost and reported", f"{report['lostAndReported']:,}"),
         ("lost silently", f"{report['lostSilently']:,}   (goal: 0)"),
         ("slowest webhook answer", f"{report['slowestWebhookAnswer']:.3f} s   (goal: < 5 s; "

@@ -16,7 +16,7 @@ __all__ = ["PROFILE", "bodies", "fuzz_settings", "json_values", "mutated_seeds"]
 # "ci" keeps `make test` fast; "fuzz" is the long run of `make fuzz` (without atheris).
 settings.register_profile(
     "ci",
-    max_examples=60,
+    max_examples=50,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

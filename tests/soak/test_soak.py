@@ -64,3 +64,11 @@ def test_the_proxy_memory_grows_less_than_10_mb(report: dict[str, object]) -> No
     growth = report["proxyRssGrowthMb"]
     assert isinstance(growth, float)
     assert growth < 10.0, report["stdout"]
+
+
+@pytest.mark.soak
+def test_a_push_the_sdk_called_undelivered_never_reached_the_customer(
+    report: dict[str, object],
+) -> None:
+    # maybe_delivered=False promises the push surely did not arrive.
+    assert report["deliveredThoughSdkSaidNot"] == 0, report["stdout"]
