@@ -380,6 +380,9 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             "lostAndReported": lost_reported,
             "lostSilently": lost_silently,
             "slowestWebhookAnswer": round(tally.slowest, 3),
+            "slowestWebhookAnswerInProxyApp": status.get("slowestInApp"),
+            "webhookAnswersOver5sInProxyApp": status.get("inAppOver5s"),
+            "webhookAnswersOver5s": sum(1 for e in tally.elapsed if e >= GOAL_SLOWEST),
             "webhookAnswerP50": _percentile(tally.elapsed, 0.5),
             "webhookAnswerP99": _percentile(tally.elapsed, 0.99),
             "webhookOutcomes": dict(tally.webhook_outcomes),
@@ -443,6 +446,9 @@ def show(report: dict[str, Any]) -> None:
          f"p50 {report['webhookAnswerP50']} s, p99 {report['webhookAnswerP99']} s)"),
         ("proxy memory growth", f"{report['proxyRssGrowthMb']:+.1f} MB   (goal: < 10 MB; RSS "
          f"{rss['start']} MB at start, {rss.get('warm', '-')} after warm-up, {rss['end']} at end)"),
+        ("  ... inside the proxy", f"{report['slowestWebhookAnswerInProxyApp']} s from the call "
+         f"reaching the app to its answer; {report['webhookAnswersOver5sInProxyApp']} over 5 s "
+         f"(Botcopy's clock: {report['webhookAnswersOver5s']} over 5 s)"),
         ("webhook outcomes", json.dumps(report["webhookOutcomes"])),
         ("SDK errors (pushes)", json.dumps(report["sdkErrors"])),
         ("errors outside the SDK", json.dumps(report["unexpectedErrors"])),

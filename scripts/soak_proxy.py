@@ -20,7 +20,8 @@ import argparse
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, MutableMapping
 from typing import Any
 
 import uvicorn
@@ -89,15 +90,52 @@ class EchoDesk:
             self.pushed += 1
 
 
+_Message = MutableMapping[str, Any]
+
+
+class Timed:
+    """Wraps an ASGI app: the slowest time from the call reaching the app to its answer.
+
+    Botcopy's clock (the emulator's) also counts the time a call waits before
+    the app sees it (the listen queue, a busy event loop); this one does not,
+    so the two together tell where a slow answer spent its time.
+    """
+
+    def __init__(self, app: Callable[[_Message, Any, Any], Awaitable[None]]) -> None:
+        self.app = app
+        self.slowest = 0.0
+        self.over_5s = 0
+
+    async def __call__(self, scope: _Message, receive: Any, send: Any) -> None:
+        """Run the wrapped app, timing it up to the start of its answer."""
+        started = time.perf_counter()
+
+        async def timed_send(message: _Message) -> None:
+            if message["type"] == "http.response.start":
+                took = time.perf_counter() - started
+                self.slowest = max(self.slowest, took)
+                self.over_5s += took >= 5.0
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
+
+
 def build_app() -> Starlette:
     """The proxy: the webhook under /botcopy, its counters under /soak/."""
     client = AsyncClient()
     desk = EchoDesk(client)
     botcopy = Webhook().asgi_app(desk.on_handover, desk.on_customer_message)
+    timed = Timed(botcopy)
 
     async def status(request: Request) -> JSONResponse:
         return JSONResponse(
-            {"busy": len(desk.tasks), "pushed": desk.pushed, "failed": len(desk.failures)}
+            {
+                "busy": len(desk.tasks),
+                "pushed": desk.pushed,
+                "failed": len(desk.failures),
+                "slowestInApp": round(timed.slowest, 4),
+                "inAppOver5s": timed.over_5s,
+            }
         )
 
     async def failures(request: Request) -> JSONResponse:
@@ -111,7 +149,7 @@ def build_app() -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/botcopy", botcopy),
+            Route("/botcopy", timed),
             Route("/soak/status", status),
             Route("/soak/failures", failures),
         ],
