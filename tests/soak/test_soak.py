@@ -22,7 +22,7 @@ MESSAGES = 1000
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     out = tmp_path_factory.mktemp("soak") / "report.json"
     command = [sys.executable, str(ROOT / "scripts" / "soak.py"), "--messages", str(MESSAGES),
-               "--max-seconds", "300", "--json", str(out)]  # fmt: skip
+               "--customers", "10", "--max-seconds", "300", "--json", str(out)]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=420)  # noqa: S603
     assert out.exists(), done.stdout + done.stderr
     data: dict[str, object] = json.loads(out.read_text())
