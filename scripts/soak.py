@@ -43,6 +43,7 @@ import math
 import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -141,9 +142,7 @@ class Relay:
         return "none"
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Serve one client connection, request by request."""
-        up_reader: asyncio.StreamReader | None = None
-        up_writer: asyncio.StreamWriter | None = None
+        """Serve one client connection, request by request (keep-alive)."""
         self.open.add(writer)
         try:
             while True:
@@ -156,13 +155,11 @@ class Relay:
                 if fault == "drop_before":
                     return
                 body = await reader.readexactly(_content_length(head))
-                if up_writer is None:
-                    up_reader, up_writer = await asyncio.open_connection(*self.upstream)
-                assert up_reader is not None
-                up_writer.write(head + body)
-                await up_writer.drain()
-                answer_head = await up_reader.readuntil(b"\r\n\r\n")
-                answer = answer_head + await up_reader.readexactly(_content_length(answer_head))
+                answer = await self.forward(head + body)
+                if answer is None:
+                    # The emulator's own "drop" fault cut its answer short: cut ours too.
+                    self.counts["emulator_drop"] += 1
+                    return
                 if fault == "drop_after":
                     return
                 writer.write(answer)
@@ -170,16 +167,30 @@ class Relay:
         except asyncio.CancelledError:
             return  # the run is over: the connection is cut below
         except (asyncio.IncompleteReadError, ConnectionError):
-            # The emulator's own "drop" fault cuts its answer short: cut ours too.
-            self.counts["upstream_cut"] += 1
+            self.counts["client_gone"] += 1
         except Exception as exc:
             self.errors[type(exc).__name__] += 1
         finally:
             # An abort, not a clean close: a dropped connection as the proxy would see one.
             self.open.discard(writer)
             writer.transport.abort()
-            if up_writer is not None:
-                up_writer.close()
+
+    async def forward(self, request: bytes) -> bytes | None:
+        """Send one request on a fresh upstream connection; its answer, or ``None`` if cut.
+
+        A fresh connection each time: a pooled one could have been closed
+        idle by the emulator, which would turn into a drop nobody injected.
+        """
+        up_reader, up_writer = await asyncio.open_connection(*self.upstream)
+        try:
+            up_writer.write(request)
+            await up_writer.drain()
+            head = await up_reader.readuntil(b"\r\n\r\n")
+            return head + await up_reader.readexactly(_content_length(head))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return None
+        finally:
+            up_writer.close()
 
 
 @dataclass
@@ -461,8 +472,14 @@ def show(report: dict[str, Any]) -> None:
     print("soak: goals met" if report["goalsMet"] else "soak: GOALS MISSED", flush=True)
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    # SIGTERM as Ctrl-C: the run unwinds and stops its processes by pid.
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     """Parse the arguments, run the soak, print and optionally save the figures."""
+    signal.signal(signal.SIGTERM, _interrupted)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--customers", type=int, default=20, help="talking at the same time")
