@@ -490,7 +490,11 @@ def main() -> int:
     parser.add_argument("--max-seconds", type=float, default=1800.0, help="stop sending after")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    report = asyncio.run(soak(args))
+    try:
+        report = asyncio.run(soak(args))
+    except KeyboardInterrupt:
+        print("soak: interrupted; the emulator and the proxy are stopped", file=sys.stderr)
+        return 130
     show(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
