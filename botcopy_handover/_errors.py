@@ -11,12 +11,13 @@ The whole tree::
     ├── WebhookError                    an inbound webhook call cannot be answered normally
     │   ├── WebhookAuthenticationError  401: token or custom header wrong or missing
     │   ├── InvalidPayloadError         400: the body is not a valid Botcopy webhook body
-    │   │   └── PayloadTooLargeError    413: the body is over the configured size limit
+    │   │   ├── PayloadTooLargeError    413: the body is over the configured size limit
+    │   │   └── LengthRequiredError     411: the server cannot tell where the body ends
     │   ├── UnsupportedMediaTypeError   415: the Content-Type is not JSON
     │   ├── MethodNotAllowedError       405: the request is not a POST
     │   └── HandlerError                500: your handler raised, or returned no reply
-    └── APIError                        a call to Botcopy's push endpoint failed
-        ├── APIConnectionError          the request may not have reached Botcopy
+    └── APIError                        a push failed (``maybe_delivered``: may it have arrived?)
+        ├── APIConnectionError          no answer came: refused, dropped, garbled
         │   └── APITimeoutError         the request timed out
         └── APIStatusError              Botcopy answered with a non-2xx status
             ├── AuthenticationError     401 or 403: the API key was refused
@@ -24,7 +25,10 @@ The whole tree::
 
 No message, ``repr`` or attribute of these errors ever holds a secret (API key,
 access token, custom header value, Redis password): messages are written by
-the SDK from field paths and reasons, never from the offending input.
+the SDK from field paths and reasons, never from the offending input. A push
+error chains the transport's own exception as ``__cause__``; the SDK takes the
+API key out of that chain too (its messages, ``args`` and attributes), since a
+server that echoes the key into a malformed answer puts it there.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ __all__ = [
     "ErrorDetail",
     "InvalidEventError",
     "InvalidPayloadError",
+    "LengthRequiredError",
     "PayloadTooLargeError",
     "RateLimitError",
     "StoreError",
@@ -192,6 +197,20 @@ class PayloadTooLargeError(InvalidPayloadError):
         self.limit = limit
 
 
+class LengthRequiredError(InvalidPayloadError):
+    """The body has no ``Content-Length`` and the server cannot tell where it ends (HTTP 411).
+
+    A WSGI server that neither passes the length nor terminates the input
+    stream (``wsgi.input_terminated``) gives no safe way to read a chunked
+    body: reading past its end would block.
+    """
+
+    status_code = 411
+
+    def __init__(self) -> None:
+        super().__init__("Content-Length is required")
+
+
 class UnsupportedMediaTypeError(WebhookError):
     """The request's Content-Type is not JSON (HTTP 415)."""
 
@@ -223,28 +242,49 @@ class HandlerError(WebhookError):
 
 
 class APIError(BotcopyError):
-    """A call to Botcopy's push endpoint failed."""
-
-
-class APIConnectionError(APIError):
-    """The request failed at the connection level; it may not have reached Botcopy."""
-
-
-class APITimeoutError(APIConnectionError):
-    """The request timed out. Botcopy may or may not have received it."""
-
-
-class APIStatusError(APIError):
-    """Botcopy answered with a non-2xx status.
+    """A call to Botcopy's push endpoint failed.
 
     Attributes:
-        status_code: The HTTP status code.
-        body: The response text, truncated to 1000 characters.
+        maybe_delivered: Whether the customer may have received the push
+            anyway. ``False`` when the SDK knows no attempt was acted on (the
+            connection was never made, Botcopy answered 4xx, 429 or 503, or a
+            redirect that was not followed): sending it again is safe.
+            ``True`` when an attempt was sent and its answer was lost or was
+            408/5xx (other than 503): sending it again may show the customer
+            the message twice. Across retries it is ``True`` if any attempt
+            may have arrived.
 
     """
 
-    def __init__(self, message: str, *, status_code: int, body: str = "") -> None:
+    def __init__(self, message: str, *, maybe_delivered: bool = True) -> None:
         super().__init__(message)
+        self.maybe_delivered = maybe_delivered
+
+
+class APIConnectionError(APIError):
+    """No answer came: the connection was refused, dropped, or the answer was not HTTP.
+
+    ``maybe_delivered`` says whether the request had left before it failed.
+    """
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out; ``maybe_delivered`` is ``False`` only for a connect timeout."""
+
+
+class APIStatusError(APIError):
+    """Botcopy answered with a non-2xx status (a 3xx redirect is never followed).
+
+    Attributes:
+        status_code: The HTTP status code.
+        body: The response text, truncated to 1000 characters, the API key redacted.
+
+    """
+
+    def __init__(
+        self, message: str, *, status_code: int, body: str = "", maybe_delivered: bool = False
+    ) -> None:
+        super().__init__(message, maybe_delivered=maybe_delivered)
         self.status_code = status_code
         self.body = body[:1000]
 
@@ -262,7 +302,15 @@ class RateLimitError(APIStatusError):
     """
 
     def __init__(
-        self, message: str, *, status_code: int = 429, body: str = "", retry_after: float | None
+        self,
+        message: str,
+        *,
+        status_code: int = 429,
+        body: str = "",
+        retry_after: float | None,
+        maybe_delivered: bool = False,
     ) -> None:
-        super().__init__(message, status_code=status_code, body=body)
+        super().__init__(
+            message, status_code=status_code, body=body, maybe_delivered=maybe_delivered
+        )
         self.retry_after = retry_after

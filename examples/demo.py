@@ -169,7 +169,8 @@ def main() -> int:
     logs = Path(tempfile.mkdtemp(prefix="botcopy-demo-"))
     emulator = start(
         [sys.executable, "-m", "botcopy_handover", "emulate", "--port", str(emulator_port),
-         "--webhook-url", f"{proxy_url}/botcopy", "--access-token", TOKEN, "--api-key", API_KEY],
+         "--webhook-url", f"{proxy_url}/botcopy", "--access-token", TOKEN, "--api-key", API_KEY,
+         "--variant", "plain"],  # the story shows the desk the history: ask for it
         env,
         logs / "emulator.log",
     )  # fmt: skip
@@ -181,12 +182,15 @@ def main() -> int:
     print(f"emulator pid {emulator.pid} on {emulator_url}; proxy pid {proxy.pid} on {proxy_url}\n")
     demo = Demo(emulator_url, proxy_url)
     try:
+        # Generous: two fresh interpreters import uvicorn and Starlette, which
+        # takes seconds on a slow or busy machine.
         ready = wait_until(
             "both servers to start",
             lambda: (
                 demo.emulator.get("/emulator/health").status_code == 200
                 and demo.proxy.get("/desk").status_code == 200
             ),
+            timeout=60.0,
         )
         if ready:
             demo.play()

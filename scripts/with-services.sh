@@ -3,32 +3,43 @@
 # by process id, whatever the command's outcome.
 #
 # Services: a throwaway redis-server on 127.0.0.1 and a free port, no
-# persistence, exported as REDIS_URL. When redis-server is missing it is
-# installed from Debian's packages (as root, or through `sudo -n`); when that
-# is not possible the command runs without REDIS_URL and the Redis tests skip
-# (they fail instead when CI is set).
+# persistence, exported as REDIS_URL; and a throwaway Redis Cluster of three
+# masters (`cluster-enabled yes`, created with `redis-cli --cluster create`),
+# exported as REDIS_CLUSTER_URL (any one node; clients discover the rest).
+# When redis-server or redis-cli is missing they are installed from Debian's
+# packages (as root, or through `sudo -n`); when that is not possible the
+# command runs without the URL and the Redis tests skip (they fail instead
+# when CI is set). A variable already set is kept and its service not started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 redis_dir=.redis
 redis_pid=""
+cluster_dir=""
+cluster_pids=()
 child=""
+
+stop_pid() {
+    local pid=$1
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+        kill "$pid" 2>/dev/null || true
+        # Bounded wait: redis exits within milliseconds without persistence.
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+}
 
 stop_services() {
     if [[ -n "$child" ]] && kill -0 "$child" 2>/dev/null; then
         kill -TERM "$child" 2>/dev/null || true
         wait "$child" 2>/dev/null || true
     fi
-    if [[ -n "$redis_pid" ]] && kill -0 "$redis_pid" 2>/dev/null; then
-        kill "$redis_pid" 2>/dev/null || true
-        # Bounded wait: redis exits within milliseconds without persistence.
-        for _ in $(seq 50); do
-            kill -0 "$redis_pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$redis_pid" 2>/dev/null || true
-    fi
+    stop_pid "$redis_pid"
     rm -f "$redis_dir/redis.pid"
+    stop_cluster
 }
 
 install_redis() {
@@ -40,15 +51,23 @@ install_redis() {
     echo "with-services: installing redis-server (Debian package)" >&2
     DEBIAN_FRONTEND=noninteractive timeout 300 "${apt[@]}" update -qq >/dev/null || true
     DEBIAN_FRONTEND=noninteractive timeout 300 "${apt[@]}" install -y -qq redis-server \
-        >/dev/null || return 1
+        redis-tools >/dev/null || return 1
 }
 
 free_port() {
-    "${PYTHON:-python3}" - <<'EOF'
-import socket
-with socket.socket() as s:
+    free_ports 1
+}
+
+free_ports() {
+    # N distinct free loopback ports, one a line (all held open until all are chosen).
+    "${PYTHON:-python3}" - "$1" <<'EOF'
+import socket, sys
+held = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in held:
     s.bind(("127.0.0.1", 0))
-    print(s.getsockname()[1])
+print("\n".join(str(s.getsockname()[1]) for s in held))
+for s in held:
+    s.close()
 EOF
 }
 
@@ -93,12 +112,95 @@ start_redis() {
     return 1
 }
 
+# A Redis Cluster of three masters, no replicas, no persistence; each node's
+# files in a directory of this run's own, removed when the nodes stop.
+start_cluster() {
+    local server cli
+    server=$(command -v redis-server || true)
+    cli=$(command -v redis-cli || true)
+    if [[ -z "$server" || -z "$cli" ]]; then
+        install_redis || true
+        server=$(command -v redis-server || true)
+        cli=$(command -v redis-cli || true)
+    fi
+    if [[ -z "$server" || -z "$cli" ]]; then
+        echo "with-services: redis-server/redis-cli not available; cluster tests will skip" >&2
+        return 0
+    fi
+    mkdir -p "$redis_dir"
+    cluster_dir=$(mktemp -d "$PWD/$redis_dir/cluster.XXXXXX")
+    local ports=() bus=() nodes=() i port
+    mapfile -t ports < <(free_ports 6)
+    bus=("${ports[@]:3:3}")
+    ports=("${ports[@]:0:3}")
+    for i in 0 1 2; do
+        port=${ports[$i]}
+        mkdir -p "$cluster_dir/$port"
+        "$server" --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
+            --cluster-port "${bus[$i]}" --cluster-config-file nodes.conf \
+            --cluster-node-timeout 5000 --save '' --appendonly no --daemonize no \
+            --dir "$cluster_dir/$port" --logfile "" --loglevel warning \
+            >"$cluster_dir/$port.log" 2>&1 &
+        cluster_pids+=($!)
+        nodes+=("127.0.0.1:$port")
+    done
+    for port in "${ports[@]}"; do
+        for _ in $(seq 100); do
+            redis_ping "$port" && break
+            sleep 0.05
+        done
+    done
+    if ! timeout 60 "$cli" --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes \
+        </dev/null >"$cluster_dir/create.log" 2>&1; then
+        echo "with-services: redis-cli --cluster create failed; see $cluster_dir/create.log" >&2
+        cat "$cluster_dir/create.log" >&2 || true
+        return 1
+    fi
+    # Every node must see the cluster up (all slots served) before it is used.
+    local ok
+    for _ in $(seq 200); do
+        ok=0
+        for port in "${ports[@]}"; do
+            if timeout 2 "$cli" -p "$port" cluster info 2>/dev/null \
+                | grep -q '^cluster_state:ok'; then
+                ok=$((ok + 1))
+            fi
+        done
+        if [[ $ok -eq 3 ]]; then
+            export REDIS_CLUSTER_URL="redis://127.0.0.1:${ports[0]}"
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "with-services: the Redis Cluster did not reach cluster_state:ok" >&2
+    return 1
+}
+
+stop_cluster() {
+    local pid
+    for pid in "${cluster_pids[@]}"; do
+        stop_pid "$pid"
+    done
+    cluster_pids=()
+    if [[ -n "$cluster_dir" ]]; then
+        rm -rf "$cluster_dir"
+        cluster_dir=""
+    fi
+}
+
 trap stop_services EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 if [[ -z "${REDIS_URL:-}" ]]; then
     start_redis
+fi
+if [[ -z "${REDIS_CLUSTER_URL:-}" ]]; then
+    # A cluster that cannot start is not fatal here: its tests skip (fail under CI).
+    if ! start_cluster; then
+        echo "with-services: no Redis Cluster; cluster tests will skip (fail under CI)" >&2
+        stop_cluster
+    fi
 fi
 
 # Not exec: the trap must outlive the command to stop the services. In the

@@ -24,3 +24,19 @@ def test_the_webhook_benchmark_runs_and_prints_its_table() -> None:
     ratios = [float(r) for r in re.findall(r"([0-9.]+)x", row)]
     assert len(ratios) == 2
     assert all(0 < ratio < 5 for ratio in ratios)
+
+
+def test_the_import_benchmark_runs_and_prints_its_table() -> None:
+    result = subprocess.run(  # noqa: S603 - our own benchmark, fixed arguments
+        [sys.executable, str(ROOT / "benchmarks" / "imports.py"), "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    ratios = [float(r) for r in re.findall(r"\| ([0-9.]+)x \|", result.stdout)]
+    assert len(ratios) == 4
+    assert ratios[0] == 1.0
+    assert "first parse_webhook" in result.stdout

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 import typing
+
+import pytest
 
 import botcopy_handover
 import botcopy_handover.models
@@ -60,3 +64,58 @@ def test_every_error_derives_from_the_one_base() -> None:
 def test_type_aliases_are_unions() -> None:
     for alias in (botcopy_handover.Reply, botcopy_handover.PushEvent):
         assert typing.get_args(alias)
+
+
+def test_the_lazy_table_and_the_static_imports_name_the_same_sources() -> None:
+    # Type checkers read the imports under TYPE_CHECKING; the runtime reads
+    # _SOURCES. They must agree, name for name and module for module.
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(botcopy_handover.__file__).read_text(encoding="utf-8"))
+    guarded = next(node for node in tree.body if isinstance(node, ast.If))
+    static = {
+        alias.name: node.module
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert static == botcopy_handover._SOURCES
+
+
+def test_every_lazy_name_is_public_and_every_public_name_is_importable() -> None:
+    assert set(botcopy_handover._SOURCES) == set(botcopy_handover.__all__) - {"__version__"}
+    assert set(botcopy_handover.__all__) <= set(dir(botcopy_handover))
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no_such_name"):
+        botcopy_handover.no_such_name  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_the_bare_import_loads_no_asyncio_no_redis_no_framework_and_no_push_client() -> None:
+    code = (
+        "import sys, botcopy_handover; "
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {"
+        "'asyncio', 'redis', 'starlette', 'fastapi', 'flask', 'django', 'aiohttp', "
+        "'uvicorn', 'httpx'} or m.startswith('botcopy_handover.'))))"
+    )
+    loaded = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+
+    assert loaded == ["botcopy_handover._version"]
+
+
+def test_receiving_webhooks_loads_no_redis_no_framework_and_no_push_client() -> None:
+    code = (
+        "import sys; from botcopy_handover import parse_webhook, Webhook, Pause; "
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {"
+        "'redis', 'starlette', 'fastapi', 'flask', 'django', 'aiohttp', 'uvicorn'} "
+        "or m.startswith('botcopy_handover.client'))))"
+    )
+    loaded = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+
+    assert loaded == []

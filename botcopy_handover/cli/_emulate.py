@@ -75,6 +75,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--platform", choices=("es", "cx"), default="es", help="the bot's Dialogflow edition"
     )
     parser.add_argument(
+        "--variant",
+        choices=("mixed", "plain"),
+        default="mixed",
+        help="wire forms: every reading of the document in turn, or the literal one "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
         "--reply-deadline",
         type=float,
         default=5.0,
@@ -114,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         api_key=args.api_key or os.environ.get("BOTCOPY_API_KEY") or DEFAULT_API_KEY,
         custom_header=_custom_header(args.custom_header),
         platform=args.platform,
+        variant=args.variant,
         reply_deadline=args.reply_deadline,
         host=args.host,
     )

@@ -4,6 +4,8 @@
   error mapping, logging. No I/O.
 * :mod:`._sync`, :mod:`._async` — the I/O over httpx (and :mod:`._aiohttp`).
 * :mod:`._retry` — what may be retried and how long to wait.
+* :mod:`._redact` — the API key kept out of errors and logs.
+* :mod:`._recording` — accepted pushes recorded in the store, within a bound.
 * :mod:`._keepalive` — the typing indicator kept up while an agent types.
 """
 
@@ -14,6 +16,7 @@ from botcopy_handover.client._keepalive import (
     AsyncTypingKeepalive,
     TypingKeepalive,
 )
+from botcopy_handover.client._redact import RedactingFilter
 from botcopy_handover.client._retry import RetryPolicy
 from botcopy_handover.client._sync import Client, Conversation
 
@@ -27,6 +30,7 @@ __all__ = [
     "Client",
     "Conversation",
     "PushResult",
+    "RedactingFilter",
     "RetryPolicy",
     "TypingKeepalive",
 ]

@@ -10,6 +10,7 @@ with httpx.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import aiohttp
 import httpx
@@ -26,7 +27,10 @@ _NOT_RETRYABLE: tuple[type[BaseException], ...] = (aiohttp.InvalidURL,)
 
 
 def classify_aiohttp_error(exc: Exception) -> Failure:
-    """Say whether an aiohttp error may have reached Botcopy."""
+    """Say whether an error raised while sending with aiohttp may have reached Botcopy.
+
+    Anything not known to fail before the request left counts as sent.
+    """
     if isinstance(exc, _CONNECT_TIMEOUT):
         return Failure(exc, sent=False, timed_out=True)
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
@@ -80,13 +84,21 @@ class AiohttpBackend:
         return found
 
     async def send(self, step: Send) -> Answer | Failure:
-        """POST the step's bytes and report what happened."""
+        """POST the step's bytes and report what happened.
+
+        Redirects are never followed (aiohttp follows them by default): a 302
+        would turn the push into a bodiless GET, a 307 re-send it elsewhere.
+        Anything aiohttp raises becomes a ``Failure``.
+        """
         session = self._session if self._session is not None else self._open()
         timeout = self._timeout(step)
         try:
             if timeout is None:
                 response = await session.post(
-                    self._core.url, data=step.content, headers=self._core.request_headers
+                    self._core.url,
+                    data=step.content,
+                    headers=self._core.request_headers,
+                    allow_redirects=False,
                 )
             else:
                 response = await session.post(
@@ -94,16 +106,30 @@ class AiohttpBackend:
                     data=step.content,
                     headers=self._core.request_headers,
                     timeout=timeout,
+                    allow_redirects=False,
                 )
-            async with response:
-                status = response.status
-                if 200 <= status < 300:
-                    await response.read()
-                    return Answer(status)
-                text = await response.text(errors="replace")
-                return Answer(status, response.headers.get("Retry-After"), text)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except Exception as exc:
             return classify_aiohttp_error(exc)
+        async with response:
+            status = response.status
+            if 200 <= status < 300:
+                # An answer that breaks off or does not decode is no sure
+                # success: the push may or may not have been accepted.
+                try:
+                    await response.read()
+                except Exception as exc:
+                    return replace(classify_aiohttp_error(exc), status_code=status, sent=True)
+                return Answer(status)
+            try:
+                text = await response.text(errors="replace")
+            except Exception as exc:
+                text = f"(the body could not be read: {type(exc).__name__})"
+            return Answer(
+                status,
+                response.headers.get("Retry-After"),
+                text,
+                response.headers.get("Location"),
+            )
 
     async def aclose(self) -> None:
         """Close the session if the SDK created it."""

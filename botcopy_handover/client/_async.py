@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable, Generator
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import httpx
 from typing_extensions import Self
 
-from botcopy_handover._errors import ConfigurationError, StoreError
+from botcopy_handover._errors import ConfigurationError
 from botcopy_handover.client._base import (
     UNSET,
     Answer,
@@ -27,11 +29,15 @@ from botcopy_handover.client._base import (
     store_failed,
 )
 from botcopy_handover.client._keepalive import DEFAULT_TYPING_INTERVAL, AsyncTypingKeepalive
+from botcopy_handover.client._recording import (
+    DEFAULT_STORE_TIMEOUT,
+    AsyncRecorder,
+    check_store_timeout,
+)
 from botcopy_handover.client._retry import RetryPolicy
 from botcopy_handover.models.push import MessageEvent, PushEvent, ResumeEvent
 from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED
 from botcopy_handover.state._adapt import as_async_store
-from botcopy_handover.state._record import arecord_push
 from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
 
 if TYPE_CHECKING:
@@ -58,23 +64,51 @@ class _HttpxBackend:
         self._http = http
 
     async def send(self, step: Send) -> Answer | Failure:
+        # As Client._send: anything httpx raises becomes a Failure.
         try:
-            response = await self._http.post(
-                self._core.url,
-                content=step.content,
-                headers=self._core.request_headers,
-                timeout=httpx.USE_CLIENT_DEFAULT if step.timeout is UNSET else step.timeout,
+            response = await self._http.send(
+                self._http.build_request(
+                    "POST",
+                    self._core.url,
+                    content=step.content,
+                    headers=self._core.request_headers,
+                    timeout=httpx.USE_CLIENT_DEFAULT if step.timeout is UNSET else step.timeout,
+                ),
+                stream=True,
+                follow_redirects=False,
             )
-        except httpx.TransportError as exc:
+        except Exception as exc:
             return classify_httpx_error(exc)
-        status = response.status_code
-        if 200 <= status < 300:
-            return Answer(status)
-        return Answer(status, response.headers.get("retry-after"), response.text)
+        try:
+            status = response.status_code
+            if 200 <= status < 300:
+                try:
+                    await response.aread()
+                except Exception as exc:
+                    return replace(classify_httpx_error(exc), status_code=status, sent=True)
+                return Answer(status)
+            return Answer(
+                status,
+                response.headers.get("retry-after"),
+                await _read_text(response),
+                response.headers.get("location"),
+            )
+        finally:
+            with contextlib.suppress(Exception):
+                await response.aclose()
 
     async def aclose(self) -> None:
         if self._core.owns_http_client:
             await self._http.aclose()
+
+
+async def _read_text(response: httpx.Response) -> str:
+    """The body of an error answer; what could be read if it breaks off or does not decode."""
+    try:
+        await response.aread()
+        return response.text
+    except Exception as exc:
+        return f"(the body could not be read: {type(exc).__name__})"
 
 
 def _is_aiohttp_session(obj: object) -> bool:
@@ -101,6 +135,7 @@ class AsyncClient:
             SDK sends with when it creates the HTTP client itself. ``"aiohttp"``
             needs ``pip install botcopy-handover[aiohttp]`` and is much faster
             with many concurrent pushes.
+        store_timeout: As for :class:`Client`; the store call is cancelled at the bound.
         sleep: Waits between retries; injectable for tests.
         store: Record every push Botcopy accepted in this store: an async
             store (``AsyncRedisStore``) or a ``MemoryStore``. A store failure
@@ -130,9 +165,11 @@ class AsyncClient:
         transport: Transport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         store: AsyncConversationStore | ConversationStore | None = None,
+        store_timeout: float | None = DEFAULT_STORE_TIMEOUT,
     ) -> None:
         # Checked first: nothing is opened for a client that cannot be made.
-        self._store = as_async_store(store) if store is not None else None
+        bound = check_store_timeout(store_timeout)
+        self._recorder = AsyncRecorder(as_async_store(store), bound) if store is not None else None
         use_aiohttp = _is_aiohttp_session(http_client)
         if (
             http_client is not None
@@ -275,10 +312,9 @@ class AsyncClient:
         self, event: PushEvent, timeout: TimeoutArg, retry_unsafe: bool | None
     ) -> PushResult:
         result = await self._run(self._core.push(event, timeout=timeout, retry_unsafe=retry_unsafe))
-        if self._store is not None:
-            try:
-                await arecord_push(self._store, result.event)
-            except StoreError as error:
+        if self._recorder is not None:
+            error = await self._recorder.record(result.event)
+            if error is not None:
                 return store_failed(result, error)
         return result
 

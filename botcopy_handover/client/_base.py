@@ -34,6 +34,7 @@ from botcopy_handover._errors import (
     StoreError,
 )
 from botcopy_handover._version import __version__
+from botcopy_handover.client._redact import Redactor
 from botcopy_handover.client._retry import (
     SAFE_STATUSES,
     RetryPolicy,
@@ -157,11 +158,15 @@ class Sleep:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """Botcopy answered. ``text`` is the body, read only when the status is not 2xx."""
+    """Botcopy answered. ``text`` is the body, read only when the status is not 2xx.
+
+    ``location`` is the ``Location`` header of a redirect, which is never followed.
+    """
 
     status_code: int
     retry_after: str | None = None
     text: str = ""
+    location: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +179,8 @@ class Failure:
             refused, connect timeout, no pooled connection in time).
         timed_out: The failure was a timeout.
         retryable: ``False`` for failures a retry cannot fix (a bad URL scheme).
+        status_code: A 2xx status that came before the answer broke off or
+            could not be decoded.
 
     """
 
@@ -181,17 +188,21 @@ class Failure:
     sent: bool
     timed_out: bool = False
     retryable: bool = True
+    status_code: int | None = None
 
 
-def classify_httpx_error(exc: httpx.TransportError) -> Failure:
-    """Say whether an httpx transport error may have reached Botcopy."""
+def classify_httpx_error(exc: Exception) -> Failure:
+    """Say whether an error raised while sending with httpx may have reached Botcopy.
+
+    Anything not known to fail before the request left counts as sent.
+    """
     if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
         return Failure(exc, sent=False, timed_out=True)
     if isinstance(exc, httpx.TimeoutException):
         return Failure(exc, sent=True, timed_out=True)
     if isinstance(exc, (httpx.ConnectError, httpx.ProxyError)):
         return Failure(exc, sent=False)
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError)):
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL)):
         return Failure(exc, sent=False, retryable=False)
     return Failure(exc, sent=True)
 
@@ -263,6 +274,7 @@ class ClientCore:
     __slots__ = (
         "_api_key",
         "_headers",
+        "_redactor",
         "base_url",
         "minutes_paused",
         "owns_http_client",
@@ -286,6 +298,7 @@ class ClientCore:
         owns_http_client: bool,
     ) -> None:
         self._api_key = _resolve_api_key(api_key)
+        self._redactor = Redactor((self._api_key,))
         self.base_url = _resolve_base_url(base_url)
         self.url = self.base_url + PUSH_PATH
         try:
@@ -391,6 +404,7 @@ class ClientCore:
         debug = logger.isEnabledFor(logging.DEBUG)
         started = time.perf_counter()
         attempt = 0
+        maybe_delivered = False  # any attempt so far may have reached the customer
         while True:
             attempt += 1
             sent_at = time.perf_counter() if debug else 0.0
@@ -402,8 +416,10 @@ class ClientCore:
             if outcome is None:  # pragma: no cover - a driver bug, not a wire event
                 raise RuntimeError("a Send step must be answered with an Answer or a Failure")
             error, retryable, retry_after = self._judge(outcome, attempt, retry_unsafe)
+            maybe_delivered = maybe_delivered or error.maybe_delivered
             delay = self.retry.delay(attempt, retry_after) if retryable else None
             if delay is None:
+                error.maybe_delivered = maybe_delivered
                 if isinstance(outcome, Failure):
                     raise error from outcome.error
                 raise error
@@ -432,18 +448,56 @@ class ClientCore:
         tries = f" after {attempt} attempts" if attempt > 1 else ""
         if isinstance(outcome, Failure):
             exc = outcome.error
-            detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            if outcome.timed_out:
-                error: APIError = APITimeoutError(
-                    f"The push to {self.base_url} timed out{tries} ({detail})"
+            # A server that echoes the key into a malformed answer puts it in
+            # the transport's exception text: scrub the chain we attach.
+            self._redactor.exception(exc)
+            detail = _detail(exc)
+            sent = outcome.sent
+            if outcome.status_code is not None:
+                error: APIError = APIConnectionError(
+                    self._redactor.text(
+                        f"Botcopy answered HTTP {outcome.status_code}{tries}, but the answer "
+                        f"could not be read ({detail}): the push may have been accepted"
+                    ),
+                    maybe_delivered=True,
+                )
+            elif outcome.timed_out:
+                error = APITimeoutError(
+                    self._redactor.text(f"The push to {self.base_url} timed out{tries} ({detail})"),
+                    maybe_delivered=sent,
+                )
+            elif sent:
+                error = APIConnectionError(
+                    self._redactor.text(
+                        f"The connection to {self.base_url} failed after the push was sent"
+                        f"{tries} ({detail})"
+                    ),
+                    maybe_delivered=True,
                 )
             else:
-                error = APIConnectionError(f"Could not reach {self.base_url}{tries} ({detail})")
-            retryable = outcome.retryable and (not outcome.sent or retry_unsafe)
+                error = APIConnectionError(
+                    self._redactor.text(f"Could not reach {self.base_url}{tries} ({detail})"),
+                    maybe_delivered=False,
+                )
+            retryable = outcome.retryable and (not sent or retry_unsafe)
             return error, retryable, None
         status = outcome.status_code
         text = self._redact(outcome.text)
         shown = f": {text[:200]}" if text.strip() else ""
+        if 300 <= status < 400:
+            where = f" to {self._redact(outcome.location)[:200]}" if outcome.location else ""
+            return (
+                APIStatusError(
+                    f"Botcopy answered HTTP {status}, a redirect{where} that the SDK does not "
+                    f"follow (it would re-send or drop the push){tries}; set base_url to "
+                    f"Botcopy's current address{shown}",
+                    status_code=status,
+                    body=text,
+                    maybe_delivered=False,
+                ),
+                False,
+                None,
+            )
         if status in (401, 403):
             return (
                 AuthenticationError(
@@ -463,16 +517,19 @@ class ClientCore:
                 retry_after=retry_after,
             )
         else:
+            # 503 says Botcopy did not act; 408 and other 5xx may come after it did.
             error = APIStatusError(
-                f"Botcopy answered HTTP {status}{tries}{shown}", status_code=status, body=text
+                f"Botcopy answered HTTP {status}{tries}{shown}",
+                status_code=status,
+                body=text,
+                maybe_delivered=is_unsafe_retryable_status(status) and status not in SAFE_STATUSES,
             )
         retryable = status in SAFE_STATUSES or (retry_unsafe and is_unsafe_retryable_status(status))
         return error, retryable, retry_after
 
     def _redact(self, text: str) -> str:
         # A proxy that echoes the request must not put the key into an error.
-        text = text[: _MAX_ERROR_TEXT * 2]
-        return text.replace(self._api_key, "[redacted]")[:_MAX_ERROR_TEXT]
+        return self._redactor.text(text[: _MAX_ERROR_TEXT * 2])[:_MAX_ERROR_TEXT]
 
     def _log_attempt(self, outcome: Answer | Failure | None, attempt: int, elapsed: float) -> None:
         logger.debug(
@@ -485,6 +542,14 @@ class ClientCore:
 
     def __repr__(self) -> str:
         return f"ClientCore(base_url={self.base_url!r})"
+
+
+def _detail(exc: BaseException) -> str:
+    # The transport's words, shortened: an aiohttp parser error spans lines.
+    text = " ".join(str(exc).split())
+    if len(text) > 300:
+        text = text[:300] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _describe(outcome: Answer | Failure | None) -> str:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Generator
+from dataclasses import replace
 from types import TracebackType
 
 import httpx
 from typing_extensions import Self
 
-from botcopy_handover._errors import ConfigurationError, StoreError
+from botcopy_handover._errors import ConfigurationError
 from botcopy_handover.client._base import (
     UNSET,
     Answer,
@@ -25,11 +27,15 @@ from botcopy_handover.client._base import (
     store_failed,
 )
 from botcopy_handover.client._keepalive import DEFAULT_TYPING_INTERVAL, TypingKeepalive
+from botcopy_handover.client._recording import (
+    DEFAULT_STORE_TIMEOUT,
+    SyncRecorder,
+    check_store_timeout,
+)
 from botcopy_handover.client._retry import RetryPolicy
 from botcopy_handover.models.push import MessageEvent, PushEvent, ResumeEvent
 from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED
 from botcopy_handover.state._adapt import as_sync_store
-from botcopy_handover.state._record import record_push
 from botcopy_handover.state._store import ConversationStore
 
 __all__ = ["Client", "Conversation"]
@@ -62,6 +68,10 @@ class Client:
             (``MemoryStore``, ``RedisStore``), as
             :func:`~botcopy_handover.state.record_push` says. A store failure
             does not fail the push: see :attr:`PushResult.store_error`.
+        store_timeout: The longest a push waits for its store record (1 s);
+            a store slower than that is reported in ``store_error`` like one
+            that is down, and the push returns. ``None``: wait as long as the
+            store takes.
 
     Example::
 
@@ -84,9 +94,11 @@ class Client:
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         store: ConversationStore | None = None,
+        store_timeout: float | None = DEFAULT_STORE_TIMEOUT,
     ) -> None:
         # Checked first: nothing is opened for a client that cannot be made.
-        self._store = as_sync_store(store) if store is not None else None
+        bound = check_store_timeout(store_timeout)
+        self._recorder = SyncRecorder(as_sync_store(store), bound) if store is not None else None
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError("http_client must be an httpx.Client")
         self._core = ClientCore(
@@ -217,6 +229,8 @@ class Client:
 
     def close(self) -> None:
         """Close the HTTP client if the SDK created it; an injected one is left open."""
+        if self._recorder is not None:
+            self._recorder.close()
         if self._core.owns_http_client:
             self._http.close()
 
@@ -236,10 +250,9 @@ class Client:
 
     def _push(self, event: PushEvent, timeout: TimeoutArg, retry_unsafe: bool | None) -> PushResult:
         result = self._run(self._core.push(event, timeout=timeout, retry_unsafe=retry_unsafe))
-        if self._store is not None:
-            try:
-                record_push(self._store, result.event)
-            except StoreError as error:
+        if self._recorder is not None:
+            error = self._recorder.record(result.event)
+            if error is not None:
                 return store_failed(result, error)
         return result
 
@@ -260,19 +273,49 @@ class Client:
             plan.close()
 
     def _send(self, step: Send) -> Answer | Failure:
+        # Anything httpx raises becomes a Failure: only BotcopyError leaves the client.
         try:
-            response = self._http.post(
-                self._core.url,
-                content=step.content,
-                headers=self._core.request_headers,
-                timeout=httpx.USE_CLIENT_DEFAULT if step.timeout is UNSET else step.timeout,
+            response = self._http.send(
+                self._http.build_request(
+                    "POST",
+                    self._core.url,
+                    content=step.content,
+                    headers=self._core.request_headers,
+                    timeout=httpx.USE_CLIENT_DEFAULT if step.timeout is UNSET else step.timeout,
+                ),
+                stream=True,
+                follow_redirects=False,  # also when an injected client follows them
             )
-        except httpx.TransportError as exc:
+        except Exception as exc:
             return classify_httpx_error(exc)
-        status = response.status_code
-        if 200 <= status < 300:
-            return Answer(status)
-        return Answer(status, response.headers.get("retry-after"), response.text)
+        try:
+            status = response.status_code
+            if 200 <= status < 300:
+                # An answer that breaks off or does not decode is no sure
+                # success: the push may or may not have been accepted.
+                try:
+                    response.read()
+                except Exception as exc:
+                    return replace(classify_httpx_error(exc), status_code=status, sent=True)
+                return Answer(status)
+            return Answer(
+                status,
+                response.headers.get("retry-after"),
+                _read_text(response),
+                response.headers.get("location"),
+            )
+        finally:
+            with contextlib.suppress(Exception):
+                response.close()
+
+
+def _read_text(response: httpx.Response) -> str:
+    """The body of an error answer; what could be read if it breaks off or does not decode."""
+    try:
+        response.read()
+        return response.text
+    except Exception as exc:
+        return f"(the body could not be read: {type(exc).__name__})"
 
 
 class Conversation:

@@ -70,9 +70,10 @@ def add_webhook_route(
 ) -> web.AbstractRoute:
     """Serve Botcopy's webhook calls at ``path`` in ``app``, for every method.
 
-    At the application's shutdown, handlers still running past their
-    deadline get up to ``shutdown_timeout`` seconds to finish; then the
-    handler threads are released.
+    At the application's cleanup, once aiohttp has answered the requests in
+    flight, handlers still running past their deadline get up to
+    ``shutdown_timeout`` seconds to finish; each still running after that is
+    logged with its session id. Then the handler threads are released.
 
     Args:
         app: The application, before it starts.
@@ -93,12 +94,15 @@ def add_webhook_route(
     """
     endpoint = _endpoint(webhook, on_handover, on_customer_message)
 
-    async def on_shutdown(_: web.Application) -> None:
+    async def on_cleanup(_: web.Application) -> None:
+        # Not on_shutdown: aiohttp runs that before it waits for the requests
+        # in flight, so a handler that overran during that wait would find
+        # the drain over and be cancelled with the loop. Cleanup comes after.
         await endpoint.drain(shutdown_timeout)
         endpoint.close()
 
     route = app.router.add_route("*", path, _handler(endpoint), name=name)
-    app.on_shutdown.append(on_shutdown)
+    app.on_cleanup.append(on_cleanup)
     return route
 
 
@@ -115,7 +119,11 @@ def _handler(endpoint: WebhookEndpoint) -> Handler:
         response = endpoint.precheck(request.method, request.headers)
         if response is None:
             body = await aread_limited(request.content.iter_any(), endpoint.max_bytes)
-            response = endpoint.too_large() if body is None else await endpoint.arespond(body)
+            response = (
+                endpoint.too_large()
+                if body is None
+                else await endpoint.arespond(body, request.headers)
+            )
         return _to_aiohttp(response)
 
     return handler

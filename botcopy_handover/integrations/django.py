@@ -25,6 +25,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from botcopy_handover._errors import LengthRequiredError
 from botcopy_handover.integrations._body import read_limited
 from botcopy_handover.webhook._endpoint import HandoverHandler, MessageHandler, WebhookResponse
 from botcopy_handover.webhook._webhook import Webhook
@@ -43,6 +44,11 @@ def webhook_view(
     ``webhook.max_bytes`` (Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not
     apply: the view reads the stream, not ``request.body``). Handlers run in
     the endpoint's worker threads, so the reply deadline holds.
+
+    A body sent without ``Content-Length`` (chunked) is read from
+    ``wsgi.input`` when the server marks that stream as ending with the
+    body (``wsgi.input_terminated``), and answered 411 Length Required when
+    it does not.
 
     Args:
         webhook: The verification settings, deadline and fallbacks.
@@ -64,8 +70,13 @@ def webhook_view(
     def view(request: HttpRequest) -> HttpResponse:
         response = endpoint.precheck(request.method or "GET", request.headers)
         if response is None:
-            body = read_limited(request.read, endpoint.max_bytes)
-            response = endpoint.too_large() if body is None else endpoint.respond(body)
+            body = _read_wsgi_body(request, endpoint.max_bytes)
+            if isinstance(body, WebhookResponse):
+                response = body
+            elif body is None:
+                response = endpoint.too_large()
+            else:
+                response = endpoint.respond(body, request.headers)
         return _to_django(response)
 
     return csrf_exempt(view)
@@ -96,10 +107,33 @@ def async_webhook_view(
         if response is None:
             # Under ASGI the body is already spooled by Django: reading it does not block.
             body = read_limited(request.read, endpoint.max_bytes)
-            response = endpoint.too_large() if body is None else await endpoint.arespond(body)
+            response = (
+                endpoint.too_large()
+                if body is None
+                else await endpoint.arespond(body, request.headers)
+            )
         return _to_django(response)
 
     return csrf_exempt(view)
+
+
+def _read_wsgi_body(request: HttpRequest, limit: int) -> bytes | WebhookResponse | None:
+    """The body under WSGI; ``None`` once past ``limit``; a 411 if its end cannot be known.
+
+    Django reads a WSGI body only up to ``CONTENT_LENGTH`` and gives an empty
+    stream without one. A chunked body has none: read ``wsgi.input`` itself
+    when the server ends that stream at the body's end (``wsgi.input_terminated``:
+    gunicorn, Werkzeug, uWSGI with chunked input...), and answer 411 Length
+    Required when it does not, since reading past the end would block.
+    """
+    environ = getattr(request, "environ", None)
+    if environ is None or environ.get("CONTENT_LENGTH"):
+        return read_limited(request.read, limit)
+    if environ.get("wsgi.input_terminated"):
+        return read_limited(environ["wsgi.input"].read, limit)
+    if "HTTP_TRANSFER_ENCODING" not in environ:
+        return b""  # no length and no transfer coding: an empty body
+    return WebhookResponse.for_error(LengthRequiredError())
 
 
 def _to_django(response: WebhookResponse) -> HttpResponse:

@@ -59,7 +59,9 @@ def webhook_view(
         response = endpoint.precheck(request.method, request.headers)
         if response is None:
             body = read_limited(request.stream.read, endpoint.max_bytes)
-            response = endpoint.too_large() if body is None else endpoint.respond(body)
+            response = (
+                endpoint.too_large() if body is None else endpoint.respond(body, request.headers)
+            )
         return _to_flask(response)
 
     return view

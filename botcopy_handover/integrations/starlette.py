@@ -130,4 +130,4 @@ async def receive_event(webhook: Webhook, request: Request) -> HandoverRequest |
     body = await aread_limited(request.stream(), webhook.max_bytes)
     if body is None:
         raise PayloadTooLargeError(webhook.max_bytes)
-    return webhook.parse(body)
+    return webhook.parse(body, headers=request.headers)

@@ -24,6 +24,7 @@ from pydantic_core import core_schema
 from botcopy_handover._errors import ErrorDetail, InvalidEventError, InvalidPayloadError
 
 __all__ = [
+    "DEFERRED",
     "BotPlatform",
     "NoneAsEmpty",
     "Timestamp",
@@ -50,6 +51,9 @@ class WireModel(BaseModel):
         validate_by_name=True,
         validate_by_alias=True,
         serialize_by_alias=True,
+        # Validators are built on first use, not at import: a cold start
+        # (serverless) pays only for the models it uses.
+        defer_build=True,
     )
 
     @property
@@ -127,6 +131,10 @@ Timestamp = Annotated[
     AwareDatetime | Annotated[NaiveDatetime, AfterValidator(_assume_utc)],
     Field(union_mode="left_to_right"),
 ]
+
+
+DEFERRED = ConfigDict(defer_build=True)
+"""Config for a ``TypeAdapter`` of a non-model type: its validator is built on first use."""
 
 
 def load_object(

@@ -33,10 +33,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
-from typing import Any, ClassVar, TypeAlias
+from typing import Any, ClassVar, Generic, TypeAlias, TypeVar, overload
+
+from typing_extensions import TypeIs
 
 from botcopy_handover.models._base import BotPlatform
 
@@ -66,6 +67,48 @@ JsonObject: TypeAlias = dict[str, JsonValue]
 
 DEFAULT_CX_TRIGGER = "bcHumanHandover"
 """The CX session parameter Botcopy watches to start a handover."""
+
+
+# --- speed -------------------------------------------------------------------
+# The view is read on every webhook call, so its primitives avoid the two
+# costs that dominated it: ``isinstance(x, Mapping)`` (an ABC check, several
+# times slower than a type test) and ``functools.cached_property`` (a lock on
+# Python 3.10/3.11). Parsed JSON is made of plain dicts, so they go first.
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _is_map(obj: object) -> TypeIs[Mapping[str, object]]:
+    """Whether *obj* is a mapping; a plain ``dict`` is answered without the ABC check."""
+    return type(obj) is dict or isinstance(obj, Mapping)
+
+
+class _cached(Generic[_T, _R]):  # noqa: N801 - used as a decorator, like cached_property
+    """``functools.cached_property`` without its lock: the value lands in ``__dict__``.
+
+    Two threads computing the same view at once both get equal values; the
+    view is pure, so that is harmless, and cheaper than a lock on every first read.
+    """
+
+    def __init__(self, func: Callable[[_T], _R]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type[_T], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type[_T] | None = None) -> _cached[_T, _R]: ...
+    @overload
+    def __get__(self, instance: _T, owner: type[_T] | None = None) -> _R: ...
+    def __get__(self, instance: _T | None, owner: type[_T] | None = None) -> _R | _cached[_T, _R]:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.name] = value
+        return value
 
 
 # --- the typed pieces ------------------------------------------------------
@@ -189,9 +232,13 @@ class DialogflowResponse:
     """
 
     def __init__(self, raw: Mapping[str, JsonValue]) -> None:
-        received = _as_object(raw)
+        # Parsed JSON is a dict with string keys: kept as it is, unchecked
+        # (only ``.get`` with string keys ever reads it).
+        received = raw if type(raw) is dict else _as_object(raw)
         self.raw: JsonObject = {} if received is None else received
         """The response as received."""
+        result = _get(received, "queryResult")
+        self._query_result: Mapping[str, object] = result if _is_map(result) else {}
 
     def __repr__(self) -> str:
         platform = self.platform.value if self.platform else None
@@ -199,16 +246,18 @@ class DialogflowResponse:
 
     # -- shape ---------------------------------------------------------------
 
-    @cached_property
-    def _query_result(self) -> Mapping[str, object]:
-        return _mapping(_get(self.raw, "queryResult")) or {}
-
-    @cached_property
+    @_cached
     def platform(self) -> BotPlatform | None:
         """ES or CX, told from the response's shape; ``None`` if it cannot tell."""
-        result = self._query_result
-        es = sum(1 for key in _ES_MARKERS if _get(result, key) is not None)
-        cx = sum(1 for key in _CX_MARKERS if _get(result, key) is not None)
+        # One pass over the keys; each marker is a bit, so a marker written in
+        # both spellings still counts once.
+        seen = 0
+        for key, value in self._query_result.items():
+            bit = _MARKER_BITS.get(key)
+            if bit is not None and value is not None:
+                seen |= bit
+        es = (seen & _ES_BITS).bit_count()
+        cx = (seen & ~_ES_BITS).bit_count()
         if es > cx:
             return BotPlatform.DIALOGFLOW_ES
         if cx > es:
@@ -217,7 +266,16 @@ class DialogflowResponse:
 
     # -- messages ------------------------------------------------------------
 
-    @cached_property
+    @_cached
+    def _raw_messages(self) -> list[Mapping[str, object]]:
+        # ES messages for a named platform usually repeat the default ones.
+        result = self._query_result
+        es = [m for m in _items(_get(result, "fulfillmentMessages")) if _is_map(m)]
+        chosen = [m for m in es if _is_default_platform(m.get("platform"))] or es
+        chosen.extend(m for m in _items(_get(result, "responseMessages")) if _is_map(m))
+        return chosen
+
+    @_cached
     def messages(self) -> tuple[DialogflowMessage, ...]:
         """Every response message, in order, typed.
 
@@ -226,34 +284,34 @@ class DialogflowResponse:
         only those are kept; otherwise all are. A text message with several
         lines gives one :class:`TextMessage` per line; empty lines are dropped.
         """
-        es = [
-            m
-            for m in _items(_get(self._query_result, "fulfillmentMessages"))
-            if isinstance(m, Mapping)
-        ]
-        default = [m for m in es if _is_default_platform(_get(m, "platform"))]
-        chosen = default or es
-        cx = _items(_get(self._query_result, "responseMessages"))
         out: list[DialogflowMessage] = []
-        for message in (*chosen, *cx):
-            mapping = _mapping(message)
-            if mapping is not None:
-                out.extend(_parse_message(mapping))
+        for message in self._raw_messages:
+            out.extend(_parse_message(message))
         return tuple(out)
 
-    @cached_property
+    @_cached
     def texts(self) -> tuple[str, ...]:
         """All text lines the bot said, in order.
 
         Falls back to ES ``fulfillmentText`` when no message holds text.
         """
-        texts = tuple(m.text for m in self.messages if isinstance(m, TextMessage))
+        # The lines of messages' TextMessages, read without building every
+        # message: this is the question nearly every proxy asks.
+        texts: list[str] = []
+        for message in self._raw_messages:
+            member = _oneof_member(message)
+            if member == "text":
+                body = message.get("text")
+                if _is_map(body) and (lines := _text_lines(body.get("text"))):
+                    texts.extend(lines)
+            elif member == "simpleResponses":
+                texts.extend(_simple_response_lines(_get(message, member)))
         if texts:
-            return texts
+            return tuple(texts)
         fallback = _text(_get(self._query_result, "fulfillmentText"))
         return (fallback,) if fallback else ()
 
-    @cached_property
+    @_cached
     def quick_replies(self) -> tuple[QuickReplies, ...]:
         """Reply chips, in order.
 
@@ -268,7 +326,7 @@ class DialogflowResponse:
                 out.extend(_payload_quick_replies(message.payload))
         return tuple(out)
 
-    @cached_property
+    @_cached
     def cards(self) -> tuple[Card, ...]:
         """Cards, in order.
 
@@ -284,14 +342,14 @@ class DialogflowResponse:
                 out.extend(_payload_cards(message.payload))
         return tuple(out)
 
-    @cached_property
+    @_cached
     def payloads(self) -> tuple[JsonObject, ...]:
         """Custom payloads (ES and CX ``payload`` messages), decoded to plain Python."""
         return tuple(m.payload for m in self.messages if isinstance(m, PayloadMessage))
 
     # -- intent --------------------------------------------------------------
 
-    @cached_property
+    @_cached
     def _intent(self) -> Mapping[str, object]:
         # CX fills ``match.intent`` and deprecates ``intent``; ES has only ``intent``.
         for candidate in (
@@ -303,12 +361,12 @@ class DialogflowResponse:
                 return intent
         return {}
 
-    @cached_property
+    @_cached
     def intent_name(self) -> str | None:
         """The matched intent's display name."""
         return _text(_get(self._intent, "displayName"))
 
-    @cached_property
+    @_cached
     def intent_id(self) -> str | None:
         """The matched intent's id: the last path segment of its resource name."""
         name = _text(_get(self._intent, "name"))
@@ -316,7 +374,7 @@ class DialogflowResponse:
             return None
         return _last_segment(name) or None
 
-    @cached_property
+    @_cached
     def confidence(self) -> float | None:
         """Intent detection confidence, 0.0 to 1.0 (CX ``match.confidence`` first)."""
         for value in (
@@ -330,12 +388,12 @@ class DialogflowResponse:
 
     # -- state ---------------------------------------------------------------
 
-    @cached_property
+    @_cached
     def parameters(self) -> JsonObject:
         """ES query parameters or CX session parameters, decoded to plain Python."""
         return decode_struct(_get(self._query_result, "parameters"))
 
-    @cached_property
+    @_cached
     def output_contexts(self) -> tuple[OutputContext, ...]:
         """ES output contexts, in order (always empty for CX)."""
         if self.platform is BotPlatform.DIALOGFLOW_CX:
@@ -356,7 +414,7 @@ class DialogflowResponse:
             )
         return tuple(out)
 
-    @cached_property
+    @_cached
     def query_text(self) -> str | None:
         """What the customer said (ES ``queryText``, CX ``text`` or ``transcript``)."""
         for key in ("queryText", "text", "transcript"):
@@ -365,12 +423,12 @@ class DialogflowResponse:
                 return text
         return None
 
-    @cached_property
+    @_cached
     def language_code(self) -> str | None:
         """The query's language code, e.g. ``en``."""
         return _text(_get(self._query_result, "languageCode"))
 
-    @cached_property
+    @_cached
     def current_page(self) -> str | None:
         """The CX page the session is on, by display name."""
         return _text(_get(_get(self._query_result, "currentPage"), "displayName"))
@@ -448,28 +506,54 @@ _CX_MARKERS = (
 )
 
 
+def _marker_bits() -> dict[str, int]:
+    """Each marker key, in both spellings, to a bit of its own (ES bits first)."""
+    bits: dict[str, int] = {}
+    for index, key in enumerate((*_ES_MARKERS, *_CX_MARKERS)):
+        bits[key] = bits[_snake(key)] = 1 << index
+    return bits
+
+
+_ES_BITS = (1 << len(_ES_MARKERS)) - 1
+
+
 # --- reading loosely typed JSON ---------------------------------------------
 
 
-@lru_cache(maxsize=256)
 def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+# Each key's snake_case spelling, or None when it is the same word; filled on
+# first use. Nearly every key is this module's own constant; the cap keeps
+# keys taken from a payload (a Node-form oneof name) from growing it.
+_SNAKES: dict[str, str | None] = {}
+_SNAKES_MAX = 512
+
+
 def _get(obj: object, key: str) -> object:
     """``obj[key]`` under its camelCase or snake_case name; ``None`` if absent."""
-    if not isinstance(obj, Mapping):
+    if type(obj) is not dict and not isinstance(obj, Mapping):
         return None
     value = obj.get(key)
     if value is None:
-        snake = _snake(key)
-        if snake != key:
+        try:
+            snake = _SNAKES[key]
+        except KeyError:
+            spelled = _snake(key)
+            snake = None if spelled == key else spelled
+            if len(_SNAKES) < _SNAKES_MAX:
+                _SNAKES[key] = snake
+        if snake is not None:
             value = obj.get(snake)
     return value
 
 
+_MARKER_BITS = _marker_bits()
+
+
 def _mapping(obj: object) -> Mapping[str, object] | None:
-    return obj if isinstance(obj, Mapping) else None
+    return obj if _is_map(obj) else None
 
 
 def _items(obj: object) -> list[object] | tuple[object, ...]:
@@ -506,7 +590,7 @@ def _last_segment(name: str) -> str:
 
 def _as_object(obj: object) -> JsonObject | None:
     """*obj* as a ``dict`` with string keys: itself if it already is one."""
-    if not isinstance(obj, Mapping):
+    if not _is_map(obj):
         return None
     if isinstance(obj, dict) and all(isinstance(key, str) for key in obj):
         return obj
@@ -533,7 +617,7 @@ _VALUE_KINDS = frozenset(
 
 def _value_kind(obj: object) -> str | None:
     """Name the set member of a Node-form ``google.protobuf.Value``; ``None`` if not one."""
-    if not isinstance(obj, Mapping) or not obj:
+    if not _is_map(obj) or not obj:
         return None
     members = []
     for key in obj:
@@ -564,7 +648,7 @@ def _fits(kind: str, value: object) -> bool:
         return isinstance(value, (int, float, str))
     if kind == "nullValue":
         return value is None or value == 0 or value == "NULL_VALUE"
-    return isinstance(value, Mapping)  # structValue, listValue
+    return _is_map(value)  # structValue, listValue
 
 
 def _struct_fields(obj: object) -> Mapping[str, object] | None:
@@ -573,10 +657,10 @@ def _struct_fields(obj: object) -> Mapping[str, object] | None:
     A REST payload may well have a key named ``fields``; it is a Struct only if
     ``fields`` is its sole key and every value under it is ``Value``-shaped.
     """
-    if not isinstance(obj, Mapping) or len(obj) != 1:
+    if not _is_map(obj) or len(obj) != 1:
         return None
     fields = obj.get("fields")
-    if not isinstance(fields, Mapping):
+    if not _is_map(fields):
         return None
     if all(_value_kind(value) is not None for value in fields.values()):
         return fields
@@ -632,7 +716,7 @@ def _open_struct(fields: Mapping[str, object], todo: list[_Slot]) -> JsonObject:
 
 def _decode_value(encoded: object, todo: list[_Slot], memo: dict[int, Any]) -> JsonValue:
     kind = _value_kind(encoded)
-    if kind is None or not isinstance(encoded, Mapping):
+    if kind is None or not _is_map(encoded):
         # Not Value-shaped: a caller mixed plain JSON in; keep it as it is.
         return encoded
     value = encoded[kind]
@@ -644,7 +728,7 @@ def _decode_value(encoded: object, todo: list[_Slot], memo: dict[int, Any]) -> J
         return _decode_number(value)
     if kind == "structValue":
         fields = _get(value, "fields")
-        if not isinstance(fields, Mapping):
+        if not _is_map(fields):
             # protobufjs may drop an empty ``fields``; anything else is plain JSON.
             return _as_object(value) or {}
         if id(fields) not in memo:
@@ -684,13 +768,19 @@ _READ_MEMBERS = (
 
 
 def _is_default_platform(platform: object) -> bool:
-    return platform in (None, "", "PLATFORM_UNSPECIFIED", 0) and not isinstance(platform, bool)
+    if platform is None:
+        return True
+    return platform in ("", "PLATFORM_UNSPECIFIED", 0) and not isinstance(platform, bool)
 
 
 def _oneof_member(message: Mapping[str, object]) -> str | None:
     # The Node form names the set member; trust it when it points at a value.
     named = message.get("message")
-    if isinstance(named, str) and named and _get(message, named) is not None:
+    if named is None:
+        # The common case, first: a REST message, "text" the first member read.
+        if message.get("text") is not None:
+            return "text"
+    elif isinstance(named, str) and named and _get(message, named) is not None:
         return named
     for member in _READ_MEMBERS:
         if _get(message, member) is not None:
@@ -703,7 +793,7 @@ def _parse_message(message: Mapping[str, object]) -> list[DialogflowMessage]:
     body = _get(message, member) if member else None
     parsed: list[DialogflowMessage] | None = None
     if member == "text":
-        lines = _text_lines(_get(body, "text")) if isinstance(body, Mapping) else None
+        lines = _text_lines(_get(body, "text")) if _is_map(body) else None
         parsed = None if lines is None else [TextMessage(line) for line in lines]
     elif member == "payload":
         fields = _struct_fields(body)
@@ -744,14 +834,14 @@ def _labels(obj: object, key: str) -> tuple[str, ...]:
 
 
 def _quick_replies(obj: object) -> QuickReplies | None:
-    if not isinstance(obj, Mapping):
+    if not _is_map(obj):
         return None
     replies = tuple(r for r in _items(_get(obj, "quickReplies")) if isinstance(r, str) and r)
     return QuickReplies(_text(_get(obj, "title")), replies)
 
 
 def _es_card(obj: object) -> Card | None:
-    if not isinstance(obj, Mapping):
+    if not _is_map(obj):
         return None
     buttons = []
     for item in _items(_get(obj, "buttons")):
@@ -767,7 +857,7 @@ def _es_card(obj: object) -> Card | None:
 
 
 def _basic_card(obj: object) -> Card | None:
-    if not isinstance(obj, Mapping):
+    if not _is_map(obj):
         return None
     buttons = []
     for item in _items(_get(obj, "buttons")):
@@ -783,14 +873,18 @@ def _basic_card(obj: object) -> Card | None:
 
 
 def _simple_responses(obj: object) -> list[DialogflowMessage] | None:
-    if not isinstance(obj, Mapping):
+    if not _is_map(obj):
         return None
-    out: list[DialogflowMessage] = []
+    return [TextMessage(line) for line in _simple_response_lines(obj)]
+
+
+def _simple_response_lines(obj: object) -> list[str]:
+    lines = []
     for item in _items(_get(obj, "simpleResponses")):
         text = _text(_get(item, "displayText")) or _text(_get(item, "textToSpeech"))
         if text is not None:
-            out.append(TextMessage(text))
-    return out
+            lines.append(text)
+    return lines
 
 
 # --- rich content inside custom payloads ------------------------------------
@@ -806,7 +900,7 @@ def _rich_content_groups(payload: JsonObject) -> Iterator[list[object] | tuple[o
 def _botcopy_items(payload: JsonObject) -> Iterator[Mapping[str, object]]:
     """Botcopy's own rich responses: ``{"botcopy": [{"suggestions": ...}, ...]}``."""
     for item in _items(payload.get("botcopy")):
-        if isinstance(item, Mapping):
+        if _is_map(item):
             yield item
 
 
@@ -894,7 +988,7 @@ def _botcopy_action(action: object) -> str | None:
 
 
 def _botcopy_card(obj: object) -> Card | None:
-    if not isinstance(obj, Mapping):
+    if not _is_map(obj):
         return None
     title = _text(obj.get("title"))
     action = obj.get("action")

@@ -34,7 +34,7 @@ from pydantic import (
 from pydantic_core import core_schema
 from typing_extensions import Required, TypedDict
 
-from botcopy_handover.models._base import BotPlatform, Timestamp, ValidateAs, WireModel
+from botcopy_handover.models._base import DEFERRED, BotPlatform, Timestamp, ValidateAs, WireModel
 from botcopy_handover.models.dialogflow import DialogflowResponse
 
 __all__ = [
@@ -58,7 +58,7 @@ HistoryKind = Literal[
 ]
 """The ``kind`` tag every history item carries, for ``match`` and serialisers."""
 
-_TIMESTAMP: TypeAdapter[datetime] = TypeAdapter(Timestamp)
+_TIMESTAMP: TypeAdapter[datetime] = TypeAdapter(Timestamp, config=DEFERRED)
 
 # Payloads are TypedDicts: pydantic-core checks the keys that tell the kinds
 # apart and hands back plain dicts, with unknown keys kept.

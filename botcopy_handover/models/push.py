@@ -77,7 +77,7 @@ _OptionalUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator
 class _PushEventBase(BaseModel):
     """Fields and behaviour every push event shares."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     event_type: ClassVar[EventType]
     paused: ClassVar[bool]

@@ -11,13 +11,13 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, model_validator
 
-from botcopy_handover.models._base import NoneAsEmpty, WireModel
+from botcopy_handover.models._base import DEFERRED, NoneAsEmpty, WireModel
 from botcopy_handover.models.dialogflow import DialogflowResponse
 from botcopy_handover.models.history import HistoryItem
 
-_HISTORY: TypeAdapter[list[HistoryItem]] = TypeAdapter(list[HistoryItem])
+_HISTORY: TypeAdapter[list[HistoryItem]] = TypeAdapter(list[HistoryItem], config=DEFERRED)
 
 __all__ = [
     "CustomerMessage",
@@ -55,8 +55,25 @@ class QueryParams(WireModel):
     """Input contexts, as sent."""
     payload: dict[str, Any] = Field(default_factory=dict)
     """The custom payload Botcopy attached to the query."""
-    webhook_headers: dict[str, Any] = Field(default_factory=dict)
-    """Headers Botcopy asked Dialogflow to pass to its fulfillment webhook."""
+    webhook_headers: dict[str, Any] = Field(default_factory=dict, repr=False)
+    """Headers Botcopy asked Dialogflow to pass to its fulfillment webhook.
+
+    Left out of ``repr``: they may hold the fulfillment's credentials.
+    """
+
+
+def _is_token_key(key: str) -> bool:
+    return key.replace("_", "").replace("-", "").casefold() == "accesstoken"
+
+
+def body_tokens(event: HandoverRequest | CustomerMessage) -> tuple[object, ...]:
+    """Every token value the body carries, under any spelling of ``accessToken``.
+
+    Not exported: :class:`~botcopy_handover.Webhook` verifies each one.
+    """
+    main = () if event.access_token is None else (event.access_token,)
+    other: tuple[object, ...] = event.__dict__.get("_other_tokens", ())
+    return main + other
 
 
 class _EventBase(WireModel):
@@ -77,6 +94,19 @@ class _EventBase(WireModel):
     """The Dialogflow session id (or full session path)."""
     query_params: QueryParams = Field(default_factory=QueryParams)
     """``queryParams`` of the customer's request."""
+
+    @model_validator(mode="after")
+    def _hide_token_spellings(self) -> _EventBase:
+        # ``access_token``, ``AccessToken``, ``ACCESS-TOKEN``... are the token
+        # too: out of ``extra``, ``repr`` and dumps, and verified by Webhook.
+        extra = self.__pydantic_extra__
+        if extra:
+            found = [key for key in extra if _is_token_key(key)]
+            if found:
+                # Kept beside the fields, as the typed history is: no
+                # private-attribute machinery on every event for a rare case.
+                self.__dict__["_other_tokens"] = tuple(extra.pop(key) for key in found)
+        return self
 
     @property
     def customer(self) -> tuple[str, str]:

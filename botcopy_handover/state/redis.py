@@ -1,39 +1,43 @@
 """``RedisStore`` and ``AsyncRedisStore``: conversation state shared by replicas.
 
 Install the extra: ``pip install "botcopy-handover[redis]"``. Both classes
-share :class:`_RedisCore`, which builds every call (script, keys, arguments)
-and reads every answer; the two classes only do the I/O, with ``redis.Redis``
-or ``redis.asyncio.Redis``. Each operation is one atomic Lua script (see
-:mod:`botcopy_handover.state._lua`), so any number of replicas can update one
+drive the flows of :mod:`botcopy_handover.state._redis_core`, which build
+every call (script, keys, arguments) and read every answer; the two classes
+only do the I/O, with ``redis.Redis`` or ``redis.asyncio.Redis`` (one server,
+or a primary with replicas), or with ``redis.cluster.RedisCluster`` or
+``redis.asyncio.cluster.RedisCluster`` (Redis Cluster). Each per-customer
+operation is one atomic Lua script, so any number of replicas can update one
 conversation at once without losing an update.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+import asyncio
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
-from urllib.parse import quote
+from typing import Any, TypeVar, Union
+from urllib.parse import urlsplit
 
 try:
     import redis
     import redis.asyncio
+    import redis.asyncio.cluster
+    import redis.cluster
     from redis.commands.core import AsyncScript, Script
+    from redis.exceptions import RedisClusterException
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError('RedisStore needs redis-py: pip install "botcopy-handover[redis]"') from exc
 from typing_extensions import Self
 
-from botcopy_handover._errors import ConfigurationError, StoreError, StoreUnavailableError
-from botcopy_handover.state import _lua
-from botcopy_handover.state._core import (
-    check_customer,
-    check_duration,
-    check_ids,
-    check_minutes_arg,
-    check_text,
-    decode_fields,
-    to_ms,
+from botcopy_handover._errors import ConfigurationError, StoreUnavailableError
+from botcopy_handover.state._redis_core import (
+    DEFAULT_SHARDS,
+    Call,
+    ClusterCore,
+    Flow,
+    RedisCore,
+    hash_fields,
 )
 from botcopy_handover.state._store import (
     DEFAULT_RETENTION,
@@ -42,48 +46,41 @@ from botcopy_handover.state._store import (
     utc_now,
 )
 
-__all__ = ["AsyncRedisStore", "RedisStore"]
+__all__ = ["DEFAULT_SHARDS", "URL_SOCKET_TIMEOUT", "AsyncRedisStore", "RedisStore"]
 
 DEFAULT_PREFIX = "botcopy:"
 """The default namespace of every key the stores write."""
 
+URL_SOCKET_TIMEOUT = 1.0
+"""Seconds a store built from ``url=`` waits to connect, and for each answer.
+
+Short enough that a Redis that stopped answering fails the call (with
+[StoreUnavailableError][botcopy_handover.StoreUnavailableError]) well inside
+Botcopy's 5 s webhook budget instead of hanging it. A ``socket_timeout`` or
+``socket_connect_timeout`` in the URL's query string wins; a client you pass
+keeps its own settings.
+"""
+
 _T = TypeVar("_T")
 
-# (script name, keys, args) — what one operation sends.
-_Call = tuple[str, list[str], list[str | int]]
+SyncClient = Union[redis.Redis, "redis.cluster.RedisCluster"]
+AsyncClient = Union[redis.asyncio.Redis, "redis.asyncio.cluster.RedisCluster"]
 
-_SCRIPTS = {
-    "pause": _lua.PAUSE,
-    "touch": _lua.TOUCH,
-    "resume": _lua.RESUME,
-    "lapse": _lua.LAPSE,
-    "link": _lua.LINK_TICKET,
-    "find": _lua.FIND_BY_TICKET,
-    "history": _lua.HISTORY,
-    "expiring": _lua.EXPIRING,
-    "claim": _lua.CLAIM,
-    "delete": _lua.DELETE,
+# redis-py raises RedisClusterException (not a RedisError) for cluster-level failures.
+_REDIS_ERRORS = (redis.RedisError, RedisClusterException)
+
+_TIMEOUTS: dict[str, Any] = {
+    "socket_timeout": URL_SOCKET_TIMEOUT,
+    "socket_connect_timeout": URL_SOCKET_TIMEOUT,
 }
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _fields(flat: Sequence[Any]) -> dict[str, str]:
-    # HGETALL inside a script answers a flat [k1, v1, k2, v2, ...] list.
-    items = [_text(v) for v in flat]
-    return dict(zip(items[::2], items[1::2], strict=True))
-
-
-def _state(raw: Any) -> ConversationState | None:
-    if not raw:
-        return None
-    return decode_fields(_fields(raw))
-
-
-def describe_connection(client: redis.Redis | redis.asyncio.Redis) -> str:
+def describe_connection(client: SyncClient | AsyncClient) -> str:
     """``redis://host:port/db`` (or the socket path) of a client: never its password."""
+    if isinstance(client, (redis.cluster.RedisCluster, redis.asyncio.cluster.RedisCluster)):
+        nodes: dict[str, Any] = client.nodes_manager.startup_nodes
+        first = next(iter(nodes), "?")  # "host:port"
+        return f"redis://{first} (cluster)"
     kwargs = client.connection_pool.connection_kwargs
     if "path" in kwargs:
         return f"unix://{kwargs['path']}"
@@ -91,200 +88,132 @@ def describe_connection(client: redis.Redis | redis.asyncio.Redis) -> str:
     return f"redis://{host}:{port}/{kwargs.get('db', 0)}"
 
 
-class _RedisCore:
-    """Everything the sync and async Redis stores share: keys, calls, answers."""
-
-    def __init__(
-        self, prefix: str, retention: timedelta, clock: Clock, expiring_limit: int
-    ) -> None:
-        self.prefix = check_text(prefix, "prefix")
-        self.retention = check_duration(retention, "retention")
-        self.clock: Clock = clock
-        if (
-            isinstance(expiring_limit, bool)
-            or not isinstance(expiring_limit, int)
-            or expiring_limit < 1
-        ):
-            raise StoreError("expiring_limit must be a positive int")
-        self.expiring_limit = expiring_limit
-        self._conv_prefix = f"{self.prefix}conv:"
-        self._expiring_key = f"{self.prefix}expiring"
-
-    def _retention_ms(self) -> int:
-        return int(self.retention.total_seconds() * 1000)
-
-    def member(self, bot_id: str, user_id: str) -> str:
-        bot_id, user_id = check_customer(bot_id, user_id)
-        return f"{quote(bot_id, safe='')}:{quote(user_id, safe='')}"
-
-    def conv_key(self, member: str) -> str:
-        return self._conv_prefix + member
-
-    def ticket_key(self, ticket_id: str) -> str:
-        return f"{self.prefix}ticket:{quote(ticket_id, safe='')}"
-
-    def claim_key(self, token: str) -> str:
-        return f"{self.prefix}claim:{quote(token, safe='')}"
-
-    def _head(self) -> list[str | int]:
-        return [to_ms(self.clock()), self._retention_ms()]
-
-    # Each builder returns the one script call an operation makes.
-
-    def pause(
-        self,
-        bot_id: str,
-        user_id: str,
-        minutes: int,
-        agent_name: str | None,
-        agent_avatar_url: str | None,
-    ) -> _Call:
-        member = self.member(bot_id, user_id)
-        minutes = check_minutes_arg(minutes)
-        args = [
-            *self._head(),
-            bot_id,
-            user_id,
-            member,
-            minutes,
-            "0" if agent_name is None else "1",
-            agent_name or "",
-            "0" if agent_avatar_url is None else "1",
-            agent_avatar_url or "",
-        ]
-        return "pause", [self.conv_key(member), self._expiring_key], args
-
-    def touch(self, bot_id: str, user_id: str) -> _Call:
-        member = self.member(bot_id, user_id)
-        return "touch", [self.conv_key(member), self._expiring_key], [*self._head(), member]
-
-    def resume(self, bot_id: str, user_id: str) -> _Call:
-        member = self.member(bot_id, user_id)
-        args = [*self._head(), bot_id, user_id, member]
-        return "resume", [self.conv_key(member), self._expiring_key], args
-
-    def lapse(self, bot_id: str, user_id: str, expires_at: datetime) -> _Call:
-        member = self.member(bot_id, user_id)
-        args = [*self._head(), member, to_ms(expires_at)]
-        return "lapse", [self.conv_key(member), self._expiring_key], args
-
-    def link(self, bot_id: str, user_id: str, ticket_id: str) -> _Call:
-        member = self.member(bot_id, user_id)
-        ticket_id = check_text(ticket_id, "ticket_id")
-        args = [*self._head(), bot_id, user_id, member, ticket_id, self._conv_prefix]
-        return "link", [self.conv_key(member), self.ticket_key(ticket_id)], args
-
-    def find(self, ticket_id: str) -> _Call:
-        ticket_id = check_text(ticket_id, "ticket_id")
-        return "find", [self.ticket_key(ticket_id)], [self._conv_prefix, ticket_id]
-
-    def history(self, bot_id: str, user_id: str, ids: Iterable[str]) -> _Call:
-        member = self.member(bot_id, user_id)
-        conv = self.conv_key(member)
-        args = [*self._head(), bot_id, user_id, *check_ids(ids)]
-        return "history", [conv, f"{conv}:history"], args
-
-    def expiring(self, within: timedelta) -> _Call:
-        within = check_duration(within, "within")
-        horizon = to_ms(self.clock() + within)
-        args: list[str | int] = [self._conv_prefix, horizon, self.expiring_limit]
-        return "expiring", [self._expiring_key], args
-
-    def claim(self, token: str, ttl: timedelta) -> _Call:
-        token = check_text(token, "token")
-        ttl = check_duration(ttl, "ttl")
-        args: list[str | int] = [to_ms(self.clock()), int(ttl.total_seconds() * 1000)]
-        return "claim", [self.claim_key(token)], args
-
-    def delete(self, bot_id: str, user_id: str) -> _Call:
-        member = self.member(bot_id, user_id)
-        conv = self.conv_key(member)
-        return "delete", [conv, self._expiring_key, f"{conv}:history"], [member]
-
-    # Answers.
-
-    @staticmethod
-    def state(raw: Any) -> ConversationState | None:
-        return _state(raw)
-
-    @staticmethod
-    def required_state(raw: Any) -> ConversationState:
-        state = _state(raw)
-        if state is None:  # pragma: no cover - the scripts always return the record
-            raise StoreUnavailableError("Redis returned no record after a write")
-        return state
-
-    @staticmethod
-    def ids(raw: Any) -> list[str]:
-        return [_text(v) for v in raw or ()]
-
-    @staticmethod
-    def states(raw: Any) -> list[ConversationState]:
-        found = [decode_fields(_fields(r)) for r in raw or ()]
-        found.sort(key=lambda s: (s.expires_at or s.updated_at, s.bot_id, s.user_id))
-        return found
+def _invalid_url() -> ConfigurationError:
+    # redis-py's message may quote the URL, and the URL may hold a password.
+    return ConfigurationError("Invalid Redis URL (expected redis://, rediss:// or unix://)")
 
 
-_Client = TypeVar("_Client", redis.Redis, redis.asyncio.Redis)
-
-
-def _from_url(cls: type[_Client], url: str | None) -> _Client:
+def _sync_client(url: str | None, cluster: bool) -> SyncClient:
     if url is None:
         raise ConfigurationError("Give the Redis store a client= or a url=")
     try:
-        return cls.from_url(url)
+        if cluster:
+            return redis.cluster.RedisCluster.from_url(url, **_TIMEOUTS)
+        return redis.Redis.from_url(url, **_TIMEOUTS)
     except ValueError:
-        # redis-py's message may quote the URL, and the URL may hold a password.
-        raise ConfigurationError(
-            "Invalid Redis URL (expected redis://, rediss:// or unix://)"
+        raise _invalid_url() from None
+    except _REDIS_ERRORS as exc:
+        # A cluster client finds its nodes when it is made.
+        raise StoreUnavailableError(
+            f"Redis at {_where_of(url)} failed: {type(exc).__name__}"
         ) from None
 
 
-def _unavailable(exc: redis.RedisError, where: str) -> StoreUnavailableError:
+def _async_client(url: str | None, cluster: bool) -> AsyncClient:
+    if url is None:
+        raise ConfigurationError("Give the Redis store a client= or a url=")
+    try:
+        if cluster:
+            return redis.asyncio.cluster.RedisCluster.from_url(url, **_TIMEOUTS)
+        return redis.asyncio.Redis.from_url(url, **_TIMEOUTS)
+    except ValueError:
+        raise _invalid_url() from None
+
+
+def _where_of(url: str) -> str:
+    """The cluster node a URL names, without user or password."""
+    try:
+        parts = urlsplit(url)
+        return f"redis://{parts.hostname}:{parts.port} (cluster)"
+    except ValueError:
+        return "the given URL"
+
+
+def _is_cluster(client: object, cluster: bool, kind: type) -> bool:
+    if isinstance(client, kind):
+        return True
+    if cluster:
+        raise ConfigurationError(
+            f"cluster=True needs a {kind.__module__}.{kind.__name__} client, or a url="
+        )
+    return False
+
+
+def _core(
+    cluster: bool,
+    prefix: str,
+    retention: timedelta,
+    clock: Clock,
+    expiring_limit: int,
+    shards: int,
+) -> RedisCore:
+    if cluster:
+        return ClusterCore(prefix, retention, clock, expiring_limit, shards)
+    return RedisCore(prefix, retention, clock, expiring_limit)
+
+
+def _unavailable(exc: BaseException, where: str) -> StoreUnavailableError:
     return StoreUnavailableError(f"Redis at {where} failed: {type(exc).__name__}")
 
 
 class RedisStore:
-    """Conversation state in Redis, shared by every replica (synchronous, ``redis.Redis``).
+    """Conversation state in Redis, shared by every replica (synchronous).
 
     Keys are namespaced by ``prefix`` and expire on their own ``retention``
     after a pause ends or lapses, so the store needs no cleanup job. Each
-    operation is one atomic Lua script. Failures raise
-    :class:`~botcopy_handover.StoreUnavailableError`.
+    per-customer operation is one atomic Lua script. Failures raise
+    [StoreUnavailableError][botcopy_handover.StoreUnavailableError].
+
+    Works with one Redis server (or a primary with replicas) through
+    ``redis.Redis``, and with Redis Cluster through
+    ``redis.cluster.RedisCluster``: there every script's keys share one hash
+    slot, and conversations are spread over ``shards`` hash tags so the
+    masters share them (see the cluster section of the replicas guide).
 
     Args:
-        client: A ``redis.Redis`` to use as is (it is not closed by the store).
-            Give this or ``url``.
+        client: A ``redis.Redis`` or ``redis.cluster.RedisCluster`` to use as
+            is (not closed by the store). Give this or ``url``.
         url: A Redis URL (``redis://[:password@]host:port/db``); the store
-            creates a client and closes it on :meth:`close`. The password never
-            appears in reprs or errors.
+            creates a client that gives up after 1 s to connect or to answer
+            (``URL_SOCKET_TIMEOUT``) and closes it on `close`. The password
+            never appears in reprs or errors.
+        cluster: With ``url``: the URL names one node of a Redis Cluster (the
+            client finds the others). With ``client``: asserts that it is a
+            cluster client.
         prefix: Namespace of every key, e.g. one per environment.
         retention: How long a record outlives its pause (ticket links, history ids).
         clock: Returns the current aware time. Replicas must agree on it (NTP).
-        expiring_limit: The most conversations one :meth:`expiring` call returns.
+        expiring_limit: The most conversations one `expiring` call returns.
+        shards: On a cluster, how many hash tags conversations are spread
+            over; every replica must use the same number. Ignored on one server.
 
     >>> store = RedisStore(url="redis://127.0.0.1:6379/0")  # doctest: +SKIP
+    >>> store = RedisStore(url="redis://10.0.0.5:7000", cluster=True)  # doctest: +SKIP
 
     """
 
     def __init__(
         self,
-        client: redis.Redis | None = None,
+        client: SyncClient | None = None,
         *,
         url: str | None = None,
+        cluster: bool = False,
         prefix: str = DEFAULT_PREFIX,
         retention: timedelta = DEFAULT_RETENTION,
         clock: Clock = utc_now,
         expiring_limit: int = 1000,
+        shards: int = DEFAULT_SHARDS,
     ) -> None:
-        self._core = _RedisCore(prefix, retention, clock, expiring_limit)
+        if client is not None:
+            cluster = _is_cluster(client, cluster, redis.cluster.RedisCluster)
+        self._core = _core(cluster, prefix, retention, clock, expiring_limit, shards)
         self._owns_client = client is None
         if client is None:
-            client = _from_url(redis.Redis, url)
-        self._client = client
+            client = _sync_client(url, cluster)
+        self._client: SyncClient = client
         self._where = describe_connection(client)
         self._scripts: dict[str, Script] = {
-            name: client.register_script(lua) for name, lua in _SCRIPTS.items()
+            name: client.register_script(lua) for name, lua in self._core.scripts.items()
         }
 
     @property
@@ -315,20 +244,32 @@ class RedisStore:
     def _errors(self) -> Iterator[None]:
         try:
             yield
-        except redis.RedisError as exc:
+        except _REDIS_ERRORS as exc:
             raise _unavailable(exc, self._where) from exc
 
-    def _run(self, call: _Call) -> Any:
+    def _call(self, call: Call) -> Any:
         name, keys, args = call
+        return self._scripts[name](keys=keys, args=args)
+
+    def _drive(self, flow: Flow[_T]) -> _T:
         with self._errors():
-            return self._scripts[name](keys=keys, args=args)
+            try:
+                step = next(flow)
+                while True:
+                    if isinstance(step, list):
+                        step = flow.send([self._call(call) for call in step])
+                    else:
+                        step = flow.send(self._call(step))
+            except StopIteration as done:
+                result: _T = done.value
+                return result
 
     def get(self, bot_id: str, user_id: str) -> ConversationState | None:
         """The conversation's record, or ``None`` if the store has none."""
-        key = self._core.conv_key(self._core.member(bot_id, user_id))
+        key = self._core.record_key(bot_id, user_id)
         with self._errors():
             raw = self._client.hgetall(key)
-        return decode_fields({_text(k): _text(v) for k, v in raw.items()}) if raw else None
+        return hash_fields(raw)
 
     def record_pause(
         self,
@@ -340,81 +281,88 @@ class RedisStore:
         agent_avatar_url: str | None = None,
     ) -> ConversationState:
         """Record that the bot is paused for ``minutes`` from now."""
-        call = self._core.pause(bot_id, user_id, minutes, agent_name, agent_avatar_url)
-        return self._core.required_state(self._run(call))
+        return self._drive(self._core.pause(bot_id, user_id, minutes, agent_name, agent_avatar_url))
 
     def touch(self, bot_id: str, user_id: str) -> ConversationState | None:
         """Push a live pause's expiry back by its ``minutes_paused``; ``None`` if not paused."""
-        return self._core.state(self._run(self._core.touch(bot_id, user_id)))
+        return self._drive(self._core.touch(bot_id, user_id))
 
     def record_resume(self, bot_id: str, user_id: str) -> ConversationState:
         """Record that the bot answers again."""
-        return self._core.required_state(self._run(self._core.resume(bot_id, user_id)))
+        return self._drive(self._core.resume(bot_id, user_id))
 
     def record_lapse(self, bot_id: str, user_id: str, expires_at: datetime) -> bool:
         """Record a lapsed pause, once, if it still ends at ``expires_at`` and that is past."""
-        return bool(self._run(self._core.lapse(bot_id, user_id, expires_at)))
+        return self._drive(self._core.lapse(bot_id, user_id, expires_at))
 
     def link_ticket(self, bot_id: str, user_id: str, ticket_id: str) -> ConversationState:
         """Link the desk's ticket id to this customer (replacing any earlier link)."""
-        return self._core.required_state(self._run(self._core.link(bot_id, user_id, ticket_id)))
+        return self._drive(self._core.link(bot_id, user_id, ticket_id))
 
     def find_by_ticket(self, ticket_id: str) -> ConversationState | None:
         """The conversation linked to ``ticket_id``, or ``None``."""
-        return self._core.state(self._run(self._core.find(ticket_id)))
+        return self._drive(self._core.find(ticket_id))
 
     def remember_history(self, bot_id: str, user_id: str, ids: Iterable[str]) -> list[str]:
         """Remember history ids; return those not seen before, in the order given."""
-        return self._core.ids(self._run(self._core.history(bot_id, user_id, ids)))
+        return self._drive(self._core.history(bot_id, user_id, ids))
 
     def expiring(self, within: timedelta) -> list[ConversationState]:
         """Paused conversations whose pause ends within ``within``, or has ended; soonest first."""
-        return self._core.states(self._run(self._core.expiring(within)))
+        return self._drive(self._core.expiring(within))
 
     def claim(self, token: str, ttl: timedelta) -> bool:
         """Claim ``token`` for ``ttl``: ``True`` for the first caller, ``False`` while claimed."""
-        return bool(self._run(self._core.claim(token, ttl)))
+        return self._drive(self._core.claim(token, ttl))
 
     def delete(self, bot_id: str, user_id: str) -> bool:
         """Forget the conversation; ``True`` if it existed."""
-        return bool(self._run(self._core.delete(bot_id, user_id)))
+        return self._drive(self._core.delete(bot_id, user_id))
 
 
 class AsyncRedisStore:
-    """Conversation state in Redis for asyncio code (``redis.asyncio.Redis``).
+    """Conversation state in Redis for asyncio code.
 
-    The same keys, scripts and behaviour as :class:`RedisStore`, so sync and
-    async replicas can share one Redis. Use it with ``async with`` or call
-    :meth:`aclose`.
+    The same keys, scripts and behaviour as [RedisStore][botcopy_handover.RedisStore],
+    so sync and async replicas can share one Redis (or one cluster). Use it
+    with ``async with`` or call `aclose`.
 
     Args:
-        client: A ``redis.asyncio.Redis`` to use as is (not closed by the store).
-        url: A Redis URL; the store creates a client and closes it on :meth:`aclose`.
+        client: A ``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster``
+            to use as is (not closed by the store).
+        url: A Redis URL; the store creates a client (1 s timeouts, as for
+            [RedisStore][botcopy_handover.RedisStore]) and closes it on `aclose`.
+        cluster: With ``url``: the URL names one node of a Redis Cluster.
         prefix: Namespace of every key.
         retention: How long a record outlives its pause.
         clock: Returns the current aware time.
-        expiring_limit: The most conversations one :meth:`expiring` call returns.
+        expiring_limit: The most conversations one `expiring` call returns.
+        shards: On a cluster, how many hash tags conversations are spread over.
 
     """
 
     def __init__(
         self,
-        client: redis.asyncio.Redis | None = None,
+        client: AsyncClient | None = None,
         *,
         url: str | None = None,
+        cluster: bool = False,
         prefix: str = DEFAULT_PREFIX,
         retention: timedelta = DEFAULT_RETENTION,
         clock: Clock = utc_now,
         expiring_limit: int = 1000,
+        shards: int = DEFAULT_SHARDS,
     ) -> None:
-        self._core = _RedisCore(prefix, retention, clock, expiring_limit)
+        if client is not None:
+            cluster = _is_cluster(client, cluster, redis.asyncio.cluster.RedisCluster)
+        self._core = _core(cluster, prefix, retention, clock, expiring_limit, shards)
         self._owns_client = client is None
         if client is None:
-            client = _from_url(redis.asyncio.Redis, url)
-        self._client = client
+            client = _async_client(url, cluster)
+        self._client: AsyncClient = client
         self._where = describe_connection(client)
         self._scripts: dict[str, AsyncScript] = {
-            name: client.register_script(lua) for name, lua in _SCRIPTS.items()
+            name: client.register_script(lua) for name, lua in self._core.scripts.items()
         }
 
     @property
@@ -441,22 +389,33 @@ class AsyncRedisStore:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
-    async def _await(self, make: Callable[[], Awaitable[_T]]) -> _T:
+    async def _drive(self, flow: Flow[_T]) -> _T:
+        scripts = self._scripts
         try:
-            return await make()
-        except redis.RedisError as exc:
+            step = next(flow)
+            while True:
+                if isinstance(step, list):
+                    answers = await asyncio.gather(
+                        *(scripts[name](keys=keys, args=args) for name, keys, args in step)
+                    )
+                    step = flow.send(list(answers))
+                else:
+                    name, keys, args = step
+                    step = flow.send(await scripts[name](keys=keys, args=args))
+        except StopIteration as done:
+            result: _T = done.value
+            return result
+        except _REDIS_ERRORS as exc:
             raise _unavailable(exc, self._where) from exc
-
-    async def _run(self, call: _Call) -> Any:
-        name, keys, args = call
-        script = self._scripts[name]
-        return await self._await(lambda: script(keys=keys, args=args))
 
     async def get(self, bot_id: str, user_id: str) -> ConversationState | None:
         """The conversation's record, or ``None`` if the store has none."""
-        key = self._core.conv_key(self._core.member(bot_id, user_id))
-        raw = await self._await(lambda: self._client.hgetall(key))
-        return decode_fields({_text(k): _text(v) for k, v in raw.items()}) if raw else None
+        key = self._core.record_key(bot_id, user_id)
+        try:
+            raw = await self._client.hgetall(key)
+        except _REDIS_ERRORS as exc:
+            raise _unavailable(exc, self._where) from exc
+        return hash_fields(raw)
 
     async def record_pause(
         self,
@@ -468,42 +427,42 @@ class AsyncRedisStore:
         agent_avatar_url: str | None = None,
     ) -> ConversationState:
         """Record that the bot is paused for ``minutes`` from now."""
-        call = self._core.pause(bot_id, user_id, minutes, agent_name, agent_avatar_url)
-        return self._core.required_state(await self._run(call))
+        return await self._drive(
+            self._core.pause(bot_id, user_id, minutes, agent_name, agent_avatar_url)
+        )
 
     async def touch(self, bot_id: str, user_id: str) -> ConversationState | None:
         """Push a live pause's expiry back by its ``minutes_paused``; ``None`` if not paused."""
-        return self._core.state(await self._run(self._core.touch(bot_id, user_id)))
+        return await self._drive(self._core.touch(bot_id, user_id))
 
     async def record_resume(self, bot_id: str, user_id: str) -> ConversationState:
         """Record that the bot answers again."""
-        return self._core.required_state(await self._run(self._core.resume(bot_id, user_id)))
+        return await self._drive(self._core.resume(bot_id, user_id))
 
     async def record_lapse(self, bot_id: str, user_id: str, expires_at: datetime) -> bool:
         """Record a lapsed pause, once, if it still ends at ``expires_at`` and that is past."""
-        return bool(await self._run(self._core.lapse(bot_id, user_id, expires_at)))
+        return await self._drive(self._core.lapse(bot_id, user_id, expires_at))
 
     async def link_ticket(self, bot_id: str, user_id: str, ticket_id: str) -> ConversationState:
         """Link the desk's ticket id to this customer (replacing any earlier link)."""
-        call = self._core.link(bot_id, user_id, ticket_id)
-        return self._core.required_state(await self._run(call))
+        return await self._drive(self._core.link(bot_id, user_id, ticket_id))
 
     async def find_by_ticket(self, ticket_id: str) -> ConversationState | None:
         """The conversation linked to ``ticket_id``, or ``None``."""
-        return self._core.state(await self._run(self._core.find(ticket_id)))
+        return await self._drive(self._core.find(ticket_id))
 
     async def remember_history(self, bot_id: str, user_id: str, ids: Iterable[str]) -> list[str]:
         """Remember history ids; return those not seen before, in the order given."""
-        return self._core.ids(await self._run(self._core.history(bot_id, user_id, ids)))
+        return await self._drive(self._core.history(bot_id, user_id, ids))
 
     async def expiring(self, within: timedelta) -> list[ConversationState]:
         """Paused conversations whose pause ends within ``within``, or has ended; soonest first."""
-        return self._core.states(await self._run(self._core.expiring(within)))
+        return await self._drive(self._core.expiring(within))
 
     async def claim(self, token: str, ttl: timedelta) -> bool:
         """Claim ``token`` for ``ttl``: ``True`` for the first caller, ``False`` while claimed."""
-        return bool(await self._run(self._core.claim(token, ttl)))
+        return await self._drive(self._core.claim(token, ttl))
 
     async def delete(self, bot_id: str, user_id: str) -> bool:
         """Forget the conversation; ``True`` if it existed."""
-        return bool(await self._run(self._core.delete(bot_id, user_id)))
+        return await self._drive(self._core.delete(bot_id, user_id))

@@ -13,9 +13,23 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal
+from datetime import datetime, timezone
+from typing import Any, Final
 
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
+from botcopy_handover.testing._payloads import (
+    CX_TRIGGER,
+    ES_TRIGGER,
+    Platform,
+    cx_response,
+    cx_session,
+    es_response,
+    es_session,
+    history_item,
+    query_payload,
+    step_one_body,
+    step_two_body,
+)
 
 __all__ = [
     "SAME_TOKEN",
@@ -111,83 +125,65 @@ def build_webhook_request(
     return WebhookRequest(body=body, headers=headers, method=method)
 
 
-def _es_response(text: str, reply: str, session: str, *, handover: bool) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "queryText": text,
-        "fulfillmentText": reply,
-        "fulfillmentMessages": [{"text": {"text": [reply]}}],
-        "intent": {"displayName": "human.handover" if handover else "order.status"},
-        "intentDetectionConfidence": 0.92,
-        "languageCode": "en",
-    }
-    if handover:
-        result["outputContexts"] = [
-            {"name": f"{session}/contexts/bc-human-handover", "lifespanCount": 1}
-        ]
-    return {"responseId": "response-1", "queryResult": result}
-
-
-def _cx_response(text: str, reply: str, *, handover: bool) -> dict[str, Any]:
-    return {
-        "responseId": "response-1",
-        "queryResult": {
-            "text": text,
-            "languageCode": "en",
-            "responseMessages": [{"text": {"text": [reply]}}],
-            "parameters": {"bcHumanHandover": True} if handover else {},
-            "match": {"intent": {"displayName": "human.handover"}, "confidence": 0.92},
-        },
-    }
-
-
 def sample_handover(
     text: str = "I want to talk to a human",
     *,
     bot_id: str = "bot-1",
     user_id: str = "user-1",
     session_id: str = "session-1",
-    platform: Literal["es", "cx"] = "es",
+    platform: Platform = "es",
 ) -> dict[str, Any]:
     """A realistic Step One body (without ``accessToken``): a trigger fired, history attached.
 
     The history holds a customer question, the bot's answer, and the
     customer's request for a human, as Dialogflow ES or CX sends them.
     """
-    session = f"projects/sample-agent/agent/sessions/{session_id}"
-    platform_name = "dialogflowES" if platform == "es" else "dialogFlowCX"
+    if platform == "es":
+        session = es_session("sample-project", session_id)
+    else:
+        session = cx_session("sample-project", "global", "sample-agent", session_id)
     reply = "Connecting you with an agent now."
 
     def answer(question: str, said: str, *, handover: bool) -> dict[str, Any]:
+        intent = "human.handover" if handover else "order.status"
         if platform == "es":
-            return _es_response(question, said, session, handover=handover)
-        return _cx_response(question, said, handover=handover)
+            return es_response(
+                session=session,
+                said=said,
+                intent=intent,
+                query_text=question,
+                confidence=0.92,
+                contexts=[ES_TRIGGER] if handover else (),
+            )
+        return cx_response(
+            session=session,
+            said=said,
+            intent=intent,
+            text=question,
+            confidence=0.92,
+            parameters={CX_TRIGGER: True} if handover else None,
+        )
 
     def item(n: int, direction: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "_id": f"{session_id}-{n}",
-            "botPlatform": platform_name,
-            "direction": direction,
-            "payload": payload,
-            "createdAt": f"2026-01-05T10:00:0{n}.000Z",
-        }
+        at = datetime(2026, 1, 5, 10, 0, n, tzinfo=timezone.utc)
+        return history_item(f"{session_id}-{n}", platform, direction, payload, at)
 
     question = "Where is my order?"
     history = [
-        item(1, "in", {"query": question, "lang": "en", "sessionId": session_id}),
+        item(1, "in", query_payload(question, session_id, nested=False)),
         item(2, "out", answer(question, "What is your order number?", handover=False)),
-        item(3, "in", {"query": text, "lang": "en", "sessionId": session_id}),
+        item(3, "in", query_payload(text, session_id, nested=False)),
         item(4, "out", answer(text, reply, handover=True)),
     ]
-    return {
-        "userId": user_id,
-        "botId": bot_id,
-        "sessionId": session_id,
-        "dialogflowResponse": answer(text, reply, handover=True),
-        "messageHistory": history,
-        "session": session,
-        "queryInput": {"text": {"text": text, "languageCode": "en"}},
-        "queryParams": {"contexts": []},
-    }
+    return step_one_body(
+        user_id=user_id,
+        bot_id=bot_id,
+        session_id=session_id,
+        session=session,
+        text=text,
+        dialogflow_response=answer(text, reply, handover=True),
+        history=history,
+    )
 
 
 def sample_customer_message(
@@ -198,11 +194,10 @@ def sample_customer_message(
     session_id: str = "session-1",
 ) -> dict[str, Any]:
     """A Step Two body (without ``accessToken``): the customer wrote while the bot is paused."""
-    return {
-        "userId": user_id,
-        "botId": bot_id,
-        "sessionId": session_id,
-        "session": f"projects/sample-agent/agent/sessions/{session_id}",
-        "queryInput": {"text": {"text": text, "languageCode": "en"}},
-        "queryParams": {"contexts": [], "payload": {}, "webhookHeaders": {}},
-    }
+    return step_two_body(
+        user_id=user_id,
+        bot_id=bot_id,
+        session_id=session_id,
+        session=es_session("sample-project", session_id),
+        text=text,
+    )

@@ -16,7 +16,8 @@ fixture                               gives
 ====================================  ===============================================
 
 Per test, ``@pytest.mark.botcopy(platform="cx", reply_deadline=1.0)`` adds to
-the settings. Example::
+the settings; pin the wire forms or a reading the same way
+(``@pytest.mark.botcopy(variant=Variant(responses="struct"))``). Example::
 
     def test_handover(botcopy, botcopy_serve):
         botcopy.webhook_url = botcopy_serve(my_proxy_app).url + "/botcopy"
@@ -28,6 +29,7 @@ the settings. Example::
 from __future__ import annotations
 
 import functools
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +58,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "botcopy(**settings): settings for the botcopy emulator fixture "
-        "(webhook_url, access_token, api_key, custom_header, platform, reply_deadline, ...)",
+        "(webhook_url, access_token, api_key, bots, custom_header, platform, trigger, "
+        "variant, readings, reply_deadline, ...)",
     )
 
 
@@ -77,12 +80,19 @@ def botcopy_settings() -> dict[str, Any]:
 def botcopy(
     request: pytest.FixtureRequest, botcopy_settings: dict[str, Any]
 ) -> Iterator[BotcopyEmulator]:
-    """A local Botcopy on loopback, fresh for each test and stopped after it."""
+    """A local Botcopy on loopback, fresh for each test and stopped after it.
+
+    Unless the settings name a ``variant_seed``, it is a hash of the test's
+    id: across a suite, tests meet different readings of the ``"mixed"``
+    variant, and each test the same reading on every run.
+    """
     from botcopy_handover.testing.emulator import BotcopyEmulator
 
     settings = dict(botcopy_settings)
     for marker in reversed(list(request.node.iter_markers("botcopy"))):
         settings.update(marker.kwargs)
+    # Each test meets its own reading of the "mixed" variant, the same one every run.
+    settings.setdefault("variant_seed", zlib.crc32(request.node.nodeid.encode()))
     with BotcopyEmulator(**settings) as emulator:
         yield emulator
 

@@ -16,7 +16,12 @@ from botcopy_handover.webhook._endpoint import (
 )
 from botcopy_handover.webhook._headers import HeadersLike, is_json_content_type
 from botcopy_handover.webhook._parse import DECODER_MAX_DEPTH, DEFAULT_MAX_BYTES, parse_webhook
-from botcopy_handover.webhook._webhook import DEFAULT_REPLY_TIMEOUT, TOKEN_ENV_VAR, Webhook
+from botcopy_handover.webhook._webhook import (
+    DEFAULT_REPLY_TIMEOUT,
+    DEFAULT_STORE_TIMEOUT,
+    TOKEN_ENV_VAR,
+    Webhook,
+)
 from botcopy_handover.webhook.asgi import ASGIApp
 from botcopy_handover.webhook.wsgi import WSGIApp
 
@@ -25,6 +30,7 @@ __all__ = [
     "DECODER_MAX_DEPTH",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_REPLY_TIMEOUT",
+    "DEFAULT_STORE_TIMEOUT",
     "TOKEN_ENV_VAR",
     "HandoverHandler",
     "HeadersLike",

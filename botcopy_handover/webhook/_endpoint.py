@@ -10,8 +10,10 @@ the fallback, the store — is decided here, once, for sync and async servers.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,13 +24,10 @@ from botcopy_handover._errors import (
     HandlerError,
     MethodNotAllowedError,
     PayloadTooLargeError,
-    StoreError,
     WebhookError,
 )
 from botcopy_handover.models.replies import Continue, End, Pause, Reply
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
-from botcopy_handover.state._dedupe import AsyncDeduplicator, Deduplicator
-from botcopy_handover.state._record import arecord_reply, record_reply
 from botcopy_handover.webhook._guard import (
     DeadlineGuard,
     LateCallback,
@@ -38,6 +37,7 @@ from botcopy_handover.webhook._guard import (
     Returned,
 )
 from botcopy_handover.webhook._headers import HeadersLike
+from botcopy_handover.webhook._store import AsyncWebhookStore, WebhookStore
 
 if TYPE_CHECKING:
     from botcopy_handover.webhook._webhook import Webhook
@@ -92,6 +92,10 @@ class WebhookResponse:
 
 def _session(event: HandoverRequest | CustomerMessage) -> str:
     return event.session_id or event.session or "-"
+
+
+def _label(name: str, event: HandoverRequest | CustomerMessage) -> str:
+    return f"{name} for session {_session(event)}"
 
 
 class WebhookEndpoint:
@@ -152,55 +156,113 @@ class WebhookEndpoint:
         """The 413 answer, for a body that grew past the limit while being read."""
         return WebhookResponse.for_error(PayloadTooLargeError(self.max_bytes))
 
-    def respond(self, body: bytes | bytearray | memoryview | str) -> WebhookResponse:
-        """Parse an accepted call's body, run its handler in a worker thread, and answer."""
+    def respond(
+        self,
+        body: bytes | bytearray | memoryview | str,
+        headers: HeadersLike | None = None,
+    ) -> WebhookResponse:
+        """Parse an accepted call's body, run its handler in a worker thread, and answer.
+
+        The answer is ready within the webhook's ``reply_timeout`` of this
+        call, whatever the handler and the store do. Pass the request's
+        ``headers`` so the body's token is checked against the header's.
+        """
+        deadline = time.monotonic() + self.webhook.reply_timeout
         try:
-            event = self.webhook.parse(body)
+            event = self.webhook.parse(body, headers=headers)
         except WebhookError as error:
             return WebhookResponse.for_error(error)
-        if self._is_duplicate(event):
+        store = self._store if self.webhook.store is not None else None
+        if store is not None and store.is_duplicate(event, deadline):
             return self._answer_duplicate(event)
         name, handler = self._handler_for(event)
-        outcome = self.guard.run(handler, event, self._late(name, event))
+        outcome = self.guard.run(
+            handler,
+            event,
+            self._late(name, event),
+            budget=deadline - time.monotonic(),
+            label=_label(name, event),
+        )
         response = self._conclude(name, event, outcome)
-        if response.reply is not None and self.webhook.store is not None:
-            self._record(event, response.reply)
+        if response.reply is not None and store is not None:
+            store.record(event, response.reply, deadline)
         return response
 
-    async def arespond(self, body: bytes | bytearray | memoryview | str) -> WebhookResponse:
+    async def arespond(
+        self,
+        body: bytes | bytearray | memoryview | str,
+        headers: HeadersLike | None = None,
+    ) -> WebhookResponse:
         """:meth:`respond` for asyncio servers: async handlers run on the loop."""
+        deadline = time.monotonic() + self.webhook.reply_timeout
         try:
-            event = self.webhook.parse(body)
+            event = self.webhook.parse(body, headers=headers)
         except WebhookError as error:
             return WebhookResponse.for_error(error)
-        if await self._ais_duplicate(event):
+        store = self._astore if self.webhook.store is not None else None
+        if store is not None and await store.is_duplicate(event, deadline):
             return self._answer_duplicate(event)
         name, handler = self._handler_for(event)
-        outcome = await self.guard.arun(handler, event, self._late(name, event))
+        outcome = await self.guard.arun(
+            handler,
+            event,
+            self._late(name, event),
+            budget=deadline - time.monotonic(),
+            label=_label(name, event),
+        )
         response = self._conclude(name, event, outcome)
-        if response.reply is not None and self.webhook.store is not None:
-            await self._arecord(event, response.reply)
+        if response.reply is not None and store is not None:
+            await store.record(event, response.reply, deadline)
         return response
 
     def handle(
         self, method: str, headers: HeadersLike, body: bytes | bytearray | memoryview | str
     ) -> WebhookResponse:
         """The whole call at once, for servers that hand over the body already read."""
-        return self.precheck(method, headers) or self.respond(body)
+        return self.precheck(method, headers) or self.respond(body, headers)
 
     async def ahandle(
         self, method: str, headers: HeadersLike, body: bytes | bytearray | memoryview | str
     ) -> WebhookResponse:
         """:meth:`handle` for asyncio servers."""
-        return self.precheck(method, headers) or await self.arespond(body)
+        return self.precheck(method, headers) or await self.arespond(body, headers)
 
-    async def drain(self, timeout: float = 5.0) -> None:
-        """Wait up to ``timeout`` s for async handlers still running past their deadline."""
-        await self.guard.drain(timeout)
+    async def drain(self, timeout: float = 5.0) -> int:
+        """Wait up to ``timeout`` s for async handlers still running past their deadline.
+
+        Each handler still running after that is logged with its session id,
+        then their count; the server may cancel them (that is logged too).
+
+        Returns:
+            How many handlers are still running.
+
+        """
+        if self.webhook.store is not None and "_astore" in self.__dict__:
+            await self._astore.drain(timeout)
+        left = await self.guard.drain(timeout)
+        for label in left:
+            logger.error(
+                "%s still running %.1f s into the shutdown: abandoned, its work may be lost",
+                label,
+                timeout,
+            )
+        if left:
+            logger.error("%d webhook handler(s) abandoned at shutdown", len(left))
+        return len(left)
 
     def close(self) -> None:
-        """Release the handler threads (they finish what they run first)."""
-        self.guard.close()
+        """Release the handler threads (they finish what they run first).
+
+        Handlers still running in a thread are logged with their session id,
+        then their count: a process that exits now loses their work.
+        """
+        running = self.guard.close()
+        if self.webhook.store is not None and "_store" in self.__dict__:
+            self._store.close()
+        for label in running:
+            logger.warning("%s still running in its thread at shutdown", label)
+        if running:
+            logger.warning("%d webhook handler thread(s) still running at shutdown", len(running))
 
     # -- the decisions, made once -------------------------------------------
 
@@ -243,6 +305,14 @@ class WebhookEndpoint:
 
     def _late(self, name: str, event: HandoverRequest | CustomerMessage) -> LateCallback:
         def report(outcome: Returned | Raised) -> None:
+            if isinstance(outcome, Raised) and isinstance(outcome.error, asyncio.CancelledError):
+                logger.error(
+                    "%s for session %s was cancelled before it finished "
+                    "(server shutdown or loop closed): its work may be lost",
+                    name,
+                    _session(event),
+                )
+                return
             error = _handler_problem(name, outcome)
             if error is not None:
                 logger.error(
@@ -276,14 +346,16 @@ class WebhookEndpoint:
     # -- the store (opt-in) ---------------------------------------------------
 
     @cached_property
-    def _deduplicator(self) -> Deduplicator:
-        assert self.webhook.store is not None
-        return Deduplicator(self.webhook.store, window=self.webhook.duplicate_window)  # type: ignore[arg-type]
+    def _store(self) -> WebhookStore:
+        webhook = self.webhook
+        assert webhook.store is not None
+        return WebhookStore(webhook.store, webhook.duplicate_window, webhook.store_timeout)  # type: ignore[arg-type]
 
     @cached_property
-    def _adeduplicator(self) -> AsyncDeduplicator:
-        assert self.webhook.store is not None
-        return AsyncDeduplicator(self.webhook.store, window=self.webhook.duplicate_window)
+    def _astore(self) -> AsyncWebhookStore:
+        webhook = self.webhook
+        assert webhook.store is not None
+        return AsyncWebhookStore(webhook.store, webhook.duplicate_window, webhook.store_timeout)
 
     def require_sync_store(self) -> None:
         """Fail now, not at the first call, if a sync server was given an async store.
@@ -293,7 +365,7 @@ class WebhookEndpoint:
 
         """
         if self.webhook.store is not None:
-            _ = self._deduplicator
+            _ = self._store
 
     def require_async_store(self) -> None:
         """Fail now if an asyncio server was given a store that would block the event loop.
@@ -303,40 +375,7 @@ class WebhookEndpoint:
 
         """
         if self.webhook.store is not None:
-            _ = self._adeduplicator
-
-    def _is_duplicate(self, event: HandoverRequest | CustomerMessage) -> bool:
-        if self.webhook.store is None:
-            return False
-        try:
-            return self._deduplicator.is_duplicate(event)
-        except StoreError as error:
-            # Better to pass a body on twice than to drop a customer's message.
-            logger.warning("Could not check for a duplicate body: %s", error)
-            return False
-
-    async def _ais_duplicate(self, event: HandoverRequest | CustomerMessage) -> bool:
-        if self.webhook.store is None:
-            return False
-        try:
-            return await self._adeduplicator.is_duplicate(event)
-        except StoreError as error:
-            logger.warning("Could not check for a duplicate body: %s", error)
-            return False
-
-    def _record(self, event: HandoverRequest | CustomerMessage, reply: Reply) -> None:
-        try:
-            record_reply(self._deduplicator.store, event, reply)
-        except StoreError as error:
-            # The reply still goes to Botcopy: the conversation must not
-            # break because the bookkeeping did.
-            logger.warning("Could not record the reply for session %s: %s", _session(event), error)
-
-    async def _arecord(self, event: HandoverRequest | CustomerMessage, reply: Reply) -> None:
-        try:
-            await arecord_reply(self._adeduplicator.store, event, reply)
-        except StoreError as error:
-            logger.warning("Could not record the reply for session %s: %s", _session(event), error)
+            _ = self._astore
 
 
 def _handler_problem(name: str, outcome: Returned | Raised) -> HandlerError | None:

@@ -110,7 +110,9 @@ class DeadlineGuard:
         self._threads = threads
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
-        self._background: set[asyncio.Future[object]] = set()
+        # Overrunning handlers, each with its label (handler and session).
+        self._background: dict[asyncio.Future[object], str] = {}
+        self._running_threads: dict[concurrent.futures.Future[object], str] = {}
 
     def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
         if self._pool is None:
@@ -121,20 +123,47 @@ class DeadlineGuard:
                     )
         return self._pool
 
-    def run(self, handler: Callable[[Any], object], event: object, late: LateCallback) -> Outcome:
-        """Run ``handler(event)`` in a worker thread and wait at most ``budget`` seconds."""
+    def run(
+        self,
+        handler: Callable[[Any], object],
+        event: object,
+        late: LateCallback,
+        *,
+        budget: float | None = None,
+        label: str = "handler",
+    ) -> Outcome:
+        """Run ``handler(event)`` in a worker thread and wait at most ``budget`` seconds.
+
+        ``budget`` defaults to the guard's; ``label`` names the handler and its
+        session in the shutdown report.
+        """
         context = contextvars.copy_context()
         future = self._executor().submit(context.run, _call_in_thread, handler, event)
         # wait(), not future.result(timeout=...): a handler's own TimeoutError
         # must not be mistaken for the budget running out.
-        done, _ = concurrent.futures.wait((future,), timeout=self.budget)
+        wait = self.budget if budget is None else max(budget, 0.0)
+        done, _ = concurrent.futures.wait((future,), timeout=wait)
         if not done:
-            future.add_done_callback(lambda f: late(_settled(f)))
+            with self._pool_lock:
+                self._running_threads[future] = label
+
+            def finished(f: concurrent.futures.Future[object]) -> None:
+                with self._pool_lock:
+                    self._running_threads.pop(f, None)
+                late(_settled(f))
+
+            future.add_done_callback(finished)
             return Overran()
         return _settled(future)
 
     async def arun(
-        self, handler: Callable[[Any], object], event: object, late: LateCallback
+        self,
+        handler: Callable[[Any], object],
+        event: object,
+        late: LateCallback,
+        *,
+        budget: float | None = None,
+        label: str = "handler",
     ) -> Outcome:
         """Run ``handler(event)`` on the loop (async) or in a thread (sync), waiting ``budget``."""
         future: asyncio.Future[object]
@@ -148,42 +177,58 @@ class DeadlineGuard:
             future = loop.run_in_executor(
                 self._executor(), context.run, _call_in_thread, handler, event
             )
+        wait = self.budget if budget is None else max(budget, 0.0)
         try:
-            done, _ = await asyncio.wait((future,), timeout=self.budget)
+            done, _ = await asyncio.wait((future,), timeout=wait)
         except asyncio.CancelledError:
             # The request went away (client disconnect, server shutdown): the
             # handler still finishes, as it would after an overrun.
-            self._keep(future, late)
+            self._keep(future, late, label)
             raise
         if not done:
-            self._keep(future, late)
+            self._keep(future, late, label)
             return Overran()
         return _settled(future)
 
-    def _keep(self, future: asyncio.Future[object], late: LateCallback) -> None:
-        self._background.add(future)
+    def _keep(self, future: asyncio.Future[object], late: LateCallback, label: str) -> None:
+        self._background[future] = label
 
         def finished(f: asyncio.Future[object]) -> None:
-            self._background.discard(f)
-            if not f.cancelled():
-                late(_settled(f))
+            self._background.pop(f, None)
+            # A cancelled handler is reported too: the server (or the loop's
+            # end) cancelled it before it could finish its work.
+            late(_settled(f))
 
         future.add_done_callback(finished)
 
     @property
     def pending(self) -> int:
-        """How many overrunning async handlers are still running."""
-        return len(self._background)
+        """How many overrunning handlers (async and in threads) are still running."""
+        return len(self._background) + len(self._running_threads)
 
-    async def drain(self, timeout: float) -> None:
-        """Wait up to ``timeout`` seconds for overrunning async handlers (at server shutdown)."""
+    async def drain(self, timeout: float) -> list[str]:
+        """Wait up to ``timeout`` s for overrunning async handlers (at server shutdown).
+
+        Returns:
+            The labels of the handlers still running when the time ran out.
+
+        """
         if self._background:
             await asyncio.wait(tuple(self._background), timeout=timeout)
+        return list(self._background.values())
 
-    def close(self, *, wait: bool = False) -> None:
-        """Release the worker threads once their handlers return."""
+    def close(self, *, wait: bool = False) -> list[str]:
+        """Release the worker threads once their handlers return.
+
+        Returns:
+            The labels of the handlers still running in a thread.
+
+        """
+        with self._pool_lock:
+            running = list(self._running_threads.values())
         if self._pool is not None:
             self._pool.shutdown(wait=wait)
+        return running
 
 
 def _settled(

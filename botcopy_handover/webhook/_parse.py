@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pydantic_core
 from pydantic import TypeAdapter, ValidationError
 
 from botcopy_handover._errors import ErrorDetail, InvalidPayloadError, PayloadTooLargeError
-from botcopy_handover.models._base import error_details
+from botcopy_handover.models._base import DEFERRED, error_details
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest, WebhookEvent
 
 __all__ = ["DECODER_MAX_DEPTH", "DEFAULT_MAX_BYTES", "parse_webhook"]
@@ -24,7 +25,7 @@ DECODER_MAX_DEPTH = 200
 adds a scan of the body (about a fifth of the decoding time on large bodies).
 """
 
-_EVENT: TypeAdapter[HandoverRequest | CustomerMessage] = TypeAdapter(WebhookEvent)
+_EVENT: TypeAdapter[HandoverRequest | CustomerMessage] = TypeAdapter(WebhookEvent, config=DEFERRED)
 _HANDOVER = TypeAdapter(HandoverRequest)
 _CUSTOMER_MESSAGE = TypeAdapter(CustomerMessage)
 
@@ -61,8 +62,53 @@ def _depth_exceeds(body: bytes, limit: int) -> bool:
     return True
 
 
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _check_decoded(data: Mapping[Any, Any], max_depth: int) -> None:
+    """Hold an already-decoded body to what the JSON decoder would have accepted.
+
+    Objects with string keys, arrays and JSON scalars only, nested no deeper
+    than ``max_depth``, and no lone surrogates: the body must survive being
+    written back as UTF-8 JSON (fingerprints, stores, logs).
+    """
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, Mapping):
+            items: Any = value.items()
+        elif isinstance(value, list):
+            items = ((None, item) for item in value)
+        else:
+            if isinstance(value, str):
+                _check_text(value)
+            elif not isinstance(value, _JSON_SCALARS):
+                raise InvalidPayloadError(
+                    f"Request body holds a {type(value).__name__}, which is not a JSON value"
+                )
+            continue
+        if depth > max_depth:
+            raise InvalidPayloadError(f"Request body nests deeper than the limit of {max_depth}")
+        for key, item in items:
+            if key is not None:
+                if not isinstance(key, str):
+                    raise InvalidPayloadError("Request body has an object key that is not a string")
+                _check_text(key)
+            stack.append((item, depth + 1))
+
+
+def _check_text(text: str) -> None:
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidPayloadError(
+                "Request body is not valid UTF-8 (it holds a lone surrogate)"
+            ) from None
+
+
 def parse_webhook(
-    body: bytes | bytearray | memoryview | str,
+    body: bytes | bytearray | memoryview | str | Mapping[str, Any],
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int | None = None,
@@ -72,8 +118,13 @@ def parse_webhook(
     Pass the body exactly as received. This does not check the access token;
     :class:`~botcopy_handover.Webhook` does both.
 
+    A body a framework has already decoded (a ``dict``) is validated the same
+    way and refused with the same errors; only the size limit does not apply
+    to it, since its size on the wire is no longer known.
+
     Args:
-        body: The raw request body (bytes, or an already decoded str).
+        body: The raw request body (bytes), an already decoded ``str``, or the
+            decoded JSON object.
         max_bytes: Refuse bodies larger than this many bytes.
         max_depth: Refuse bodies whose objects and arrays nest deeper than
             this; at most, and by default, the decoder's own limit of 200.
@@ -84,9 +135,9 @@ def parse_webhook(
 
     Raises:
         PayloadTooLargeError: The body is over ``max_bytes``.
-        InvalidPayloadError: The body is empty, not UTF-8, not JSON, not an
-            object, too deep, or misses or mistypes a required field; ``errors``
-            names each field by its wire path.
+        InvalidPayloadError: The body is empty, not UTF-8 (for a ``str``: holds a
+            lone surrogate), not JSON, not an object, too deep, or misses or
+            mistypes a required field; ``errors`` names each field by its wire path.
 
     Example:
         >>> event = parse_webhook(b'{"userId": "u1", "botId": "b1", '
@@ -95,6 +146,12 @@ def parse_webhook(
         'hello'
 
     """
+    if isinstance(body, Mapping):
+        return _parse_decoded(body, max_depth)
+    if not isinstance(body, (bytes, bytearray, memoryview, str)):
+        raise InvalidPayloadError(
+            f"Request body must be bytes, str or a JSON object, not {type(body).__name__}"
+        )
     data = body if type(body) is bytes or isinstance(body, str) else bytes(body)
     if len(data) > max_bytes:
         raise PayloadTooLargeError(max_bytes)
@@ -118,8 +175,24 @@ def parse_webhook(
         raise _explain(data, exc) from None
 
 
+def _parse_decoded(
+    data: Mapping[str, Any], max_depth: int | None
+) -> HandoverRequest | CustomerMessage:
+    limit = DECODER_MAX_DEPTH if max_depth is None else min(max_depth, DECODER_MAX_DEPTH)
+    _check_decoded(data, limit)
+    obj = data if isinstance(data, dict) else dict(data)
+    try:
+        return _EVENT.validate_python(obj)
+    except ValidationError:
+        raise _explain_object(obj) from None
+
+
 def _explain(data: bytes | str, exc: ValidationError) -> InvalidPayloadError:
     """Turn a failed union validation into the errors of the body's own kind."""
+    if isinstance(data, str):
+        # pydantic-core cannot read a str that is not valid UTF-8 (a lone
+        # surrogate): say so before anything else tries to decode it.
+        _check_text(data)
     first = exc.errors(include_url=False, include_input=False)[0]
     if first["type"] == "json_invalid":
         reason = first.get("ctx", {}).get("error", "invalid JSON")
@@ -137,6 +210,10 @@ def _explain(data: bytes | str, exc: ValidationError) -> InvalidPayloadError:
         obj: Any = pydantic_core.from_json(data)
     except ValueError:  # pragma: no cover - validate_json already said it was JSON
         return InvalidPayloadError("Request body is not valid JSON")
+    return _explain_object(obj)
+
+
+def _explain_object(obj: Any) -> InvalidPayloadError:
     if not isinstance(obj, dict):
         kind = type(obj).__name__.replace("dict", "object").replace("list", "array")
         return InvalidPayloadError(f"Request body must be a JSON object, not {kind}")

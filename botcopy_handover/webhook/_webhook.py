@@ -9,7 +9,9 @@ Verification, in the order a server can do it:
    :func:`hmac.compare_digest`: constant time, and no length leaks either.
 2. ``Content-Type`` is JSON.
 3. The body is a Botcopy webhook body, within the size limit.
-4. The body's ``accessToken``, when present, is an accepted token too.
+4. The body's token, when present under any spelling (``accessToken``,
+   ``access_token``...), is an accepted token too, and the same one as the
+   header's: a genuine call carries one token in both places.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import hashlib
 import hmac
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botcopy_handover._errors import (
     ConfigurationError,
@@ -30,11 +32,12 @@ from botcopy_handover._errors import (
     WebhookAuthenticationError,
 )
 from botcopy_handover.models.replies import Continue, End, Pause, Reply
-from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
+from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest, body_tokens
 from botcopy_handover.state._dedupe import DEFAULT_DUPLICATE_WINDOW
 from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
 from botcopy_handover.webhook._headers import HeadersLike, is_json_content_type, pick_headers
 from botcopy_handover.webhook._parse import DEFAULT_MAX_BYTES, parse_webhook
+from botcopy_handover.webhook._refusals import RefusalLog
 
 if TYPE_CHECKING:
     from botcopy_handover.webhook._endpoint import (
@@ -45,17 +48,21 @@ if TYPE_CHECKING:
     from botcopy_handover.webhook.asgi import ASGIApp
     from botcopy_handover.webhook.wsgi import WSGIApp
 
-__all__ = ["DEFAULT_REPLY_TIMEOUT", "TOKEN_ENV_VAR", "Webhook"]
+__all__ = ["DEFAULT_REPLY_TIMEOUT", "DEFAULT_STORE_TIMEOUT", "TOKEN_ENV_VAR", "Webhook"]
 
 logger = logging.getLogger("botcopy_handover.webhook")
 
 DEFAULT_REPLY_TIMEOUT = 4.5
 """Seconds a handler may take before the fallback reply is sent (Botcopy waits 5)."""
 
+DEFAULT_STORE_TIMEOUT = 0.5
+"""Seconds one store call on the webhook path may take before the store counts as down."""
+
 TOKEN_ENV_VAR = "BOTCOPY_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
 """Read when no ``access_tokens`` are given; several tokens may be comma-separated."""
 
 _UNAUTHORIZED = "Missing or invalid access token or custom header"
+_AUTHORIZATION = frozenset({"authorization"})
 
 
 def _digest(secret: str) -> bytes:
@@ -103,7 +110,15 @@ class Webhook:
             Sync adapters take a sync store; async ones an async store or a
             :class:`~botcopy_handover.MemoryStore`.
         duplicate_window: How long a body counts as already seen.
+        store_timeout: The most seconds each store call (the duplicate check
+            before the handler, the record after it) may take; it never gets
+            more than what is left of ``reply_timeout``. A store slower than
+            this is treated as down: logged, and the answer goes out anyway.
         handler_threads: Worker threads for handlers that are plain functions.
+        refusal_log_burst: How many refused calls (401) are logged one by one
+            in each ``refusal_log_interval``; the rest are counted and logged as
+            one summary line, so a token scanner cannot flood the logs.
+        refusal_log_interval: Seconds of each such interval.
 
     Raises:
         ConfigurationError: No token was given or found, a token is empty, or
@@ -129,7 +144,10 @@ class Webhook:
         message_fallback: Reply = Pause(),  # noqa: B008 - frozen, immutable
         store: ConversationStore | AsyncConversationStore | None = None,
         duplicate_window: timedelta = DEFAULT_DUPLICATE_WINDOW,
+        store_timeout: float = DEFAULT_STORE_TIMEOUT,
         handler_threads: int = 32,
+        refusal_log_burst: int = 10,
+        refusal_log_interval: float = 60.0,
     ) -> None:
         if access_tokens is None:
             access_tokens = os.environ.get(TOKEN_ENV_VAR, "").split(",")
@@ -163,6 +181,9 @@ class Webhook:
             raise ConfigurationError("reply_timeout must be between 0 and 60 seconds")
         if handler_threads < 1:
             raise ConfigurationError("handler_threads must be at least 1")
+        if not store_timeout > 0:
+            raise ConfigurationError("store_timeout must be positive")
+        self._refusals = RefusalLog(logger, burst=refusal_log_burst, interval=refusal_log_interval)
         self.max_bytes = max_bytes
         self.max_depth = max_depth
         self.reply_timeout = float(reply_timeout)
@@ -170,6 +191,7 @@ class Webhook:
         self.message_fallback = _check_reply(message_fallback, "message_fallback")
         self.store = store
         self.duplicate_window = duplicate_window
+        self.store_timeout = float(store_timeout)
         self.handler_threads = handler_threads
 
     def __repr__(self) -> str:
@@ -209,13 +231,14 @@ class Webhook:
 
     def receive(
         self,
-        body: bytes | bytearray | memoryview | str,
+        body: bytes | bytearray | memoryview | str | Mapping[str, Any],
         headers: HeadersLike,
     ) -> HandoverRequest | CustomerMessage:
         """Verify a webhook call and parse its body into a typed event.
 
-        Pass the body exactly as received, and the request's headers in any
-        form (a mapping, a framework's headers object, or ``(name, value)`` pairs).
+        Pass the body exactly as received (or as your framework decoded it,
+        a ``dict``), and the request's headers in any form (a mapping, a
+        framework's headers object, or ``(name, value)`` pairs).
 
         Returns:
             A :class:`~botcopy_handover.HandoverRequest` (Step One) or a
@@ -226,6 +249,8 @@ class Webhook:
             UnsupportedMediaTypeError: 415, the body is not declared as JSON.
             PayloadTooLargeError: 413, the body is over ``max_bytes``.
             InvalidPayloadError: 400, the body is not a Botcopy webhook body.
+            WebhookAuthenticationError: 401, the body's token is not accepted
+                or is not the header's.
 
         Example:
             >>> webhook = Webhook(access_tokens="t")
@@ -238,23 +263,31 @@ class Webhook:
 
         """
         self.verify_headers(headers)
-        return self.parse(body)
+        return self.parse(body, headers=headers)
 
     def parse(
-        self, body: bytes | bytearray | memoryview | str
+        self,
+        body: bytes | bytearray | memoryview | str | Mapping[str, Any],
+        *,
+        headers: HeadersLike | None = None,
     ) -> HandoverRequest | CustomerMessage:
         """Parse a body whose headers :meth:`verify_headers` accepted, and check its token.
+
+        The body's token, under any spelling of ``accessToken``, must be an
+        accepted one; given the request's ``headers``, it must also be the
+        very token of the ``Authorization`` header.
 
         Raises:
             PayloadTooLargeError: 413, the body is over ``max_bytes``.
             InvalidPayloadError: 400, the body is not a Botcopy webhook body.
-            WebhookAuthenticationError: 401, the body's ``accessToken`` is not accepted.
+            WebhookAuthenticationError: 401, a token in the body is not
+                accepted, or differs from the header's.
 
         """
         event = parse_webhook(body, max_bytes=self.max_bytes, max_depth=self.max_depth)
-        token = event.access_token
-        if token is not None and not self._accepted(token):
-            logger.warning("Refused a webhook call: the body's accessToken is not accepted")
+        tokens = body_tokens(event)
+        if tokens and not self._body_tokens_ok(tokens, headers):
+            self._refusals.refused("a token in the body is not accepted or not the header's")
             raise WebhookAuthenticationError(_UNAUTHORIZED)
         return event
 
@@ -300,11 +333,28 @@ class Webhook:
         return WSGIApp(self.endpoint(on_handover, on_customer_message))
 
     def _accepted(self, token: str) -> bool:
-        digest = _digest(token)
+        return self._accepted_digest(_digest(token))
+
+    def _accepted_digest(self, digest: bytes) -> bool:
         ok = False
         for accepted in self._tokens:
             # No early exit: every accepted token is compared every time.
             ok |= hmac.compare_digest(digest, accepted)
+        return ok
+
+    def _body_tokens_ok(self, tokens: tuple[object, ...], headers: HeadersLike | None) -> bool:
+        header_digest: bytes | None = None
+        if headers is not None:
+            authorization = pick_headers(headers, _AUTHORIZATION).get("authorization")
+            value = authorization[0] if authorization and len(authorization) == 1 else ""
+            header_digest = _digest(_strip_bearer(value))
+        ok = True
+        for token in tokens:
+            # Every token is checked, whatever the first one gave: one path.
+            digest = _digest(token if isinstance(token, str) else "")
+            ok &= isinstance(token, str) and self._accepted_digest(digest)
+            if header_digest is not None:
+                ok &= hmac.compare_digest(digest, header_digest)
         return ok
 
     def _verify_credentials(self, found: dict[str, list[str]]) -> None:
@@ -322,7 +372,7 @@ class Webhook:
             same = hmac.compare_digest(_digest(values[0] if values else ""), self._custom_digest)
             header_ok = header_ok and same
         if not (token_ok and header_ok):
-            logger.warning("Refused a webhook call: %s", _UNAUTHORIZED.lower())
+            self._refusals.refused(_UNAUTHORIZED.lower())
             raise WebhookAuthenticationError(_UNAUTHORIZED)
 
     def _content_length(self, values: list[str] | None) -> int | None:

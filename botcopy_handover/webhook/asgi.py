@@ -62,7 +62,11 @@ class ASGIApp:
         response = endpoint.precheck(scope["method"], scope["headers"])
         if response is None:
             body = await _read_body(receive, endpoint.max_bytes)
-            response = endpoint.too_large() if body is None else await endpoint.arespond(body)
+            response = (
+                endpoint.too_large()
+                if body is None
+                else await endpoint.arespond(body, scope["headers"])
+            )
         await _send(send, response)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

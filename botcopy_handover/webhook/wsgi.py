@@ -2,9 +2,10 @@
 
 Made by :meth:`Webhook.wsgi_app <botcopy_handover.Webhook.wsgi_app>`. The
 call is refused from its headers before the body is read. The body is read
-up to ``Content-Length``; without one, it is read in chunks (servers that set
-``wsgi.input_terminated``) and refused as soon as it passes ``max_bytes``,
-and refused outright otherwise, since reading past the end would block.
+up to ``Content-Length``. A chunked one (no length) is read in chunks when
+the server sets ``wsgi.input_terminated``, and refused as soon as it passes
+``max_bytes``; otherwise it is answered 411 Length Required, since reading
+past its end would block.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias
 
-from botcopy_handover._errors import InvalidPayloadError
+from botcopy_handover._errors import LengthRequiredError
 from botcopy_handover.webhook._endpoint import WebhookEndpoint, WebhookResponse
 
 __all__ = ["StartResponse", "WSGIApp", "WSGIEnvironment"]
@@ -27,6 +28,7 @@ _REASONS = {
     400: "Bad Request",
     401: "Unauthorized",
     405: "Method Not Allowed",
+    411: "Length Required",
     413: "Content Too Large",
     415: "Unsupported Media Type",
     500: "Internal Server Error",
@@ -87,11 +89,14 @@ class WSGIApp:
             body: bytes | None = stream.read(int(length))
         elif environ.get("wsgi.input_terminated"):
             body = _read_limited(stream, endpoint.max_bytes)
+        elif "HTTP_TRANSFER_ENCODING" not in environ:
+            # No length and no transfer coding: HTTP says the body is empty.
+            body = b""
         else:
-            return WebhookResponse.for_error(InvalidPayloadError("Content-Length is required"))
+            return WebhookResponse.for_error(LengthRequiredError())
         if body is None:
             return endpoint.too_large()
-        return endpoint.respond(body)
+        return endpoint.respond(body, headers)
 
 
 def _read_limited(stream: Any, limit: int) -> bytes | None:

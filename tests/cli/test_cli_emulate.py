@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -128,3 +129,41 @@ def test_emulate_help_reads_well() -> None:
     assert result.returncode == 0
     for option in ("--webhook-url", "--access-token", "--api-key", "--platform", "--port"):
         assert option in result.stdout
+
+
+@pytest.mark.parametrize("variant", ["plain", "mixed"])
+def test_emulate_variant_picks_the_wire_forms(variant: str) -> None:
+    import httpx
+
+    process = subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "botcopy_handover", "emulate", "--port", "0",
+         "--variant", variant],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        url = process.stdout.readline().split()[-1]
+        # The address is printed once bound; serving starts a moment later.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{url}/emulator/health", timeout=30)
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline, "the emulator never started serving"
+                time.sleep(0.1)
+        readings = set()
+        for n in range(4):
+            said = {"text": "hi", "userId": f"u{n}"}
+            httpx.post(f"{url}/emulator/customer/says", json=said, timeout=30)
+            path = f"{url}/emulator/conversations/bot-1/u{n}"
+            conversation = httpx.get(path, timeout=30).json()
+            readings.add(json.dumps(conversation["reading"], sort_keys=True))
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(10)
+        process.stdout.close()
+    assert len(readings) == (1 if variant == "plain" else 4)

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.client.rawserver import RawServer
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -137,3 +139,24 @@ def _no_botcopy_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests set BOTCOPY_* themselves; the developer's shell must not leak in."""
     monkeypatch.delenv("BOTCOPY_API_KEY", raising=False)
     monkeypatch.delenv("BOTCOPY_BASE_URL", raising=False)
+
+
+def _raw_server() -> Iterator[RawServer]:
+    raw_server = RawServer()
+    raw_server.start()
+    try:
+        yield raw_server
+    finally:
+        raw_server.stop()
+
+
+@pytest.fixture
+def raw_server() -> Iterator[RawServer]:
+    """A loopback server answering with raw bytes (see ``rawserver``), stopped after the test."""
+    yield from _raw_server()
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[RawServer]:
+    """A second raw server: another origin a redirect may point to."""
+    yield from _raw_server()

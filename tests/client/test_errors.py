@@ -125,3 +125,35 @@ async def test_async_client_maps_errors_the_same_way() -> None:
             await client.send_message("u1", "b1", "hi")
     assert info.value.retry_after == 3.0
     await http.aclose()
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [
+        httpx.DecodingError("bad gzip"),
+        httpx.TooManyRedirects("loop"),
+        ValueError("a transport bug"),
+        httpx.StreamClosed(),
+    ],
+    ids=["decoding", "too-many-redirects", "value-error", "stream-closed"],
+)
+def test_nothing_but_a_botcopy_error_leaves_the_client(raised: Exception) -> None:
+    def odd(request: httpx.Request) -> httpx.Response:
+        raise raised
+
+    with pytest.raises(APIConnectionError) as info:
+        client_answering(odd).send_message("u1", "b1", "hi")
+    assert info.value.__cause__ is raised
+    assert info.value.maybe_delivered is True  # nothing says it did not leave
+
+
+async def test_nothing_but_a_botcopy_error_leaves_the_async_client() -> None:
+    def odd(request: httpx.Request) -> httpx.Response:
+        raise httpx.DecodingError("bad gzip")
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(odd))
+    async with AsyncClient(KEY, http_client=http, max_retries=0) as client:
+        with pytest.raises(APIConnectionError) as info:
+            await client.send_message("u1", "b1", "hi")
+    assert isinstance(info.value.__cause__, httpx.DecodingError)
+    await http.aclose()

@@ -15,6 +15,7 @@ from botcopy_handover.integrations.aiohttp import add_webhook_route, webhook_han
 from botcopy_handover.webhook import HandoverHandler, MessageHandler
 from tests.integrations.conftest import (
     PATH,
+    TOKEN,
     AdapterContract,
     Answer,
     Call,
@@ -150,3 +151,47 @@ def test_a_blocking_store_is_refused_when_the_route_is_added() -> None:
         add_webhook_route(
             web.Application(), webhook, Desk().on_handover, Desk().on_customer_message
         )
+
+
+# -- shutdown: drain where aiohttp waits for the requests in flight (issue 12) --
+
+
+async def test_a_handler_overrunning_during_shutdown_is_drained_not_dropped() -> None:
+    import httpx
+
+    from botcopy_handover import CustomerMessage, End, Reply
+
+    started = asyncio.Event()
+    finished: list[str] = []
+
+    async def on_handover(event: HandoverRequest) -> Reply:
+        started.set()
+        await asyncio.sleep(0.6)
+        finished.append(event.user_id)
+        return End()
+
+    async def on_customer_message(event: CustomerMessage) -> Reply:
+        return Pause()
+
+    app = web.Application()
+    webhook = Webhook(TOKEN, reply_timeout=0.2, handover_fallback=Pause(minutes=4))
+    add_webhook_route(app, webhook, on_handover, on_customer_message, shutdown_timeout=5)
+    runner = web.AppRunner(app, shutdown_timeout=3)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    request = valid_handover()
+    async with httpx.AsyncClient() as client:
+        call = asyncio.ensure_future(
+            client.post(
+                f"http://{host}:{port}{PATH}", content=request.body, headers=request.headers
+            )
+        )
+        await started.wait()
+        # The server stops while the call is in flight: aiohttp answers it
+        # (the fallback, at its deadline), then the handler gets its drain.
+        await runner.cleanup()
+        response = await call
+    assert response.json() == {"paused": True, "minutesPaused": 4}
+    assert finished == ["user-1"]

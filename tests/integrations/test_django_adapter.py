@@ -164,3 +164,61 @@ def test_each_view_refuses_the_other_kind_of_store() -> None:
         webhook_view(async_store, desk.on_handover, desk.on_customer_message)
     with pytest.raises(ConfigurationError):
         async_webhook_view(sync_store, desk.on_handover, desk.on_customer_message)
+
+
+# -- a chunked body under a real WSGI server (issue 12) -------------------------
+
+
+def _serve_django(server_kind: str) -> tuple[Any, str]:
+    """Django's own WSGI handler with the webhook view, on a loopback WSGI server."""
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from werkzeug.serving import make_server as make_werkzeug_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    handler = WSGIHandler()
+    if server_kind == "werkzeug":
+        server: Any = make_werkzeug_server("127.0.0.1", 0, handler, threaded=True)
+    else:
+        server = make_server("127.0.0.1", 0, handler, WSGIServer, Quiet)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    return server, f"http://127.0.0.1:{server.server_port}{PATH}"
+
+
+@pytest.mark.parametrize(
+    ("server_kind", "status"),
+    [
+        # Werkzeug decodes the chunks and sets wsgi.input_terminated: read the stream.
+        pytest.param("werkzeug", 200, id="werkzeug-terminated"),
+        # wsgiref cannot say where the body ends: 411 Length Required, not 400.
+        pytest.param("wsgiref", 411, id="wsgiref-unterminated"),
+    ],
+)
+def test_a_chunked_body_under_wsgi_is_read_or_refused_with_411(
+    server_kind: str, status: int
+) -> None:
+    import httpx
+
+    desk = Desk()
+    view = webhook_view(make_webhook(), desk.on_handover, desk.on_customer_message)
+    request = valid_handover()
+    with override_settings(ROOT_URLCONF=URLConf(view), ALLOWED_HOSTS=["127.0.0.1"]):
+        server, url = _serve_django(server_kind)
+        try:
+            response = httpx.post(url, content=iter([request.body]), headers=request.headers)
+        finally:
+            server.shutdown()
+            server.server_close()
+    assert response.status_code == status
+    if status == 200:
+        assert response.json() == {"paused": True, "minutesPaused": 30}
+        assert len(desk.events) == 1
+    else:
+        assert response.json()["error"] == "LengthRequiredError"
+        assert desk.events == []

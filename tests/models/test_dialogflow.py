@@ -813,3 +813,57 @@ def test_infinite_struct_number_written_as_text_decodes_to_a_float() -> None:
     decoded = decode_struct({"fields": {"n": {"numberValue": "-Infinity", "kind": "numberValue"}}})
 
     assert decoded["n"] == -math.inf
+
+
+def texts_from_messages(response: DialogflowResponse) -> tuple[str, ...]:
+    """What ``texts`` means: the typed text lines, else ``fulfillmentText``."""
+    lines = tuple(m.text for m in response.messages if isinstance(m, TextMessage))
+    if lines:
+        return lines
+    fallback = response.raw.get("queryResult", {}).get("fulfillmentText")
+    return (fallback,) if isinstance(fallback, str) and fallback else ()
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.json")))
+def test_texts_are_the_text_lines_of_the_typed_messages_in_every_fixture(name: str) -> None:
+    response = DialogflowResponse(load(name))
+
+    assert response.texts == texts_from_messages(DialogflowResponse(load(name)))
+
+
+message_shapes = st.sampled_from(
+    [
+        {"text": {"text": ["a", "", "b"]}},
+        {"text": {"text": "one line"}},
+        {"text": "not an object"},
+        {"text": {"text": ["x"]}, "message": "text"},
+        {"text": {"text": ["hidden"]}, "payload": {"k": 1}, "message": "payload"},
+        {"text": {"text": ["named but empty"]}, "message": "card"},
+        {"simpleResponses": {"simpleResponses": [{"displayText": "d"}, {"textToSpeech": "t"}]}},
+        {"simple_responses": {"simple_responses": [{"display_text": "snake"}]}},
+        {"quickReplies": {"quickReplies": ["chip"]}},
+        {"text": {"text": ["facebook"]}, "platform": "FACEBOOK"},
+        {"text": {"text": ["default"]}, "platform": "PLATFORM_UNSPECIFIED"},
+        {"payload": {"richContent": []}},
+    ]
+)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(message_shapes, max_size=5),
+    st.lists(message_shapes, max_size=3),
+    st.sampled_from([None, "", "fallback"]),
+)
+def test_texts_agree_with_the_typed_messages_for_any_mix_of_messages(
+    es_messages: list[dict[str, Any]], cx_messages: list[dict[str, Any]], fallback: str | None
+) -> None:
+    query_result: dict[str, Any] = {
+        "fulfillmentMessages": es_messages,
+        "responseMessages": cx_messages,
+    }
+    if fallback is not None:
+        query_result["fulfillmentText"] = fallback
+    response = DialogflowResponse({"queryResult": query_result})
+
+    assert response.texts == texts_from_messages(DialogflowResponse({"queryResult": query_result}))

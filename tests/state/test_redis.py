@@ -191,3 +191,41 @@ def test_replicas_updating_one_conversation_lose_no_update(url: str, prefix: str
         every_id += [f"shared-{n}" for n in range(ROUNDS)]
         assert store.remember_history("bot-1", "user-1", every_id) == []
     assert total_wins == ROUNDS  # each token claimed by exactly one replica
+
+
+# A Redis that accepts connections but never answers must not hang a webhook.
+
+
+def test_a_silent_redis_fails_the_call_inside_the_webhook_budget() -> None:
+    import threading
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # accepted by the kernel, never answered
+        port = listener.getsockname()[1]
+        store = RedisStore(url=f"redis://:s3cret-pw@127.0.0.1:{port}/0")
+        outcome: list[BaseException | object] = []
+
+        def call() -> None:
+            try:
+                outcome.append(store.get("bot-1", "user-1"))
+            except BaseException as exc:
+                outcome.append(exc)
+
+        worker = threading.Thread(target=call, daemon=True)
+        worker.start()
+        worker.join(4.0)  # Botcopy waits 5 s for the whole webhook
+        assert not worker.is_alive(), "the store call hung on a silent Redis"
+        (error,) = outcome
+        assert isinstance(error, StoreUnavailableError)
+        assert "s3cret-pw" not in str(error)
+        store.close()
+
+
+async def test_an_async_store_from_a_url_has_the_same_timeouts() -> None:
+    from botcopy_handover.state.redis import URL_SOCKET_TIMEOUT
+
+    async with AsyncRedisStore(url="redis://127.0.0.1:6390/0") as store:
+        assert isinstance(store._client, redis.asyncio.Redis)
+        kwargs = store._client.connection_pool.connection_kwargs
+        assert kwargs["socket_timeout"] == kwargs["socket_connect_timeout"] == URL_SOCKET_TIMEOUT

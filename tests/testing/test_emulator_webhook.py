@@ -77,7 +77,11 @@ def clock() -> FakeClock:
 @pytest.fixture
 def botcopy(proxy: Proxy, clock: FakeClock) -> Iterator[BotcopyEmulator]:
     emulator = BotcopyEmulator(
-        webhook_url=proxy.url, access_token=TOKEN, custom_header=HEADER, clock=clock
+        webhook_url=proxy.url,
+        access_token=TOKEN,
+        custom_header=HEADER,
+        clock=clock,
+        variant="plain",
     )
     with emulator:
         yield emulator
@@ -128,6 +132,7 @@ def test_step_one_carries_the_token_the_custom_header_and_a_spec_body() -> None:
         access_token=TOKEN,
         custom_header=HEADER,
         http_client=httpx.Client(transport=httpx.MockTransport(record)),
+        variant="plain",
     )
     botcopy.customer_says("get me an agent")
     (request,) = seen
@@ -152,7 +157,11 @@ def test_step_one_carries_the_token_the_custom_header_and_a_spec_body() -> None:
 
 def test_a_cx_bot_hands_over_with_the_session_parameter(proxy: Proxy, clock: FakeClock) -> None:
     with BotcopyEmulator(
-        webhook_url=proxy.url, access_token=TOKEN, custom_header=HEADER, platform="cx"
+        webhook_url=proxy.url,
+        access_token=TOKEN,
+        custom_header=HEADER,
+        platform="cx",
+        variant="plain",
     ) as botcopy:
         botcopy.customer_says("a person please")
     (event,) = proxy.received

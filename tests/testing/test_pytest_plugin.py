@@ -120,3 +120,27 @@ def test_a_proxy_that_never_pushes_fails_with_a_clear_timeout(pytester: pytest.P
 def test_the_fixtures_are_listed_with_their_docs(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--fixtures", "-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["botcopy -- *", "*A local Botcopy on loopback*"])
+
+
+def test_each_test_meets_its_own_reading_the_same_every_run(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import zlib
+        import pytest
+
+        SEEN = []
+
+        @pytest.mark.parametrize("n", range(8))
+        def test_reading(botcopy, request, n):
+            assert botcopy.variant_seed == zlib.crc32(request.node.nodeid.encode())
+            SEEN.append(botcopy.conversation().reading)
+
+        def test_the_readings_differ():
+            assert len(set(SEEN)) > 1
+
+        @pytest.mark.botcopy(variant_seed=7)
+        def test_a_seed_can_be_set(botcopy):
+            assert botcopy.variant_seed == 7
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=10)

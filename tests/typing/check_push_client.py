@@ -53,3 +53,20 @@ def check_store_argument() -> None:
     Client(api_key="k", store=RedisStore(url="redis://127.0.0.1:6379/0"))
     AsyncClient(api_key="k", store=AsyncRedisStore(url="redis://127.0.0.1:6379/0"))
     AsyncClient(api_key="k", store=memory)
+    Client(api_key="k", store=memory, store_timeout=0.5)
+    AsyncClient(api_key="k", store=memory, store_timeout=None)
+
+
+def check_errors_and_logging() -> None:
+    import logging
+
+    from botcopy_handover import APIError, APIStatusError, RedactingFilter
+
+    try:
+        Client("k").send_message("u", "b", "hi")
+    except APIStatusError as exc:
+        assert_type(exc.maybe_delivered, bool)
+        assert_type(exc.status_code, int)
+    except APIError as exc:
+        assert_type(exc.maybe_delivered, bool)
+    logging.getLogger().handlers[0].addFilter(RedactingFilter("k", "token"))

@@ -344,3 +344,79 @@ def test_created_at_is_timezone_aware(stamp: str, expected: datetime) -> None:
     created = event.history[0].created_at
     assert created == expected
     assert created is not None and created.utcoffset() == expected.utcoffset()
+
+
+# -- a str holding a lone surrogate (issue 12) --------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"userId": "u\ud800", "botId": "b", "queryInput": {"text": {"text": "hi"}}}',
+        '{"userId": "u", "botId": "b", "queryInput": {"text": {"text": "hi"}}, "x": "\udfff"}',
+        "\ud800",
+        '{"\udc00": 1}',
+    ],
+)
+def test_a_str_with_a_lone_surrogate_is_an_invalid_payload_not_a_type_error(body: str) -> None:
+    with pytest.raises(InvalidPayloadError, match="not valid UTF-8"):
+        parse_webhook(body)
+
+
+# -- an already-decoded body (issue 13) -----------------------------------------
+
+
+def test_a_decoded_dict_parses_like_its_json(step_two_body: bytes) -> None:
+    from_dict = parse_webhook(json.loads(step_two_body))
+    assert from_dict == parse_webhook(step_two_body)
+    assert isinstance(from_dict, CustomerMessage)
+
+
+def test_a_decoded_step_one_dict_is_a_handover_request() -> None:
+    body = load_fixture("webhooks/step_one_spec.json")
+    assert isinstance(parse_webhook(body), HandoverRequest)
+
+
+def test_a_decoded_dict_gets_the_same_errors_as_its_json() -> None:
+    body = step_two(userId=7)
+    del body["botId"]
+    with pytest.raises(InvalidPayloadError) as from_dict:
+        parse_webhook(body)
+    with pytest.raises(InvalidPayloadError) as from_json:
+        parse_webhook(json.dumps(body))
+    assert from_dict.value.errors == from_json.value.errors
+    assert str(from_dict.value) == str(from_json.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"userId": "u", "botId": "b", "x": {1, 2}}, "not a JSON value"),
+        ({"userId": "u", "botId": "b", "x": {1: "a"}}, "key that is not a string"),
+        ({"userId": "u\udc00", "botId": "b"}, "not valid UTF-8"),
+        ({}, "Invalid Step Two"),
+    ],
+)
+def test_a_decoded_dict_that_json_could_not_hold_is_refused(
+    body: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidPayloadError, match=message):
+        parse_webhook(body)
+
+
+def test_a_decoded_dict_deeper_than_max_depth_is_refused() -> None:
+    nested: dict[str, Any] = {}
+    inner = nested
+    for _ in range(30):
+        inner["a"] = {}
+        inner = inner["a"]
+    body = step_two(x=nested)
+    with pytest.raises(InvalidPayloadError, match="deeper than the limit of 10"):
+        parse_webhook(body, max_depth=10)
+    assert isinstance(parse_webhook(body), CustomerMessage)
+
+
+@pytest.mark.parametrize("body", [[1, 2], 5, None, 1.5])
+def test_a_body_of_another_type_is_an_invalid_payload(body: Any) -> None:
+    with pytest.raises(InvalidPayloadError, match="must be bytes, str or a JSON object"):
+        parse_webhook(body)

@@ -321,3 +321,147 @@ def test_a_single_string_is_one_token_not_its_characters() -> None:
     request = build_webhook_request(sample_customer_message(), access_token="a")
     with pytest.raises(WebhookAuthenticationError):
         webhook.receive(request.body, request.headers)
+
+
+# -- tokens: the header's and the body's are one token (issue 12) --------------
+
+
+def test_a_body_token_other_than_the_header_token_is_refused_though_both_are_accepted(
+    webhook: Webhook,
+) -> None:
+    request = build_webhook_request(
+        sample_customer_message(),
+        access_token=TOKEN,
+        body_access_token=OLD_TOKEN,
+        custom_header=HEADER,
+    )
+    with pytest.raises(WebhookAuthenticationError):
+        webhook.receive(request.body, request.headers)
+
+
+def test_the_endpoint_refuses_a_header_and_body_token_mismatch_with_401(webhook: Webhook) -> None:
+    from botcopy_handover import Pause
+
+    endpoint = webhook.endpoint(lambda e: Pause(), lambda e: Pause())
+    request = build_webhook_request(
+        sample_customer_message(),
+        access_token=OLD_TOKEN,
+        body_access_token=TOKEN,
+        custom_header=HEADER,
+    )
+    assert endpoint.handle("POST", request.headers, request.body).status_code == 401
+    same = build_webhook_request(
+        sample_customer_message(), access_token=OLD_TOKEN, custom_header=HEADER
+    )
+    assert endpoint.handle("POST", same.headers, same.body).status_code == 200
+
+
+def test_a_bearer_header_matches_the_same_token_in_the_body(webhook: Webhook) -> None:
+    request = build_webhook_request(
+        sample_customer_message(), access_token=TOKEN, bearer=True, custom_header=HEADER
+    )
+    assert isinstance(webhook.receive(request.body, request.headers), CustomerMessage)
+
+
+@pytest.mark.parametrize(
+    "spelling", ["access_token", "AccessToken", "ACCESS_TOKEN", "access-token"]
+)
+def test_any_spelling_of_the_token_field_is_verified(webhook: Webhook, spelling: str) -> None:
+    body = sample_customer_message()
+    body[spelling] = "not-a-token-we-know"
+    request = build_webhook_request(body, access_token=TOKEN, custom_header=HEADER)
+    with pytest.raises(WebhookAuthenticationError):
+        webhook.receive(request.body, request.headers)
+
+
+@pytest.mark.parametrize("spelling", ["access_token", "AccessToken", "ACCESS_TOKEN"])
+def test_any_spelling_of_the_token_field_is_hidden(webhook: Webhook, spelling: str) -> None:
+    body = sample_customer_message()
+    body[spelling] = TOKEN
+    request = build_webhook_request(body, access_token=TOKEN, custom_header=HEADER)
+    event = webhook.receive(request.body, request.headers)
+    assert spelling not in event.extra
+    assert TOKEN not in repr(event)
+    assert TOKEN not in event.model_dump_json()
+    assert TOKEN not in str(event.model_dump())
+
+
+def test_a_token_field_that_is_not_a_string_is_refused(webhook: Webhook) -> None:
+    body = sample_customer_message()
+    body["ACCESS_TOKEN"] = 12345
+    request = build_webhook_request(body, access_token=TOKEN, custom_header=HEADER)
+    with pytest.raises(WebhookAuthenticationError):
+        webhook.receive(request.body, request.headers)
+
+
+def test_webhook_headers_stay_out_of_repr(webhook: Webhook) -> None:
+    body = sample_customer_message()
+    body["queryParams"] = {"webhookHeaders": {"Authorization": "Basic fulfilment-secret"}}
+    request = build_webhook_request(body, access_token=TOKEN, custom_header=HEADER)
+    event = webhook.receive(request.body, request.headers)
+    assert "fulfilment-secret" not in repr(event)
+    assert "fulfilment-secret" not in repr(event.query_params)
+    # Still readable on purpose.
+    assert event.query_params.webhook_headers == {"Authorization": "Basic fulfilment-secret"}
+
+
+def test_a_str_body_with_a_lone_surrogate_is_an_invalid_payload(webhook: Webhook) -> None:
+    request = build_webhook_request(
+        sample_customer_message(), access_token=TOKEN, custom_header=HEADER
+    )
+    body = request.body.decode().replace("still", "st\ud800ill")
+    with pytest.raises(InvalidPayloadError, match="not valid UTF-8"):
+        webhook.receive(body, request.headers)
+
+
+def test_a_decoded_dict_body_is_verified_like_raw_bytes(webhook: Webhook) -> None:
+    request = build_webhook_request(
+        sample_customer_message(), access_token=TOKEN, custom_header=HEADER
+    )
+    event = webhook.receive(request.json(), request.headers)
+    assert isinstance(event, CustomerMessage)
+    wrong = build_webhook_request(
+        sample_customer_message(),
+        access_token=TOKEN,
+        body_access_token="nope",
+        custom_header=HEADER,
+    )
+    with pytest.raises(WebhookAuthenticationError):
+        webhook.receive(wrong.json(), wrong.headers)
+
+
+# -- a token scanner does not flood the logs (issue 12) ------------------------
+
+
+def test_refused_calls_are_logged_one_by_one_then_counted_per_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import time
+
+    webhook = Webhook(TOKEN, refusal_log_burst=3, refusal_log_interval=0.3)
+    scan = build_webhook_request(sample_customer_message(), access_token="guess")
+
+    def refusals() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.getMessage().startswith("Refused")]
+
+    with caplog.at_level(logging.WARNING, logger="botcopy_handover.webhook"):
+        for _ in range(50):
+            with pytest.raises(WebhookAuthenticationError):
+                webhook.receive(scan.body, scan.headers)
+        assert len(refusals()) == 3
+        time.sleep(0.35)
+        with pytest.raises(WebhookAuthenticationError):
+            webhook.receive(scan.body, scan.headers)
+    lines = refusals()
+    assert len(lines) == 5
+    assert lines[3].startswith("Refused 47 more webhook call(s) in ")
+    assert lines[4] == "Refused a webhook call: missing or invalid access token or custom header"
+    assert "guess" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "options", [{"refusal_log_burst": -1}, {"refusal_log_interval": 0}, {"store_timeout": 0}]
+)
+def test_bad_logging_and_store_options_are_configuration_errors(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigurationError):
+        Webhook(TOKEN, **options)

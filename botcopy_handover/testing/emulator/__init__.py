@@ -29,12 +29,11 @@ from botcopy_handover.testing.emulator._emulator import (
     DEFAULT_ACCESS_TOKEN,
     DEFAULT_API_KEY,
     BotcopyEmulator,
-    PushOutcome,
-    ReceivedPush,
-    Turn,
-    WebhookCall,
 )
 from botcopy_handover.testing.emulator._faults import Fault, FaultKind, FaultPlan
+from botcopy_handover.testing.emulator._intake import BotKeys, PushOutcome
+from botcopy_handover.testing.emulator._records import ReceivedPush, Turn, WebhookCall
+from botcopy_handover.testing.emulator._variant import Reading, Readings, Variant
 
 __all__ = [
     "DEFAULT_ACCESS_TOKEN",
@@ -42,6 +41,7 @@ __all__ = [
     "DEFAULT_HANDOVER_PHRASES",
     "DEFAULT_TRIGGER",
     "TYPING_LIFETIME",
+    "BotKeys",
     "BotcopyEmulator",
     "Conversation",
     "Fault",
@@ -49,10 +49,13 @@ __all__ = [
     "FaultPlan",
     "Platform",
     "PushOutcome",
+    "Reading",
+    "Readings",
     "ReceivedPush",
     "ScriptedBot",
     "Seen",
     "Sender",
     "Turn",
+    "Variant",
     "WebhookCall",
 ]

@@ -30,14 +30,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from botcopy_handover._errors import BotcopyError, ConfigurationError
+from botcopy_handover.testing._payloads import PUSH_PATH
 from botcopy_handover.testing.emulator._faults import Fault
 
 if TYPE_CHECKING:
     from botcopy_handover.testing.emulator._emulator import BotcopyEmulator
 
 __all__ = ["PUSH_PATH", "build_app"]
-
-PUSH_PATH = "/webhooks/handover/push"
 
 _Scope = MutableMapping[str, Any]
 _Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]

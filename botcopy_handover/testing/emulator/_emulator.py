@@ -2,15 +2,16 @@
 
 It plays three parts:
 
-* **the push endpoint** (``POST /webhooks/handover/push``), strict: the API
-  key in ``Authorization`` (raw, as Botcopy expects it today: a ``Bearer``
-  prefix is refused), ``Content-Type: application/json``, every field checked
-  by :func:`~botcopy_handover.parse_push_event`; each accepted event is
-  applied to the customer's conversation and recorded;
+* **the push endpoint** (``POST /webhooks/handover/push``), strict: the bot's
+  own API key in ``Authorization`` (raw, as Botcopy expects it today: a
+  ``Bearer`` prefix is refused), ``Content-Type: application/json``, every
+  field checked (see ``_intake``); each accepted event is applied to the
+  customer's conversation and recorded;
 * **the customer and the bot**: :meth:`BotcopyEmulator.customer_says` runs a
-  scripted Dialogflow bot, calls your webhook with Step One when the bot asks
-  for a human and with Step Two while paused, and applies your reply the way
-  Botcopy does — including ignoring it after the 5-second deadline;
+  scripted Dialogflow bot, calls your webhook with Step One when the bot's
+  response carries the portal's trigger and with Step Two while paused, and
+  applies your reply the way Botcopy does — including ignoring it after the
+  5-second deadline;
 * **Botcopy's memory**: pause expiry (pushed back by every message in and
   out), the agent profile, the typing indicator (gone after 10 s or at the
   agent's next message), the transcript the customer sees, and the message
@@ -18,42 +19,74 @@ It plays three parts:
 
 Pushes for a customer the emulator has not seen are accepted (Botcopy's
 document does not say otherwise) and start a conversation.
+
+Where the document is loose, each conversation meets one reading of it (a
+:class:`~botcopy_handover.testing.emulator.Variant`, rotated), and the
+behaviours it leaves open follow
+:class:`~botcopy_handover.testing.emulator.Readings`.
 """
 
 from __future__ import annotations
 
 import copy
-import hmac
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal
 
 import httpx
 
 from botcopy_handover._errors import (
-    BotcopyError,
     ConfigurationError,
     EmulatorTimeoutError,
-    InvalidEventError,
     InvalidPayloadError,
 )
-from botcopy_handover.models.push import PushEvent, parse_push_event
+from botcopy_handover.models.push import PushEvent
 from botcopy_handover.models.replies import Continue, End, Pause, Reply
 from botcopy_handover.state._store import Clock, utc_now
+from botcopy_handover.testing._payloads import (
+    PUSH_PATH,
+    cx_session,
+    es_session,
+    step_one_body,
+    step_two_body,
+)
 from botcopy_handover.testing._requests import build_webhook_request
-from botcopy_handover.testing.emulator._bot import Platform, ScriptedBot
+from botcopy_handover.testing.emulator._bot import (
+    Platform,
+    ScriptedBot,
+    carries_trigger,
+    default_trigger,
+)
 from botcopy_handover.testing.emulator._conversation import Conversation, Seen
 from botcopy_handover.testing.emulator._faults import Fault, FaultPlan
-from botcopy_handover.webhook._headers import is_json_content_type
+from botcopy_handover.testing.emulator._intake import (
+    AcceptedPush,
+    BotKeys,
+    PushOutcome,
+    check_push,
+)
+from botcopy_handover.testing.emulator._records import (
+    CallOutcome,
+    ReceivedPush,
+    Turn,
+    WebhookCall,
+)
+from botcopy_handover.testing.emulator._replies import read_reply
+from botcopy_handover.testing.emulator._variant import (
+    Reading,
+    Readings,
+    Variant,
+    VariantRotation,
+)
 
 __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_ACCESS_TOKEN",
+    "BotKeys",
     "BotcopyEmulator",
     "PushOutcome",
     "ReceivedPush",
@@ -69,117 +102,6 @@ DEFAULT_API_KEY = "emulator-api-key"
 DEFAULT_ACCESS_TOKEN = "emulator-access-token"  # noqa: S105 - a test token
 """The access token the emulator sends your webhook when none is configured."""
 
-CallOutcome: TypeAlias = Literal["replied", "late", "timeout", "error", "invalid"]
-
-
-def _iso(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class WebhookCall:
-    """One call the emulator made to your webhook, and what came of it.
-
-    Attributes:
-        kind: ``handover`` (Step One) or ``customer_message`` (Step Two).
-        bot_id: The bot.
-        user_id: The customer.
-        body: The JSON body sent, without ``accessToken``.
-        outcome: ``replied`` (a valid reply in time, applied), ``late`` (after
-            the deadline: ignored), ``timeout`` (no answer by the deadline),
-            ``error`` (a connection error or a non-200 status), ``invalid``
-            (a 200 whose body is not a reply).
-        reply: The applied reply when ``outcome`` is ``replied``.
-        status_code: The HTTP status, if an answer came.
-        elapsed: Seconds from sending to the answer (or to giving up).
-        detail: A short explanation for anything but ``replied``.
-
-    """
-
-    kind: Literal["handover", "customer_message"]
-    bot_id: str
-    user_id: str
-    body: dict[str, Any] = field(repr=False)
-    outcome: CallOutcome
-    reply: Reply | None
-    status_code: int | None
-    elapsed: float
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "kind": self.kind,
-            "botId": self.bot_id,
-            "userId": self.user_id,
-            "outcome": self.outcome,
-            "reply": self.reply.to_dict() if self.reply is not None else None,
-            "statusCode": self.status_code,
-            "elapsed": round(self.elapsed, 4),
-            "detail": self.detail,
-        }
-
-
-@dataclass(frozen=True)
-class Turn:
-    """What happened when the customer said something.
-
-    Attributes:
-        text: What the customer said.
-        bot_said: What the bot answered (empty if the message went to the agent).
-        webhook_call: The call made to your webhook, if any.
-        paused: Whether the bot is paused for this customer afterwards.
-
-    """
-
-    text: str
-    bot_said: list[str]
-    webhook_call: WebhookCall | None
-    paused: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "text": self.text,
-            "botSaid": self.bot_said,
-            "webhookCall": self.webhook_call.to_dict() if self.webhook_call else None,
-            "paused": self.paused,
-        }
-
-
-@dataclass(frozen=True)
-class ReceivedPush:
-    """A push event the emulator accepted.
-
-    Attributes:
-        event: The validated event.
-        at: When it was received (the emulator's clock).
-
-    """
-
-    event: PushEvent
-    at: datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form: the event's wire JSON and the time received."""
-        return {"event": self.event.to_dict(), "receivedAt": _iso(self.at)}
-
-
-@dataclass(frozen=True)
-class PushOutcome:
-    """The emulator's answer to one push request, before faults are applied.
-
-    Attributes:
-        status_code: The HTTP status.
-        body: The JSON body.
-        headers: Extra response headers.
-
-    """
-
-    status_code: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-
 
 class BotcopyEmulator:
     """Botcopy on loopback: a strict push endpoint, a scripted customer and bot, and their state.
@@ -190,12 +112,28 @@ class BotcopyEmulator:
 
     Args:
         webhook_url: Your proxy's webhook; the emulator calls it with Step One and Two.
-        access_token: The token sent in ``Authorization`` and ``accessToken``.
-        api_key: The API key your proxy must push with.
+        access_token: The default bot's token, sent in ``Authorization`` and ``accessToken``.
+        api_key: The API key your proxy must push with for the default bot.
+        bots: Other bots and their own keys (``{"bot-2": BotKeys(api_key, access_token)}``),
+            as the portal issues a key and a token per bot. A push whose key does
+            not belong to its ``botId`` is refused (401). Bots not listed share
+            ``api_key`` and ``access_token``.
         custom_header: ``(name, value)`` of the portal's custom header, if any.
         platform: The scripted bot's Dialogflow edition, ``"es"`` or ``"cx"``.
         bot: A :class:`~botcopy_handover.testing.emulator.ScriptedBot` of your own
             (overrides ``platform``).
+        trigger: The portal's trigger: the ES output context (compared
+            lower-cased) or the CX session parameter; default
+            ``bc-human-handover`` (ES) or ``bcHumanHandover`` (CX). Step One fires
+            when the bot's response carries it.
+        variant: The wire forms to send (a
+            :class:`~botcopy_handover.testing.emulator.Variant`, ``"mixed"`` or
+            ``"plain"``); ``"mixed"`` gives successive conversations every
+            combination in turn.
+        variant_seed: Seeds the order in which ``"mixed"`` axes rotate.
+        readings: The emulator's readings of the document's open questions
+            (:class:`~botcopy_handover.testing.emulator.Readings`).
+        project: The Dialogflow project in session and intent names.
         reply_deadline: Seconds the emulator waits for your webhook's reply
             (Botcopy: 5).
         clock: Returns the current time (aware); inject one to move time in tests.
@@ -215,9 +153,15 @@ class BotcopyEmulator:
         webhook_url: str | None = None,
         access_token: str = DEFAULT_ACCESS_TOKEN,
         api_key: str = DEFAULT_API_KEY,
+        bots: Mapping[str, BotKeys] | None = None,
         custom_header: tuple[str, str] | None = None,
         platform: Platform = "es",
         bot: ScriptedBot | None = None,
+        trigger: str | None = None,
+        variant: Variant | Reading | str = "mixed",
+        variant_seed: int = 0,
+        readings: Readings | None = None,
+        project: str = "emulator-project",
         reply_deadline: float = 5.0,
         clock: Clock = utc_now,
         host: str = "127.0.0.1",
@@ -236,6 +180,14 @@ class BotcopyEmulator:
         self.api_key = api_key
         self.custom_header = custom_header
         self.bot = bot or ScriptedBot(platform=platform)
+        self.bots: dict[str, BotKeys] = dict(bots or {})
+        self.trigger = trigger or default_trigger(self.bot.platform)
+        self.variant = Variant.of(variant)
+        self.readings = readings or Readings()
+        self.project = project
+        self.variant_seed = variant_seed
+        self._rotation = VariantRotation(variant_seed)
+        self._customer_variants: dict[tuple[str, str], Variant] = {}
         self.reply_deadline = reply_deadline
         self.clock = clock
         self.host = host
@@ -243,7 +195,6 @@ class BotcopyEmulator:
         self.bot_id = bot_id
         self.user_id = user_id
         self.faults = FaultPlan(fault_seed)
-        self._api_key = api_key.encode()
         self._lock = threading.Condition()
         self._conversations: dict[tuple[str, str], Conversation] = {}
         self._events: list[ReceivedPush] = []
@@ -276,7 +227,7 @@ class BotcopyEmulator:
     @property
     def push_url(self) -> str:
         """The full push endpoint URL."""
-        return f"{self.url}/webhooks/handover/push"
+        return f"{self.url}{PUSH_PATH}"
 
     def start(self) -> BotcopyEmulator:
         """Start serving in a background thread; returns once the server accepts connections."""
@@ -312,42 +263,33 @@ class BotcopyEmulator:
 
     def receive_push(self, headers: dict[str, str], body: bytes) -> PushOutcome:
         """Check and apply one push request (headers with lower-case names)."""
-        supplied = headers.get("authorization", "").encode("utf-8", "surrogatepass")
-        if not hmac.compare_digest(supplied, self._api_key):
-            outcome = PushOutcome(401, {"error": "unauthorized", "message": "Invalid API key"})
-        elif not is_json_content_type(headers.get("content-type")):
-            outcome = PushOutcome(
-                415,
-                {
-                    "error": "unsupported_media_type",
-                    "message": "Content-Type must be application/json",
-                },
-            )
-        else:
-            try:
-                event = parse_push_event(body)
-            except InvalidEventError as exc:
-                outcome = PushOutcome(
-                    400,
-                    {
-                        "error": "invalid_event",
-                        "message": str(exc),
-                        "errors": [{"field": e.path, "message": e.message} for e in exc.errors],
-                    },
-                )
-            else:
-                self._apply_push(event)
-                return PushOutcome(200, {"ok": True})
+        checked = check_push(
+            headers,
+            body,
+            keys=self.bots,
+            default=BotKeys(self.api_key, self.access_token),
+            readings=self.readings,
+        )
+        if isinstance(checked, AcceptedPush):
+            self._apply_push(checked)
+            return PushOutcome(200, {"ok": True})
         with self._lock:
-            self._refused.append(outcome)
-        logger.info("push refused with %d: %s", outcome.status_code, outcome.body["message"])
-        return outcome
+            self._refused.append(checked)
+        logger.info("push refused with %d: %s", checked.status_code, checked.body["message"])
+        return checked
 
-    def _apply_push(self, event: PushEvent) -> None:
+    def _apply_push(self, accepted: AcceptedPush) -> None:
+        event = accepted.event
         with self._lock:
             now = self.clock()
-            self._conversation(event.bot_id, event.user_id).apply_push(event, now, self.bot)
-            self._events.append(ReceivedPush(event, now))
+            self._conversation(event.bot_id, event.user_id).apply_push(
+                event,
+                now,
+                self.bot,
+                minutes=accepted.minutes,
+                banner_with_event=self.readings.unpause_event_banner == "shown",
+            )
+            self._events.append(ReceivedPush(event, now, accepted.minutes))
             self._lock.notify_all()
         logger.info("push accepted: %s", json.dumps(event.to_dict(), ensure_ascii=False))
 
@@ -358,10 +300,13 @@ class BotcopyEmulator:
     ) -> Turn:
         """The customer sends ``text``: the bot answers, or your webhook is called.
 
-        Not paused: the scripted bot answers; if it hands over, your webhook
-        gets Step One with the history and your reply is applied. Paused: your
+        Not paused: the scripted bot answers; if its response carries the
+        portal's trigger, your webhook gets Step One (with the history, in the
+        conversation's variant) and your reply is applied. Paused: your
         webhook gets Step Two; ``Pause`` extends the pause, ``End`` ends it,
-        ``Continue`` (or no valid reply in time) gives the message to the bot.
+        ``Continue`` (or no valid reply in time) gives the message to the bot
+        (see [Readings][botcopy_handover.testing.emulator.Readings] for the
+        two open questions there).
 
         Raises:
             ConfigurationError: A webhook call is due but no ``webhook_url`` is set,
@@ -380,11 +325,11 @@ class BotcopyEmulator:
             conv.show("customer", text, now)
             paused = conv.is_paused(now)
             if paused:
-                conv.history.append(self.bot.customer_to_agent_item(text, conv.session_id, now))
+                conv.record_customer_to_agent(text, now)
                 body = self._step_two(conv, text)
             else:
                 said, response = self._ask_bot(conv, text, now)
-                if not self.bot.wants_human(text):
+                if not carries_trigger(response, self.bot.platform, self.trigger):
                     return Turn(text, said, None, False)
                 body = self._step_one(conv, text, response)
         call = self._call_webhook("customer_message" if paused else "handover", body)
@@ -393,12 +338,14 @@ class BotcopyEmulator:
             reply = call.reply
             bot_said: list[str] = [] if paused else said
             if isinstance(reply, Pause):
-                conv.pause_for(reply.minutes, now)
+                conv.pause_for(call.minutes or reply.minutes, now)
             elif isinstance(reply, End):
                 conv.resume()
+                if paused and self.readings.step_two_end == "forward":
+                    bot_said, _ = self._ask_bot(conv, text, now)
             elif paused:
                 # Continue, or no valid reply in time: Botcopy gives the message to the bot.
-                if isinstance(reply, Continue):
+                if isinstance(reply, Continue) and self.readings.step_two_continue == "end_pause":
                     conv.resume()
                 bot_said, _ = self._ask_bot(conv, text, now)
             return Turn(text, bot_said, call, conv.is_paused(now))
@@ -408,8 +355,8 @@ class BotcopyEmulator:
             return
         conv.greeted = True
         response = self.bot.answer_event("WELCOME", conv.session)
-        conv.history.append(self.bot.event_item("WELCOME", conv.session_id, now))
-        conv.history.append(self.bot.response_item(response, now))
+        conv.record_event("WELCOME", now)
+        conv.record_response(response, now)
         for said in self.bot.texts(response):
             conv.show("bot", said, now)
 
@@ -417,34 +364,36 @@ class BotcopyEmulator:
         self, conv: Conversation, text: str, now: datetime
     ) -> tuple[list[str], dict[str, Any]]:
         response = self.bot.answer(text, conv.session)
-        conv.history.append(self.bot.customer_query_item(text, conv.session_id, now))
-        conv.history.append(self.bot.response_item(response, now))
+        conv.record_query(text, now)
+        conv.record_response(response, now)
         said = self.bot.texts(response)
         for line in said:
             conv.show("bot", line, now)
         return said, response
 
     def _step_one(self, conv: Conversation, text: str, response: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "userId": conv.user_id,
-            "botId": conv.bot_id,
-            "sessionId": conv.session_id,
-            "dialogflowResponse": response,
-            "messageHistory": copy.deepcopy(conv.history),
-            "session": conv.session,
-            "queryInput": {"text": {"text": text, "languageCode": "en"}},
-            "queryParams": {"contexts": []},
-        }
+        history = copy.deepcopy(conv.history) if conv.reading.history == "present" else None
+        return step_one_body(
+            user_id=conv.user_id,
+            bot_id=conv.bot_id,
+            session_id=conv.session_id,
+            session=conv.session,
+            text=text,
+            dialogflow_response=conv.dialogflow_form(response),
+            history=history,
+        )
 
     def _step_two(self, conv: Conversation, text: str) -> dict[str, Any]:
-        return {
-            "userId": conv.user_id,
-            "botId": conv.bot_id,
-            "sessionId": conv.session_id,
-            "session": conv.session,
-            "queryInput": {"text": {"text": text, "languageCode": "en"}},
-            "queryParams": {"contexts": [], "payload": {}, "webhookHeaders": {}},
-        }
+        return step_two_body(
+            user_id=conv.user_id,
+            bot_id=conv.bot_id,
+            session_id=conv.session_id,
+            session=conv.session,
+            text=text,
+        )
+
+    def _keys(self, bot_id: str) -> BotKeys:
+        return self.bots.get(bot_id) or BotKeys(self.api_key, self.access_token)
 
     def _call_webhook(
         self, kind: Literal["handover", "customer_message"], body: dict[str, Any]
@@ -454,11 +403,17 @@ class BotcopyEmulator:
         if self._http is None:
             self._http = httpx.Client()
         request = build_webhook_request(
-            body, access_token=self.access_token, custom_header=self.custom_header
+            body,
+            access_token=self._keys(body["botId"]).access_token,
+            custom_header=self.custom_header,
         )
 
         def done(
-            outcome: CallOutcome, reply: Reply | None, status: int | None, detail: str = ""
+            outcome: CallOutcome,
+            reply: Reply | None,
+            status: int | None,
+            detail: str = "",
+            minutes: float | None = None,
         ) -> WebhookCall:
             call = WebhookCall(
                 kind,
@@ -470,6 +425,7 @@ class BotcopyEmulator:
                 status,
                 time.perf_counter() - started,
                 detail,
+                minutes,
             )
             with self._lock:
                 self._calls.append(call)
@@ -494,23 +450,61 @@ class BotcopyEmulator:
             return done("timeout", None, None, f"no reply within {self.reply_deadline} s")
         except httpx.HTTPError as exc:
             return done("error", None, None, type(exc).__name__)
+        status = answer.status_code
         if time.perf_counter() - started > self.reply_deadline:
-            return done("late", None, answer.status_code, "the reply came after the deadline")
-        if answer.status_code != 200:
-            return done("error", None, answer.status_code, f"HTTP {answer.status_code}")
+            return done("late", None, status, "the reply came after the deadline")
+        accepted = status == 200 or (self.readings.reply_status == "2xx" and 200 <= status < 300)
+        if not accepted:
+            return done("error", None, status, f"HTTP {status}")
         try:
-            reply = _read_reply(answer.content)
+            reply, minutes = read_reply(answer.content)
         except InvalidPayloadError as exc:
-            return done("invalid", None, 200, str(exc))
-        return done("replied", reply, 200)
+            return done("invalid", None, status, str(exc))
+        return done("replied", reply, status, minutes=minutes)
 
     # -- what tests look at --------------------------------------------------
+
+    def set_variant(
+        self,
+        variant: Variant | Reading | str,
+        *,
+        user_id: str | None = None,
+        bot_id: str | None = None,
+    ) -> Reading:
+        """Give one customer's conversation its own variant; returns the reading it gets.
+
+        The conversation starts afresh (history, pause and transcript
+        forgotten), so its next webhook call is in the new reading.
+        """
+        key = (bot_id or self.bot_id, user_id or self.user_id)
+        with self._lock:
+            self._customer_variants[key] = Variant.of(variant)
+            self._conversations.pop(key, None)
+            return self._conversation(*key).reading
 
     def _conversation(self, bot_id: str, user_id: str) -> Conversation:
         key = (bot_id, user_id)
         conv = self._conversations.get(key)
         if conv is None:
-            conv = Conversation(bot_id, user_id, session_id=f"emulator-session-{user_id}")
+            variant = self._customer_variants.get(key, self.variant)
+            reading = self._rotation.next(variant)
+            dialogflow_id = f"emulator-session-{user_id}"
+            session_id = dialogflow_id
+            if reading.session_ids == "differ":
+                session_id = f"botcopy-{bot_id}-{user_id}"
+            if self.bot.platform == "es":
+                session = es_session(self.project, dialogflow_id)
+            else:
+                session = cx_session(self.project, "global", "emulator-agent", dialogflow_id)
+            conv = Conversation(
+                bot_id,
+                user_id,
+                session_id=session_id,
+                platform=self.bot.platform,
+                session=session,
+                dialogflow_session_id=dialogflow_id,
+                reading=reading,
+            )
             self._conversations[key] = conv
         return conv
 
@@ -613,12 +607,4 @@ class BotcopyEmulator:
             self._calls.clear()
             self._refused.clear()
             self.faults.clear()
-
-
-def _read_reply(content: bytes) -> Reply:
-    from botcopy_handover.models.replies import parse_reply
-
-    try:
-        return parse_reply(content)
-    except BotcopyError as exc:
-        raise InvalidPayloadError(str(exc)) from None
+            self._rotation.reset()
