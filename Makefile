@@ -54,6 +54,20 @@ pytest: $(STAMP) ## Run the tests on the default Python only
 pytest-all: $(UV) ## Run the tests on every supported Python found (or fetched)
 	scripts/with-services.sh scripts/test-pythons.sh $(PYTHONS)
 
+# `make fuzz` / `make soak` sizes; e.g. `make fuzz FUZZ_INPUTS=100000`.
+FUZZ_INPUTS ?= 1000000
+FUZZ_SECONDS ?= 3600
+SOAK_MESSAGES ?= 10000
+.PHONY: fuzz soak
+
+fuzz: $(STAMP) ## Fuzz the parsers: 1,000,000 inputs, coverage-guided (atheris) where it installs
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet -e '.[fuzz]' \
+		|| echo "atheris does not install here: scripts/fuzz.py falls back to hypothesis"
+	$(BIN)/python scripts/fuzz.py --inputs $(FUZZ_INPUTS) --max-seconds $(FUZZ_SECONDS)
+
+soak: $(STAMP) ## Push 10,000 messages through emulator and proxy with faults; print the figures
+	$(BIN)/python scripts/soak.py --messages $(SOAK_MESSAGES)
+
 bench: $(STAMP) ## Run the benchmarks and print their tables
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
