@@ -135,8 +135,8 @@ class _MemoryAsAsync:
     async def unstart(self, partition: int, entry_id: str) -> None:
         self.queue.unstart(partition, entry_id)
 
-    async def done(self, partition: int, entry_id: str) -> None:
-        self.queue.done(partition, entry_id)
+    async def done(self, partition: int, runner: str, entry_id: str) -> None:
+        self.queue.done(partition, runner, entry_id)
 
     async def backlog(self) -> int:
         return self.queue.backlog()
@@ -220,6 +220,10 @@ class AsyncOutbox:
         initial_backoff: Seconds before the first retry.
         max_backoff: The longest wait between retries.
         shutdown_grace: Seconds a cancelled runner lets pushes in flight finish.
+        in_flight: The longest a push can take (the client's timeout and its
+            own retries): after a crash or a lost lease, a customer's events
+            wait this long after an interrupted push started, so that a push
+            still on its way cannot land after the next one.
 
     Example::
 
@@ -242,6 +246,7 @@ class AsyncOutbox:
         initial_backoff: float = 0.5,
         max_backoff: float = 30.0,
         shutdown_grace: float = 5.0,
+        in_flight: timedelta = timedelta(seconds=15),
     ) -> None:
         if not isinstance(client, AsyncClient):
             raise ConfigurationError("AsyncOutbox takes an AsyncClient")
@@ -258,6 +263,7 @@ class AsyncOutbox:
             at_least_once=bool(at_least_once),
             initial_backoff=initial_backoff,
             max_backoff=max_backoff,
+            in_flight=in_flight,
         )
         self.shutdown_grace = shutdown_grace
 
@@ -576,7 +582,7 @@ class _Partition:
         delay = 0.05
         while True:
             try:
-                await self.queue.done(self.p, entry.id)
+                await self.queue.done(self.p, self.runner.name, entry.id)
                 return
             except StoreError as exc:
                 # Until acknowledged, the entry would be taken over and reported again.

@@ -148,8 +148,9 @@ class Entry:
         event: The event, or ``None`` when the stored entry could not be read.
         enqueued_at: When :meth:`send` stored it.
         deadline: When the outbox stops trying and reports it.
-        started: A push of it had started when its runner stopped (crash,
-            lost lease): Botcopy may have it already.
+        started_at: When a push of it started under a runner that then
+            stopped (crash, lost lease): Botcopy may have it already.
+            ``None`` when no push is known to have started.
 
     """
 
@@ -157,7 +158,7 @@ class Entry:
     event: PushEvent | None
     enqueued_at: datetime
     deadline: datetime
-    started: bool = False
+    started_at: datetime | None = None
 
     @property
     def customer(self) -> tuple[str, str]:
@@ -184,7 +185,9 @@ def _text(value: str | bytes) -> str:
 
 
 def decode_entry(
-    entry_id: str | bytes, fields: Mapping[str, str] | Mapping[bytes, bytes], started: bool
+    entry_id: str | bytes,
+    fields: Mapping[str, str] | Mapping[bytes, bytes],
+    started_at: float | None,
 ) -> Entry:
     """Read an entry back; an unreadable one keeps its id and has ``event=None``."""
     data = {_text(k): _text(v) for k, v in fields.items()}
@@ -198,6 +201,7 @@ def decode_entry(
         event = parse_push_event(json.loads(data.get("e", "")))
     except (ValueError, BotcopyError):
         event = None
+    started = None if started_at is None else datetime.fromtimestamp(started_at, tz=timezone.utc)
     return Entry(_text(entry_id), event, enqueued, deadline, started)
 
 
@@ -252,6 +256,9 @@ class OutboxSettings:
         initial_backoff: Seconds before the first retry.
         max_backoff: The longest wait between retries, in seconds.
         max_in_flight: Most entries a runner holds in memory per partition.
+        in_flight: How long a push may take at most (the client's timeout,
+            retries included): an interrupted push holds its customer's next
+            events until this long after it started.
 
     """
 
@@ -261,6 +268,7 @@ class OutboxSettings:
     initial_backoff: float = 0.5
     max_backoff: float = 30.0
     max_in_flight: int = 1000
+    in_flight: timedelta = timedelta(seconds=15)
     random: Callable[[], float] = field(default=__import__("random").random, repr=False)
 
     def __post_init__(self) -> None:
@@ -370,7 +378,14 @@ def deliver(
         )
         yield Done()
         return
-    if entry.started and not settings.at_least_once:
+    if entry.started_at is not None:
+        # Its push may still be on its way (a runner that lost its lease, a
+        # cancelled request the server already read): the customer's next
+        # event waits until it surely landed or failed, or order could break.
+        wait = (entry.started_at + settings.in_flight - now()).total_seconds()
+        if wait > 0:
+            yield Sleep(wait)
+    if entry.started_at is not None and not settings.at_least_once:
         yield failure(
             PushInterruptedError(
                 "The runner pushing this event stopped before it knew the outcome"

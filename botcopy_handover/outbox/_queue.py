@@ -6,9 +6,9 @@ runner at a time holds a partition's lease and delivers its events. Every
 operation touches one partition only, so on Redis Cluster each partition's
 keys share one hash slot and nothing spans slots.
 
-Entries come back as ``(id, fields, started)``: ``fields`` as written by
-:func:`~botcopy_handover.outbox._core.encode_entry`, ``started`` when a push
-of the entry had begun under an earlier owner.
+Entries come back as ``(id, fields, started_at)``: ``fields`` as written by
+:func:`~botcopy_handover.outbox._core.encode_entry`, ``started_at`` (epoch
+seconds) when a push of the entry had begun under an earlier owner.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Protocol, runtime_checkable
 
 __all__ = ["AsyncOutboxQueue", "OutboxQueue", "RawEntry"]
 
-RawEntry = tuple[str, Mapping[str, str], bool]
-"""``(id, fields, started)`` of one entry as a queue hands it back."""
+RawEntry = tuple[str, Mapping[str, str], float | None]
+"""``(id, fields, started_at)`` of one entry as a queue hands it back (epoch seconds)."""
 
 
 @runtime_checkable
@@ -67,8 +67,8 @@ class OutboxQueue(Protocol):
         """Clear the started mark."""
         ...
 
-    def done(self, partition: int, entry_id: str) -> None:
-        """Acknowledge and remove the entry."""
+    def done(self, partition: int, runner: str, entry_id: str) -> None:
+        """Acknowledge and remove the entry (and its started mark, if ``runner`` has the lease)."""
         ...
 
     def backlog(self) -> int:
@@ -123,7 +123,7 @@ class AsyncOutboxQueue(Protocol):
         """See :meth:`OutboxQueue.unstart`."""
         ...
 
-    async def done(self, partition: int, entry_id: str) -> None:
+    async def done(self, partition: int, runner: str, entry_id: str) -> None:
         """See :meth:`OutboxQueue.done`."""
         ...
 

@@ -89,6 +89,7 @@ class Outbox:
         initial_backoff: See :class:`AsyncOutbox`.
         max_backoff: See :class:`AsyncOutbox`.
         shutdown_grace: See :class:`AsyncOutbox`.
+        in_flight: See :class:`AsyncOutbox`.
         workers: Most customers served at once by one runner.
 
     Example::
@@ -114,6 +115,7 @@ class Outbox:
         initial_backoff: float = 0.5,
         max_backoff: float = 30.0,
         shutdown_grace: float = 5.0,
+        in_flight: timedelta = timedelta(seconds=15),
         workers: int = 32,
     ) -> None:
         if not isinstance(client, Client):
@@ -132,6 +134,7 @@ class Outbox:
             at_least_once=bool(at_least_once),
             initial_backoff=initial_backoff,
             max_backoff=max_backoff,
+            in_flight=in_flight,
         )
         self.shutdown_grace = shutdown_grace
         self.workers = workers
@@ -411,7 +414,7 @@ class _Partition:
         delay = 0.05
         while True:
             try:
-                self.queue.done(self.p, entry.id)
+                self.queue.done(self.p, self.runner.name, entry.id)
                 return
             except StoreError as exc:
                 logger.warning("Outbox partition %d: could not acknowledge: %s", self.p, exc)

@@ -26,7 +26,7 @@ class _Partition:
     entries: dict[str, dict[str, str]] = field(default_factory=dict)  # insertion = id order
     owner_of: dict[str, str] = field(default_factory=dict)  # the pending-entry list
     unread: list[str] = field(default_factory=list)
-    started: set[str] = field(default_factory=set)
+    started: dict[str, float] = field(default_factory=dict)
     lease: tuple[str, float] | None = None  # (runner, monotonic expiry)
 
 
@@ -115,7 +115,10 @@ class MemoryQueue:
             found: list[RawEntry] = []
             for entry_id in sorted(part.owner_of, key=_order):
                 part.owner_of[entry_id] = runner
-                found.append((entry_id, part.entries[entry_id], entry_id in part.started))
+                found.append((entry_id, part.entries[entry_id], part.started.get(entry_id)))
+            # Marks left by a runner that acknowledged after losing its lease.
+            for entry_id in set(part.started) - set(part.owner_of):
+                del part.started[entry_id]
             return found
 
     def read_new(self, partition: int, runner: str, count: int, block_ms: int) -> list[RawEntry]:
@@ -131,7 +134,7 @@ class MemoryQueue:
             taken, part.unread = part.unread[:count], part.unread[count:]
             for entry_id in taken:
                 part.owner_of[entry_id] = runner
-            return [(entry_id, part.entries[entry_id], False) for entry_id in taken]
+            return [(entry_id, part.entries[entry_id], None) for entry_id in taken]
 
     def start(self, partition: int, runner: str, entry_id: str) -> bool:
         """Mark a push of the entry as started, if ``runner`` still holds the lease."""
@@ -139,21 +142,22 @@ class MemoryQueue:
             part = self._part(partition)
             if self._holder(part) != runner:
                 return False
-            part.started.add(entry_id)
+            part.started[entry_id] = time.time()
             return True
 
     def unstart(self, partition: int, entry_id: str) -> None:
         """Clear the started mark."""
         with self._cond:
-            self._part(partition).started.discard(entry_id)
+            self._part(partition).started.pop(entry_id, None)
 
-    def done(self, partition: int, entry_id: str) -> None:
-        """Acknowledge and remove the entry."""
+    def done(self, partition: int, runner: str, entry_id: str) -> None:
+        """Acknowledge and remove the entry (and its started mark, if ``runner`` has the lease)."""
         with self._cond:
             part = self._part(partition)
             part.owner_of.pop(entry_id, None)
             part.entries.pop(entry_id, None)
-            part.started.discard(entry_id)
+            if self._holder(part) == runner:
+                part.started.pop(entry_id, None)
             self._cond.notify_all()
 
     def backlog(self) -> int:

@@ -23,7 +23,7 @@ durable outbox", for the failure analysis.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -69,13 +69,38 @@ end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 return 1
 """
+# A runner that lost its lease still acknowledges (the outcome is known), but
+# leaves the started mark: the new owner may have claimed the entry already
+# and must see that a push of it began.
 _DONE = """
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
-redis.call('HDEL', KEYS[2], ARGV[2])
+if redis.call('GET', KEYS[3]) == ARGV[3] then
+  redis.call('HDEL', KEYS[2], ARGV[2])
+end
 return 1
 """
-_SCRIPTS = {"renew": _RENEW, "release": _RELEASE, "start": _START, "done": _DONE}
+# Claimed: read the started marks of the entries now owned, and drop marks of
+# entries no longer pending (left by a runner that acknowledged without the lease).
+_MARKS = """
+local marks = {}
+local wanted = {}
+for i, id in ipairs(ARGV) do
+  marks[i] = redis.call('HGET', KEYS[1], id) or ''
+  wanted[id] = true
+end
+for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if not wanted[id] then redis.call('HDEL', KEYS[1], id) end
+end
+return marks
+"""
+_SCRIPTS = {
+    "renew": _RENEW,
+    "release": _RELEASE,
+    "start": _START,
+    "done": _DONE,
+    "marks": _MARKS,
+}
 
 
 def _text(value: Any) -> str:
@@ -110,6 +135,11 @@ def _read_answer(raw: Any) -> list[tuple[str, dict[str, str]]]:
     if isinstance(raw, Mapping):  # RESP3: {stream: [entries]}
         return [e for entries in raw.values() for e in _stream_entries(entries)]
     return [e for _, entries in raw for e in _stream_entries(entries)]
+
+
+def _mark(raw: Any) -> float | None:
+    text = _text(raw) if raw is not None else ""
+    return int(text) / 1000 if text else None
 
 
 def _describe(client: Any) -> str:
@@ -161,6 +191,9 @@ class _Keys:
 
     def lease(self, partition: int) -> str:
         return self._tag(partition) + ":lease"
+
+    def done(self, partition: int) -> list[str]:
+        return [self.events(partition), self.started(partition), self.lease(partition)]
 
 
 def _now_ms() -> int:
@@ -268,14 +301,9 @@ class RedisQueue:
                 cursor = _text(answer[0])
                 if cursor == "0-0":
                     break
-            started = self._started(partition, [entry_id for entry_id, _ in found])
-        return [(entry_id, fields, entry_id in started) for entry_id, fields in found]
-
-    def _started(self, partition: int, ids: Sequence[str]) -> set[str]:
-        if not ids:
-            return set()
-        marks = self._client.hmget(self._keys.started(partition), list(ids))
-        return {entry_id for entry_id, mark in zip(ids, marks, strict=True) if mark is not None}
+            ids = [entry_id for entry_id, _ in found]
+            marks = self._scripts["marks"](keys=[self._keys.started(partition)], args=ids)
+        return [(i, fields, _mark(m)) for (i, fields), m in zip(found, marks, strict=True)]
 
     def read_new(self, partition: int, runner: str, count: int, block_ms: int) -> list[RawEntry]:
         """``XREADGROUP … >``: entries never read before; waits up to ``block_ms``."""
@@ -290,7 +318,7 @@ class RedisQueue:
                     raise
                 self._make_group(partition)  # the stream was deleted under us
                 return []
-        return [(entry_id, fields, False) for entry_id, fields in _read_answer(raw)]
+        return [(entry_id, fields, None) for entry_id, fields in _read_answer(raw)]
 
     def start(self, partition: int, runner: str, entry_id: str) -> bool:
         """Mark a push of the entry as started, if ``runner`` still holds the lease."""
@@ -303,11 +331,11 @@ class RedisQueue:
         with self._errors():
             self._client.hdel(self._keys.started(partition), entry_id)
 
-    def done(self, partition: int, entry_id: str) -> None:
-        """Acknowledge and delete the entry, and its started mark, in one script."""
-        keys = [self._keys.events(partition), self._keys.started(partition)]
+    def done(self, partition: int, runner: str, entry_id: str) -> None:
+        """Acknowledge and delete the entry (its started mark too, if ``runner`` has the lease)."""
+        keys = self._keys.done(partition)
         with self._errors():
-            self._scripts["done"](keys=keys, args=[GROUP, entry_id])
+            self._scripts["done"](keys=keys, args=[GROUP, entry_id, runner])
 
     def backlog(self) -> int:
         """Entries stored and not yet acknowledged, over every partition."""
@@ -421,13 +449,11 @@ class AsyncRedisQueue:
             cursor = _text(answer[0])
             if cursor == "0-0":
                 break
-        ids = [entry_id for entry_id, _ in found]
-        started: set[str] = set()
-        if ids:
-            key = self._keys.started(partition)
-            marks = await self._await(lambda: self._client.hmget(key, ids))
-            started = {i for i, mark in zip(ids, marks, strict=True) if mark is not None}
-        return [(entry_id, fields, entry_id in started) for entry_id, fields in found]
+        ids: list[str | int] = [entry_id for entry_id, _ in found]
+        script = self._scripts["marks"]
+        keys = [self._keys.started(partition)]
+        marks = await self._await(lambda: script(keys=keys, args=ids))
+        return [(i, fields, _mark(m)) for (i, fields), m in zip(found, marks, strict=True)]
 
     async def read_new(
         self, partition: int, runner: str, count: int, block_ms: int
@@ -445,7 +471,7 @@ class AsyncRedisQueue:
             return []
         except redis.RedisError as exc:
             raise _unavailable(exc, self._where) from exc
-        return [(entry_id, fields, False) for entry_id, fields in _read_answer(raw)]
+        return [(entry_id, fields, None) for entry_id, fields in _read_answer(raw)]
 
     async def start(self, partition: int, runner: str, entry_id: str) -> bool:
         """See :meth:`RedisQueue.start`."""
@@ -459,11 +485,11 @@ class AsyncRedisQueue:
         key = self._keys.started(partition)
         await self._await(lambda: self._client.hdel(key, entry_id))
 
-    async def done(self, partition: int, entry_id: str) -> None:
+    async def done(self, partition: int, runner: str, entry_id: str) -> None:
         """See :meth:`RedisQueue.done`."""
         script = self._scripts["done"]
-        keys = [self._keys.events(partition), self._keys.started(partition)]
-        await self._await(lambda: script(keys=keys, args=[GROUP, entry_id]))
+        keys = self._keys.done(partition)
+        await self._await(lambda: script(keys=keys, args=[GROUP, entry_id, runner]))
 
     async def backlog(self) -> int:
         """See :meth:`RedisQueue.backlog`."""
