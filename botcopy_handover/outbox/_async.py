@@ -256,7 +256,7 @@ class AsyncOutbox:
         self.queue: AsyncOutboxQueue = (
             _default_async_queue(store) if queue is None else _as_async_queue(queue)
         )
-        self.on_failure: FailureHandler = on_failure or log_failure
+        self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
         self.settings = OutboxSettings(
             lease=lease,
             give_up_after=give_up_after,

@@ -127,7 +127,7 @@ class Outbox:
         if queue is not None and not isinstance(queue, OutboxQueue):
             raise ConfigurationError("Outbox takes a RedisQueue or a MemoryQueue as queue=")
         self.queue: OutboxQueue = _default_queue(store) if queue is None else queue
-        self.on_failure: FailureHandler = on_failure or log_failure
+        self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
         self.settings = OutboxSettings(
             lease=lease,
             give_up_after=give_up_after,
