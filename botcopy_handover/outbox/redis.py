@@ -12,7 +12,7 @@ key                             what it holds
                                 read and not acknowledged (the pending list)
 ``{…outbox:p}:started``         a hash: entry id → when its push started
 ``{…outbox:p}:lease``           a string: the runner holding the partition
-``{…outbox}:runners``           a sorted set: runner → last heartbeat
+``{…outbox}:runners``           a sorted set: runner → heartbeat expiry
 ==============================  ===========================================
 
 A delivered (or reported) entry is acknowledged and deleted in one script,
@@ -255,8 +255,8 @@ class RedisQueue:
         now = _now_ms()
         with self._errors():
             pipe = self._client.pipeline(transaction=True)
-            pipe.zadd(self._keys.runners, {runner: now})
-            pipe.zremrangebyscore(self._keys.runners, "-inf", now - ttl_ms)
+            pipe.zadd(self._keys.runners, {runner: now + ttl_ms})  # scored by expiry
+            pipe.zremrangebyscore(self._keys.runners, "-inf", now)
             pipe.zcard(self._keys.runners)
             return int(pipe.execute()[-1])
 
@@ -398,8 +398,8 @@ class AsyncRedisQueue:
 
         async def call() -> list[Any]:
             pipe = self._client.pipeline(transaction=True)
-            pipe.zadd(self._keys.runners, {runner: now})
-            pipe.zremrangebyscore(self._keys.runners, "-inf", now - ttl_ms)
+            pipe.zadd(self._keys.runners, {runner: now + ttl_ms})  # scored by expiry
+            pipe.zremrangebyscore(self._keys.runners, "-inf", now)
             pipe.zcard(self._keys.runners)
             return await pipe.execute()
 

@@ -274,7 +274,10 @@ async def test_customers_never_wait_on_each_other(
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
     async with AsyncClient(
-        api_key="k", base_url="http://botcopy.test", http_client=http, retry=RetryPolicy(max_retries=0)
+        api_key="k",
+        base_url="http://botcopy.test",
+        http_client=http,
+        retry=RetryPolicy(max_retries=0),
     ) as push:
         outbox = make_outbox(client=push, give_up_after=timedelta(seconds=30))
         await outbox.send_message("slow", "bot-1", "stuck behind 503s")
