@@ -2,7 +2,7 @@
 
 The public API lives here; everything else is private (``_name``) or in the
 named subpackages: ``models``, ``webhook``, ``client``, ``state``,
-``testing``, ``cli``.
+``outbox``, ``testing``, ``cli``.
 
     >>> from botcopy_handover import parse_webhook, HandoverRequest, Pause, Client
 """
@@ -73,6 +73,17 @@ from botcopy_handover.models import (
     parse_push_event,
     parse_reply,
 )
+from botcopy_handover.outbox import (
+    AsyncOutbox,
+    ChatEndedError,
+    DeliveryExpiredError,
+    MemoryQueue,
+    Outbox,
+    OutboxError,
+    OutboxFailure,
+    OutboxReceipt,
+    PushInterruptedError,
+)
 from botcopy_handover.state import (
     AsyncConversationStore,
     AsyncDeduplicator,
@@ -96,6 +107,7 @@ from botcopy_handover.webhook import (
 )
 
 if TYPE_CHECKING:
+    from botcopy_handover.outbox.redis import AsyncRedisQueue, RedisQueue
     from botcopy_handover.state.redis import AsyncRedisStore, RedisStore
 
 __all__ = [
@@ -164,6 +176,14 @@ __all__ = [
     "Deduplicator",
     "AsyncDeduplicator",
     "body_fingerprint",
+    # the durable outbox (RedisQueue/AsyncRedisQueue import redis-py on first use)
+    "Outbox",
+    "AsyncOutbox",
+    "OutboxFailure",
+    "OutboxReceipt",
+    "MemoryQueue",
+    "RedisQueue",
+    "AsyncRedisQueue",
     # transcripts for agents
     "render_transcript",
     "TranscriptFormat",
@@ -188,6 +208,10 @@ __all__ = [
     "RateLimitError",
     "StoreError",
     "StoreUnavailableError",
+    "OutboxError",
+    "ChatEndedError",
+    "DeliveryExpiredError",
+    "PushInterruptedError",
 ]
 
 
@@ -197,4 +221,8 @@ def __getattr__(name: str) -> Any:
         from botcopy_handover.state import redis as _redis
 
         return getattr(_redis, name)
+    if name in ("RedisQueue", "AsyncRedisQueue"):
+        from botcopy_handover.outbox import redis as _outbox_redis
+
+        return getattr(_outbox_redis, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

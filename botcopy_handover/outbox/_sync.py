@@ -239,6 +239,8 @@ class _Runner:
                     logger.warning("Outbox runner %s: the queue failed: %s", self.name, exc)
                 self.outbox._stop.wait(tick)
         finally:
+            for part in self.parts.values():
+                part.stopping.set()  # all at once, then wait for each
             for p in list(self.parts):
                 self._drop(p)
             self.pool.shutdown(wait=False, cancel_futures=True)
