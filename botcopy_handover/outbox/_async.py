@@ -224,6 +224,9 @@ class AsyncOutbox:
             own retries): after a crash or a lost lease, a customer's events
             wait this long after an interrupted push started, so that a push
             still on its way cannot land after the next one.
+        concurrency: Most pushes and queue calls one runner makes at once
+            (keep it under the Redis and HTTP connection pools' sizes, 100
+            by default).
 
     Example::
 
@@ -247,6 +250,7 @@ class AsyncOutbox:
         max_backoff: float = 30.0,
         shutdown_grace: float = 5.0,
         in_flight: timedelta = timedelta(seconds=15),
+        concurrency: int = 64,
     ) -> None:
         if not isinstance(client, AsyncClient):
             raise ConfigurationError("AsyncOutbox takes an AsyncClient")
@@ -266,6 +270,9 @@ class AsyncOutbox:
             in_flight=in_flight,
         )
         self.shutdown_grace = shutdown_grace
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigurationError("concurrency must be a positive int")
+        self.concurrency = concurrency
 
     def __repr__(self) -> str:
         return f"AsyncOutbox({self.client!r}, queue={self.queue!r})"
@@ -391,6 +398,7 @@ class _Runner:
         self.name = name
         self.settings = outbox.settings
         self.parts: dict[int, _Partition] = {}
+        self.slots = asyncio.Semaphore(outbox.concurrency)
 
     async def run(self) -> None:
         lease_ms = self.settings.lease_ms
@@ -525,7 +533,11 @@ class _Partition:
                     step = plan.send(answer)
                 except StopIteration:
                     return finished
-                answer = await self._perform(step, entry)
+                if isinstance(step, Sleep):
+                    answer = await self._perform(step, entry)
+                else:  # a back-off holds no slot
+                    async with self.runner.slots:
+                        answer = await self._perform(step, entry)
                 if isinstance(step, Done):
                     finished = True
         finally:
