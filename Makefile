@@ -51,6 +51,10 @@ pytest: $(STAMP) ## Run the tests on the default Python only
 pytest-all: $(UV) ## Run the tests on every supported Python
 	scripts/with-services.sh scripts/test-pythons.sh $(PYTHONS)
 
+.PHONY: soak-outbox
+soak-outbox: $(STAMP) ## Soak the durable outbox: 10,000 messages, faults, a runner SIGKILLed
+	scripts/with-services.sh $(BIN)/python scripts/soak_outbox.py
+
 bench: $(STAMP) ## Run the benchmarks and print their tables
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done
 

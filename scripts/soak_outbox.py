@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -58,10 +59,12 @@ FAULTS = [
 
 
 def user(customer: int) -> str:
+    """The user id of customer number ``customer``."""
     return f"user-{customer:04d}"
 
 
 def text(customer: int, index: int) -> str:
+    """The text of message ``index`` to customer ``customer``."""
     return f"c{customer}-m{index}"
 
 
@@ -135,6 +138,8 @@ async def run_outbox(args: argparse.Namespace) -> None:
 
 @dataclass
 class Figures:
+    """What one phase achieved."""
+
     messages: int
     delivered_once: int
     delivered_twice_or_more: int
@@ -149,6 +154,7 @@ class Figures:
 def judge(
     emulator: BotcopyEmulator, args: argparse.Namespace, reported: set[str], seconds: float
 ) -> Figures:
+    """Count, from what the emulator accepted, deliveries, losses and order violations."""
     seen: dict[str, list[int]] = defaultdict(list)
     counts: Counter[str] = Counter()
     for event in emulator.events:
@@ -185,6 +191,7 @@ def judge(
 def spawn(
     args: argparse.Namespace, mode: str, index: int, base_url: str
 ) -> subprocess.Popen[bytes]:
+    """Start one runner process of ``mode`` (direct or outbox)."""
     command = [
         sys.executable, __file__, mode,
         "--redis", args.redis, "--prefix", args.prefix, "--base-url", base_url,
@@ -196,6 +203,7 @@ def spawn(
 
 
 def wait_for(condition: Any, timeout: float, what: str) -> None:
+    """Poll ``condition`` until it holds; give up after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -204,6 +212,7 @@ def wait_for(condition: Any, timeout: float, what: str) -> None:
 
 
 def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the runner processes by pid, killing any that lingers."""
     for process in processes:
         if process.poll() is None:
             process.terminate()
@@ -216,6 +225,7 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 
 def phase_direct(emulator: BotcopyEmulator, args: argparse.Namespace, r: redis.Redis) -> Figures:
+    """Push every message directly from the runner processes."""
     emulator.reset()
     for fault in FAULTS:
         emulator.inject_fault(Fault(**asdict(fault)))
@@ -234,6 +244,7 @@ def phase_direct(emulator: BotcopyEmulator, args: argparse.Namespace, r: redis.R
 
 
 def phase_outbox(emulator: BotcopyEmulator, args: argparse.Namespace, r: redis.Redis) -> Figures:
+    """Queue every message, deliver through the outbox, SIGKILL a runner midway."""
     emulator.reset()
 
     async def enqueue() -> None:
@@ -261,7 +272,7 @@ def phase_outbox(emulator: BotcopyEmulator, args: argparse.Namespace, r: redis.R
 
     def settled() -> bool:
         done = {getattr(event, "text", None) for event in emulator.events} | reported()
-        return len(done) >= total
+        return bool(len(done) >= total)
 
     started = time.monotonic()
     processes = [spawn(args, "outbox", i, emulator.url) for i in range(args.runners)]
@@ -281,6 +292,7 @@ def phase_outbox(emulator: BotcopyEmulator, args: argparse.Namespace, r: redis.R
 
 
 def coordinate(args: argparse.Namespace) -> None:
+    """Run both phases and print the figures."""
     args.redis = args.redis or os.environ.get("REDIS_URL")
     if not args.redis:
         raise SystemExit("soak: set REDIS_URL (run through scripts/with-services.sh)")
@@ -314,6 +326,7 @@ def coordinate(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    """Coordinate a soak, or be one of its runner processes."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -343,10 +356,8 @@ def main() -> None:
     if args.mode == "direct":
         asyncio.run(run_direct(args))
     elif args.mode == "outbox":
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_outbox(args))
-        except KeyboardInterrupt:
-            pass
     else:
         coordinate(args)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from botcopy_handover import AsyncClient, MemoryStore, RetryPolicy
+from botcopy_handover import AsyncClient, MemoryStore, MessageEvent, RetryPolicy
 from botcopy_handover.outbox import AsyncOutbox, MemoryQueue, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
 
@@ -147,5 +147,5 @@ def texts(emulator: BotcopyEmulator, user_id: str | None = None) -> list[str]:
     return [
         e.text
         for e in emulator.events
-        if getattr(e, "text", None) is not None and (user_id is None or e.user_id == user_id)
+        if isinstance(e, MessageEvent) and (user_id is None or e.user_id == user_id)
     ]

@@ -222,7 +222,7 @@ async def test_typing_goes_straight_out_and_never_waits_behind_a_message(
 async def test_send_refuses_what_is_not_a_push_event(make_outbox: OutboxFactory) -> None:
     outbox = make_outbox()
     with pytest.raises(InvalidEventError):
-        await outbox.send({"eventType": "message"})  # type: ignore[arg-type]
+        await outbox.send({"eventType": "message"})
 
 
 async def test_an_on_failure_that_raises_is_logged_and_delivery_goes_on(

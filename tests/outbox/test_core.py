@@ -9,6 +9,7 @@ import pytest
 
 from botcopy_handover import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
     Client,
@@ -21,14 +22,16 @@ from botcopy_handover.outbox._core import decode_entry, encode_entry
 
 
 def failed_push(handler: httpx.MockTransport) -> Exception:
-    with Client(
-        api_key="k",
-        base_url="http://botcopy.test",
-        http_client=httpx.Client(transport=handler),
-        retry=RetryPolicy(max_retries=0),
-    ) as client:
-        with pytest.raises(Exception) as caught:
-            client.send_message("u", "b", "hi")
+    with (
+        Client(
+            api_key="k",
+            base_url="http://botcopy.test",
+            http_client=httpx.Client(transport=handler),
+            retry=RetryPolicy(max_retries=0),
+        ) as client,
+        pytest.raises(APIError) as caught,
+    ):
+        client.send_message("u", "b", "hi")
     return caught.value
 
 

@@ -12,20 +12,21 @@ from tests.test_examples import ROOT
 
 def test_a_small_soak_loses_nothing_silently_duplicates_nothing_and_keeps_order() -> None:
     redis_url()  # skips (or fails on CI) without Redis
+    command = [
+        sys.executable,
+        "scripts/soak_outbox.py",
+        "--outbox-only",
+        "--messages",
+        "500",
+        "--customers",
+        "20",
+        "--lease",
+        "1.5",
+        "--timeout",
+        "240",
+    ]
     result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-        [
-            sys.executable,
-            "scripts/soak_outbox.py",
-            "--outbox-only",
-            "--messages",
-            "500",
-            "--customers",
-            "20",
-            "--lease",
-            "1.5",
-            "--timeout",
-            "240",
-        ],  # fmt: skip
+        command,
         capture_output=True,
         text=True,
         timeout=300,
