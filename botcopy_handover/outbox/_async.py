@@ -458,7 +458,6 @@ class _Partition:
         self.held = 0
         self.room = asyncio.Event()
         self.stopping = False
-        self.in_push = 0
         self.task: asyncio.Task[None]
 
     async def run(self) -> None:

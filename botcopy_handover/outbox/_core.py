@@ -11,6 +11,7 @@ what happened. The sync and async outboxes only perform the steps.
 from __future__ import annotations
 
 import json
+import random as _random
 import sys
 import zlib
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -256,6 +257,7 @@ class OutboxSettings:
         initial_backoff: Seconds before the first retry.
         max_backoff: The longest wait between retries, in seconds.
         max_in_flight: Most entries a runner holds in memory per partition.
+        random: Returns a float in ``[0, 1)`` for the back-off's jitter.
         in_flight: How long a push may take at most (the client's timeout,
             retries included): an interrupted push holds its customer's next
             events until this long after it started.
@@ -269,7 +271,7 @@ class OutboxSettings:
     max_backoff: float = 30.0
     max_in_flight: int = 1000
     in_flight: timedelta = timedelta(seconds=15)
-    random: Callable[[], float] = field(default=__import__("random").random, repr=False)
+    random: Callable[[], float] = field(default=_random.random, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.lease, timedelta) or self.lease < timedelta(milliseconds=100):
