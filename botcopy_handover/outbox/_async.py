@@ -562,15 +562,12 @@ class _Partition:
                 )
                 return False
         if isinstance(step, Push):
-            self.in_push += 1
             try:
                 return await outbox.client.send(
                     step.event, retry_unsafe=_retry_unsafe(step.event, outbox.settings)
                 )
-            except Exception as exc:
+            except Exception as exc:  # every failure is judged by the core
                 return exc
-            finally:
-                self.in_push -= 1
         if isinstance(step, Unstart):
             with contextlib.suppress(StoreError):  # a stale mark only makes a report cautious
                 await self.queue.unstart(self.p, entry.id)
