@@ -337,7 +337,7 @@ def main() -> None:
     parser.add_argument(
         "--kill-at", type=float, default=0.4, help="share delivered before the kill"
     )
-    parser.add_argument("--lease", type=float, default=2.0, help="seconds")
+    parser.add_argument("--lease", type=float, default=5.0, help="seconds")
     parser.add_argument("--partitions", type=int, default=16)
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--json", action="store_true")

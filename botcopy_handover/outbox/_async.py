@@ -34,6 +34,7 @@ from botcopy_handover.outbox._core import (
     FailureHandler,
     OutboxFailure,
     OutboxSettings,
+    Pending,
     Push,
     Record,
     Report,
@@ -128,6 +129,9 @@ class _MemoryAsAsync:
                 return found
             await asyncio.sleep(_MEMORY_POLL)
             waited += _MEMORY_POLL
+
+    async def pending(self, partition: int, entry_id: str) -> bool:
+        return self.queue.pending(partition, entry_id)
 
     async def start(self, partition: int, runner: str, entry_id: str) -> bool:
         return self.queue.start(partition, runner, entry_id)
@@ -414,9 +418,14 @@ class _Runner:
             await self._shutdown()
 
     async def _tick(self, lease_ms: int) -> None:
-        alive = await self.queue.heartbeat(self.name, lease_ms)
-        for p, part in list(self.parts.items()):
-            if part.task.done() or not await self.queue.renew(p, self.name, lease_ms):
+        held = list(self.parts)
+        # All at once: a late renewal costs a takeover, and reports for what was in flight.
+        alive, *renewed = await asyncio.gather(
+            self.queue.heartbeat(self.name, lease_ms),
+            *(self.queue.renew(p, self.name, lease_ms) for p in held),
+        )
+        for p, still in zip(held, renewed, strict=True):
+            if self.parts[p].task.done() or not still:
                 await self._drop(p)
         share = math.ceil(self.queue.partitions / max(alive, 1))
         if len(self.parts) > share:
@@ -551,6 +560,11 @@ class _Partition:
             except StoreError as exc:
                 logger.warning("The outbox could not read the conversation: %s", exc)
                 return None
+        if isinstance(step, Pending):
+            try:
+                return await self.queue.pending(self.p, entry.id)
+            except StoreError:
+                return True  # unknown: treat it as still owed, and report it
         if isinstance(step, Start):
             if self.stopping:
                 return False

@@ -48,6 +48,7 @@ from botcopy_handover.state._store import ConversationState
 __all__ = [
     "DEFAULT_PARTITIONS",
     "Check",
+    "Pending",
     "Done",
     "Entry",
     "FailureReason",
@@ -309,6 +310,11 @@ class Check:
 
 
 @dataclass(frozen=True, slots=True)
+class Pending:
+    """Ask whether the entry is still in the queue; answer ``True`` or ``False``."""
+
+
+@dataclass(frozen=True, slots=True)
 class Start:
     """Mark the entry's push as started (fenced by the lease); answer whether it was."""
 
@@ -351,7 +357,7 @@ class Record:
     event: PushEvent
 
 
-Step = Check | Start | Push | Unstart | Sleep | Report | Done | Record
+Step = Check | Pending | Start | Push | Unstart | Sleep | Report | Done | Record
 Answer = ConversationState | PushResult | BaseException | bool | None
 
 
@@ -387,6 +393,11 @@ def deliver(
         wait = (entry.started_at + settings.in_flight - now()).total_seconds()
         if wait > 0:
             yield Sleep(wait)
+        # A runner that lost its lease but lived on may have finished it meanwhile
+        # (delivered or reported, then acknowledged): nothing is left to do.
+        if not (yield Pending()):
+            yield Done()
+            return
     if entry.started_at is not None and not settings.at_least_once:
         yield failure(
             PushInterruptedError(

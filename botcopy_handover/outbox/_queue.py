@@ -59,6 +59,10 @@ class OutboxQueue(Protocol):
         """Up to ``count`` entries never read before, oldest first; waits up to ``block_ms``."""
         ...
 
+    def pending(self, partition: int, entry_id: str) -> bool:
+        """Whether the entry is still stored (not yet acknowledged and removed)."""
+        ...
+
     def start(self, partition: int, runner: str, entry_id: str) -> bool:
         """Mark a push of the entry as started, if ``runner`` still holds the lease."""
         ...
@@ -113,6 +117,10 @@ class AsyncOutboxQueue(Protocol):
         self, partition: int, runner: str, count: int, block_ms: int
     ) -> list[RawEntry]:
         """See :meth:`OutboxQueue.read_new`."""
+        ...
+
+    async def pending(self, partition: int, entry_id: str) -> bool:
+        """See :meth:`OutboxQueue.pending`."""
         ...
 
     async def start(self, partition: int, runner: str, entry_id: str) -> bool:

@@ -29,6 +29,7 @@ from botcopy_handover.outbox._core import (
     FailureHandler,
     OutboxFailure,
     OutboxSettings,
+    Pending,
     Push,
     Record,
     Report,
@@ -376,6 +377,11 @@ class _Partition:
             except StoreError as exc:
                 logger.warning("The outbox could not read the conversation: %s", exc)
                 return None
+        if isinstance(step, Pending):
+            try:
+                return self.queue.pending(self.p, entry.id)
+            except StoreError:
+                return True  # unknown: treat it as still owed, and report it
         if isinstance(step, Start):
             if self.stopping.is_set():
                 return False

@@ -136,6 +136,11 @@ class MemoryQueue:
                 part.owner_of[entry_id] = runner
             return [(entry_id, part.entries[entry_id], None) for entry_id in taken]
 
+    def pending(self, partition: int, entry_id: str) -> bool:
+        """Whether the entry is still stored (not yet acknowledged and removed)."""
+        with self._cond:
+            return entry_id in self._part(partition).entries
+
     def start(self, partition: int, runner: str, entry_id: str) -> bool:
         """Mark a push of the entry as started, if ``runner`` still holds the lease."""
         with self._cond:

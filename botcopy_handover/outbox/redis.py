@@ -320,6 +320,11 @@ class RedisQueue:
                 return []
         return [(entry_id, fields, None) for entry_id, fields in _read_answer(raw)]
 
+    def pending(self, partition: int, entry_id: str) -> bool:
+        """Whether the entry is still in the stream (``XRANGE id id``)."""
+        with self._errors():
+            return bool(self._client.xrange(self._keys.events(partition), entry_id, entry_id))
+
     def start(self, partition: int, runner: str, entry_id: str) -> bool:
         """Mark a push of the entry as started, if ``runner`` still holds the lease."""
         keys = [self._keys.lease(partition), self._keys.started(partition)]
@@ -472,6 +477,11 @@ class AsyncRedisQueue:
         except redis.RedisError as exc:
             raise _unavailable(exc, self._where) from exc
         return [(entry_id, fields, None) for entry_id, fields in _read_answer(raw)]
+
+    async def pending(self, partition: int, entry_id: str) -> bool:
+        """See :meth:`RedisQueue.pending`."""
+        key = self._keys.events(partition)
+        return bool(await self._await(lambda: self._client.xrange(key, entry_id, entry_id)))
 
     async def start(self, partition: int, runner: str, entry_id: str) -> bool:
         """See :meth:`RedisQueue.start`."""

@@ -18,7 +18,16 @@ from botcopy_handover import (
     RetryPolicy,
 )
 from botcopy_handover.outbox import is_retryable, maybe_delivered, partition_of
-from botcopy_handover.outbox._core import decode_entry, encode_entry
+from botcopy_handover.outbox._core import (
+    Done,
+    OutboxSettings,
+    Pending,
+    Report,
+    Sleep,
+    decode_entry,
+    deliver,
+    encode_entry,
+)
 
 
 def failed_push(handler: httpx.MockTransport) -> Exception:
@@ -112,3 +121,33 @@ def test_give_up_after_overrides_the_pause_length() -> None:
 def test_an_unreadable_entry_keeps_its_id_and_has_no_event() -> None:
     entry = decode_entry(b"7-0", {b"e": b"not json", b"t": b"x"}, None)
     assert entry.id == "7-0" and entry.event is None
+
+
+def test_an_interrupted_push_finished_by_its_old_runner_is_not_reported() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    event = MessageEvent(user_id="u", bot_id="b", text="hi")
+    started = (now - timedelta(seconds=60)).timestamp()
+    entry = decode_entry("1-0", encode_entry(event, now, None), started)
+
+    plan = deliver(entry, OutboxSettings(), lambda: now)
+
+    assert isinstance(next(plan), Pending)
+    assert isinstance(plan.send(False), Done)  # gone: the old runner acknowledged it
+    with pytest.raises(StopIteration):
+        plan.send(None)
+
+
+def test_an_interrupted_push_still_queued_is_reported_after_its_push_could_have_landed() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    event = MessageEvent(user_id="u", bot_id="b", text="hi")
+    entry = decode_entry("1-0", encode_entry(event, now, None), now.timestamp())
+
+    plan = deliver(entry, OutboxSettings(in_flight=timedelta(seconds=15)), lambda: now)
+
+    wait = next(plan)
+    assert isinstance(wait, Sleep) and wait.seconds == pytest.approx(15)
+    assert isinstance(plan.send(None), Pending)
+    report = plan.send(True)
+    assert isinstance(report, Report)
+    assert report.failure.reason == "interrupted" and report.failure.maybe_delivered
+    assert isinstance(plan.send(None), Done)

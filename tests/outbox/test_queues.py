@@ -137,3 +137,12 @@ def test_read_new_waits_for_an_entry(queue: OutboxQueue) -> None:
 def test_partitions_must_be_positive() -> None:
     with pytest.raises(ConfigurationError):
         MemoryQueue(partitions=0)
+
+
+def test_pending_says_whether_an_entry_is_still_owed(queue: OutboxQueue) -> None:
+    entry = queue.append(0, FIELDS)
+    assert queue.acquire(0, "a", 5000)
+    queue.read_new(0, "a", 10, 0)
+    assert queue.pending(0, entry)
+    queue.done(0, "a", entry)
+    assert not queue.pending(0, entry)
