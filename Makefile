@@ -67,6 +67,9 @@ fuzz: $(STAMP) ## Fuzz the parsers: 1,000,000 inputs, coverage-guided (atheris) 
 
 soak: $(STAMP) ## Push 10,000 messages through emulator and proxy with faults; print the figures
 	$(BIN)/python scripts/soak.py --messages $(SOAK_MESSAGES)
+.PHONY: soak-outbox
+soak-outbox: $(STAMP) ## Soak the durable outbox: 10,000 messages, faults, a runner SIGKILLed
+	scripts/with-services.sh $(BIN)/python scripts/soak_outbox.py
 
 bench: $(STAMP) ## Run the benchmarks and print their tables
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done

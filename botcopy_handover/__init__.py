@@ -2,7 +2,7 @@
 
 The public API lives here; everything else is private (``_name``) or in the
 named subpackages: ``models``, ``webhook``, ``client``, ``state``,
-``testing``, ``cli``.
+``outbox``, ``testing``, ``cli``.
 
     >>> from botcopy_handover import parse_webhook, HandoverRequest, Pause, Client
 
@@ -82,6 +82,18 @@ if _typing.TYPE_CHECKING:
         parse_push_event,
         parse_reply,
     )
+    from botcopy_handover.outbox import (
+        AsyncOutbox,
+        ChatEndedError,
+        DeliveryExpiredError,
+        MemoryQueue,
+        Outbox,
+        OutboxError,
+        OutboxFailure,
+        OutboxReceipt,
+        PushInterruptedError,
+    )
+    from botcopy_handover.outbox.redis import AsyncRedisQueue, RedisQueue
     from botcopy_handover.state import (
         AsyncConversationStore,
         AsyncDeduplicator,
@@ -178,6 +190,14 @@ __all__ = [
     "Deduplicator",
     "AsyncDeduplicator",
     "body_fingerprint",
+    # the durable outbox (RedisQueue/AsyncRedisQueue import redis-py on first use)
+    "Outbox",
+    "AsyncOutbox",
+    "OutboxFailure",
+    "OutboxReceipt",
+    "MemoryQueue",
+    "RedisQueue",
+    "AsyncRedisQueue",
     # transcripts for agents
     "render_transcript",
     "TranscriptFormat",
@@ -204,11 +224,26 @@ __all__ = [
     "RateLimitError",
     "StoreError",
     "StoreUnavailableError",
+    "OutboxError",
+    "ChatEndedError",
+    "DeliveryExpiredError",
+    "PushInterruptedError",
 ]
 
 # Where each public name lives, for the lazy import below; a test checks it
 # against the imports above, which are what type checkers read.
 _SOURCES: dict[str, str] = {
+    "AsyncOutbox": "botcopy_handover.outbox",
+    "ChatEndedError": "botcopy_handover.outbox",
+    "DeliveryExpiredError": "botcopy_handover.outbox",
+    "MemoryQueue": "botcopy_handover.outbox",
+    "Outbox": "botcopy_handover.outbox",
+    "OutboxError": "botcopy_handover.outbox",
+    "OutboxFailure": "botcopy_handover.outbox",
+    "OutboxReceipt": "botcopy_handover.outbox",
+    "PushInterruptedError": "botcopy_handover.outbox",
+    "AsyncRedisQueue": "botcopy_handover.outbox.redis",
+    "RedisQueue": "botcopy_handover.outbox.redis",
     "APIConnectionError": "botcopy_handover._errors",
     "APIError": "botcopy_handover._errors",
     "APIStatusError": "botcopy_handover._errors",

@@ -1,0 +1,69 @@
+"""A durable outbox: agent messages that survive restarts and arrive in order, once.
+
+* :class:`AsyncOutbox` / :class:`Outbox`: ``send()`` stores an event and
+  returns; ``run()`` delivers, in as many runners and processes as you like.
+* :class:`OutboxFailure`: what ``on_failure`` gets for an event given up on.
+* :class:`MemoryQueue` (one process), :class:`~botcopy_handover.outbox.redis.RedisQueue`
+  and :class:`~botcopy_handover.outbox.redis.AsyncRedisQueue` (Redis Streams,
+  shared by replicas; imported lazily so redis-py stays optional).
+* :mod:`._core`: the one no-I/O core, :mod:`._async` and :mod:`._sync` the I/O.
+
+See the "Durable outbox" page of the docs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from botcopy_handover.outbox._async import AsyncOutbox, OutboxReceipt
+from botcopy_handover.outbox._core import (
+    DEFAULT_PARTITIONS,
+    FailureHandler,
+    FailureReason,
+    OutboxFailure,
+    is_retryable,
+    maybe_delivered,
+    partition_of,
+)
+from botcopy_handover.outbox._errors import (
+    ChatEndedError,
+    DeliveryExpiredError,
+    OutboxError,
+    PushInterruptedError,
+)
+from botcopy_handover.outbox._queue import AsyncOutboxQueue, OutboxQueue
+from botcopy_handover.outbox._sync import Outbox
+from botcopy_handover.outbox.memory import MemoryQueue
+
+if TYPE_CHECKING:
+    from botcopy_handover.outbox.redis import AsyncRedisQueue, RedisQueue
+
+__all__ = [
+    "DEFAULT_PARTITIONS",
+    "AsyncOutbox",
+    "AsyncOutboxQueue",
+    "AsyncRedisQueue",
+    "ChatEndedError",
+    "DeliveryExpiredError",
+    "FailureHandler",
+    "FailureReason",
+    "MemoryQueue",
+    "Outbox",
+    "OutboxError",
+    "OutboxFailure",
+    "OutboxQueue",
+    "OutboxReceipt",
+    "PushInterruptedError",
+    "RedisQueue",
+    "is_retryable",
+    "maybe_delivered",
+    "partition_of",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("RedisQueue", "AsyncRedisQueue"):
+        from botcopy_handover.outbox import redis as _redis
+
+        return getattr(_redis, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,624 @@
+"""``AsyncOutbox``: the durable outbox for asyncio code."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import math
+import os
+import random
+import socket
+import uuid
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from botcopy_handover._errors import ConfigurationError, StoreError
+from botcopy_handover.client._async import AsyncClient
+from botcopy_handover.client._base import PushResult
+from botcopy_handover.models.push import (
+    MessageEvent,
+    PauseEvent,
+    PushEvent,
+    ResumeEvent,
+    TypingEvent,
+)
+from botcopy_handover.outbox._core import (
+    Answer,
+    Check,
+    Done,
+    Entry,
+    FailureHandler,
+    OutboxFailure,
+    OutboxSettings,
+    Pending,
+    Push,
+    Record,
+    Report,
+    Sleep,
+    Start,
+    Step,
+    Unstart,
+    check_event,
+    decode_entry,
+    deliver,
+    encode_entry,
+    partition_of,
+)
+from botcopy_handover.outbox._queue import AsyncOutboxQueue, OutboxQueue, RawEntry
+from botcopy_handover.outbox.memory import MemoryQueue
+from botcopy_handover.state._adapt import as_async_store
+from botcopy_handover.state._record import arecord_push
+from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
+from botcopy_handover.state.memory import MemoryStore
+
+__all__ = ["AsyncOutbox", "OutboxReceipt", "runner_name"]
+
+logger = logging.getLogger("botcopy_handover.outbox")
+
+_READ_BATCH = 256
+_MEMORY_POLL = 0.005
+
+
+def runner_name() -> str:
+    """A name for one runner, unique across hosts, processes and runs."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxReceipt:
+    """What :meth:`AsyncOutbox.send` (or :meth:`Outbox.send`) did with an event.
+
+    Attributes:
+        event: The event.
+        entry_id: The queue entry's id; ``None`` for a typing event, which
+            is pushed at once instead of queued.
+        partition: The partition holding it (``None`` for a typing event).
+        result: For a typing event, the push's result.
+
+    """
+
+    event: PushEvent
+    entry_id: str | None
+    partition: int | None
+    result: PushResult | None = None
+
+
+class _MemoryAsAsync:
+    """A :class:`MemoryQueue` seen as an async queue: calls go straight through."""
+
+    def __init__(self, queue: MemoryQueue) -> None:
+        self.queue = queue
+
+    def __repr__(self) -> str:
+        return repr(self.queue)
+
+    @property
+    def partitions(self) -> int:
+        return self.queue.partitions
+
+    async def append(self, partition: int, fields: Mapping[str, str]) -> str:
+        return self.queue.append(partition, fields)
+
+    async def heartbeat(self, runner: str, ttl_ms: int) -> int:
+        return self.queue.heartbeat(runner, ttl_ms)
+
+    async def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
+        return self.queue.acquire(partition, runner, lease_ms)
+
+    async def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
+        return self.queue.renew(partition, runner, lease_ms)
+
+    async def release(self, partition: int, runner: str) -> None:
+        self.queue.release(partition, runner)
+
+    async def claim_pending(self, partition: int, runner: str) -> list[RawEntry]:
+        return self.queue.claim_pending(partition, runner)
+
+    async def read_new(
+        self, partition: int, runner: str, count: int, block_ms: int
+    ) -> list[RawEntry]:
+        # Never block the event loop: poll briefly instead.
+        waited = 0.0
+        while True:
+            found = self.queue.read_new(partition, runner, count, 0)
+            if found or waited * 1000 >= block_ms:
+                return found
+            await asyncio.sleep(_MEMORY_POLL)
+            waited += _MEMORY_POLL
+
+    async def pending(self, partition: int, entry_id: str) -> bool:
+        return self.queue.pending(partition, entry_id)
+
+    async def start(self, partition: int, runner: str, entry_id: str) -> bool:
+        return self.queue.start(partition, runner, entry_id)
+
+    async def unstart(self, partition: int, entry_id: str) -> None:
+        self.queue.unstart(partition, entry_id)
+
+    async def done(self, partition: int, runner: str, entry_id: str) -> None:
+        self.queue.done(partition, runner, entry_id)
+
+    async def backlog(self) -> int:
+        return self.queue.backlog()
+
+
+def _default_async_queue(store: object) -> AsyncOutboxQueue:
+    if isinstance(store, MemoryStore):
+        return _MemoryAsAsync(MemoryQueue())
+    if type(store).__name__ == "AsyncRedisStore":
+        from botcopy_handover.outbox.redis import AsyncRedisQueue
+
+        # The store's own client and namespace: one Redis for state and outbox.
+        return AsyncRedisQueue(store._client, prefix=store.prefix)  # type: ignore[attr-defined]
+    raise ConfigurationError(
+        "Give the outbox a queue= for this store (AsyncRedisQueue or MemoryQueue)"
+    )
+
+
+def _as_async_queue(queue: AsyncOutboxQueue | OutboxQueue) -> AsyncOutboxQueue:
+    if isinstance(queue, MemoryQueue):
+        return _MemoryAsAsync(queue)
+    if isinstance(queue, AsyncOutboxQueue) and inspect.iscoroutinefunction(queue.append):
+        return queue
+    raise ConfigurationError("AsyncOutbox takes an AsyncRedisQueue or a MemoryQueue as queue=")
+
+
+def _retry_unsafe(event: PushEvent, settings: OutboxSettings) -> bool | None:
+    if settings.at_least_once:
+        return True
+    # The client retries idempotent updates itself; a message never.
+    return False if isinstance(event, MessageEvent) else None
+
+
+def log_failure(failure: OutboxFailure) -> None:
+    """The default ``on_failure``: log the failure at ERROR (ids and the reason, no text)."""
+    event = failure.event
+    logger.error(
+        "Outbox gave up on %s for user %s on bot %s (%s, maybe delivered: %s): %s",
+        event.event_type if event else "an unreadable entry",
+        event.user_id if event else "?",
+        event.bot_id if event else "?",
+        failure.reason,
+        failure.maybe_delivered,
+        failure.error,
+    )
+
+
+class AsyncOutbox:
+    """Agent messages that survive restarts and arrive in order, for asyncio.
+
+    :meth:`send` stores an event durably and returns; :meth:`run` delivers
+    stored events until cancelled. Run as many runners as you like, in as
+    many processes as you like: each customer's events are pushed one at a
+    time, in the order sent; customers never wait on each other.
+
+    An event is either delivered or handed to ``on_failure`` with the last
+    error and whether it may have been delivered. Failures that surely did
+    not reach Botcopy (connection refused, 429, 503) are retried with
+    back-off until the give-up deadline; one that may have reached it is
+    reported, not retried (no duplicates), unless ``at_least_once``.
+
+    Args:
+        client: The push client.
+        store: The conversation store: messages for a customer whose chat
+            ended are reported instead of sent, and every delivered event is
+            recorded. With an ``AsyncRedisStore`` the queue defaults to an
+            :class:`~botcopy_handover.outbox.AsyncRedisQueue` on the same
+            Redis; with a ``MemoryStore`` to a
+            :class:`~botcopy_handover.outbox.MemoryQueue`.
+        queue: Where events wait: an ``AsyncRedisQueue`` (durable, shared by
+            replicas) or a ``MemoryQueue`` (this process only).
+        on_failure: Called with an :class:`OutboxFailure` for each event
+            given up on (a function or a coroutine function); by default the
+            failure is logged at ERROR.
+        lease: How long a runner holds its partitions without renewing; a
+            crashed runner's events are taken over after this.
+        give_up_after: How long to keep retrying an event; ``None``: its
+            pause length (``minutes_paused``; 10 minutes for a resume).
+        at_least_once: Retry what may have arrived too: nothing is lost or
+            reported as maybe delivered, but a customer may see a duplicate.
+        initial_backoff: Seconds before the first retry.
+        max_backoff: The longest wait between retries.
+        shutdown_grace: Seconds a cancelled runner lets pushes in flight finish.
+        in_flight: The longest a push can take (the client's timeout and its
+            own retries): after a crash or a lost lease, a customer's events
+            wait this long after an interrupted push started, so that a push
+            still on its way cannot land after the next one.
+        concurrency: Most pushes and queue calls one runner makes at once
+            (keep it under the Redis and HTTP connection pools' sizes, 100
+            by default).
+
+    Example::
+
+        outbox = AsyncOutbox(client, store, on_failure=report)
+        await outbox.send_message(user_id, bot_id, "Hi, I'm Dana", minutes_paused=30)
+        await outbox.run()   # in a task of its own, in one or more processes
+
+    """
+
+    def __init__(
+        self,
+        client: AsyncClient,
+        store: AsyncConversationStore | ConversationStore,
+        *,
+        queue: AsyncOutboxQueue | OutboxQueue | None = None,
+        on_failure: FailureHandler | None = None,
+        lease: timedelta = timedelta(seconds=10),
+        give_up_after: timedelta | None = None,
+        at_least_once: bool = False,
+        initial_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        shutdown_grace: float = 5.0,
+        in_flight: timedelta = timedelta(seconds=15),
+        concurrency: int = 64,
+    ) -> None:
+        if not isinstance(client, AsyncClient):
+            raise ConfigurationError("AsyncOutbox takes an AsyncClient")
+        self.client = client
+        self._raw_store = store
+        self.store: AsyncConversationStore = as_async_store(store)
+        self.queue: AsyncOutboxQueue = (
+            _default_async_queue(store) if queue is None else _as_async_queue(queue)
+        )
+        self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
+        self.settings = OutboxSettings(
+            lease=lease,
+            give_up_after=give_up_after,
+            at_least_once=bool(at_least_once),
+            initial_backoff=initial_backoff,
+            max_backoff=max_backoff,
+            in_flight=in_flight,
+        )
+        self.shutdown_grace = shutdown_grace
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigurationError("concurrency must be a positive int")
+        self.concurrency = concurrency
+
+    def __repr__(self) -> str:
+        return f"AsyncOutbox({self.client!r}, queue={self.queue!r})"
+
+    # -- sending ------------------------------------------------------------------
+
+    async def send(self, event: PushEvent) -> OutboxReceipt:
+        """Store ``event`` durably for delivery; returns once it is stored.
+
+        A :class:`TypingEvent` is not queued: it is pushed at once (and a
+        failure raised here), so it never waits behind a message.
+
+        Raises:
+            InvalidEventError: ``event`` is not a push event.
+            StoreUnavailableError: the queue's backend (Redis) failed; the
+                event is not stored.
+
+        """
+        event = check_event(event)
+        if isinstance(event, TypingEvent):
+            result = await self.client.send(event)
+            await self._record(event)
+            return OutboxReceipt(event, None, None, result)
+        partition = partition_of(event.bot_id, event.user_id, self.queue.partitions)
+        fields = encode_entry(event, self.store.clock(), self.settings.give_up_after)
+        entry_id = await self.queue.append(partition, fields)
+        return OutboxReceipt(event, entry_id, partition)
+
+    async def send_message(
+        self, user_id: str, bot_id: str, text: str, *, minutes_paused: int | None = None
+    ) -> OutboxReceipt:
+        """Queue the agent's ``text`` (``minutes_paused`` unset: the client's default)."""
+        return await self.send(
+            MessageEvent(
+                user_id=user_id,
+                bot_id=bot_id,
+                text=text,
+                minutes_paused=self.client.minutes_paused
+                if minutes_paused is None
+                else minutes_paused,
+            )
+        )
+
+    async def pause(
+        self,
+        user_id: str,
+        bot_id: str,
+        *,
+        minutes_paused: int | None = None,
+        agent_name: str | None = None,
+        agent_avatar_url: str | None = None,
+    ) -> OutboxReceipt:
+        """Queue "You are now chatting with an Agent." with the agent's name and avatar."""
+        return await self.send(
+            PauseEvent(
+                user_id=user_id,
+                bot_id=bot_id,
+                minutes_paused=self.client.minutes_paused
+                if minutes_paused is None
+                else minutes_paused,
+                agent_name=agent_name,
+                agent_avatar_url=agent_avatar_url,
+            )
+        )
+
+    async def resume(
+        self, user_id: str, bot_id: str, *, unpause_event: str | None = "default"
+    ) -> OutboxReceipt:
+        """Queue handing the customer back to the bot, after every event queued before it."""
+        return await self.send(
+            ResumeEvent(user_id=user_id, bot_id=bot_id, unpause_event=unpause_event)
+        )
+
+    async def typing(
+        self, user_id: str, bot_id: str, *, minutes_paused: int | None = None
+    ) -> OutboxReceipt:
+        """Push the typing indicator at once (not queued)."""
+        return await self.send(
+            TypingEvent(
+                user_id=user_id,
+                bot_id=bot_id,
+                minutes_paused=self.client.minutes_paused
+                if minutes_paused is None
+                else minutes_paused,
+            )
+        )
+
+    def _minutes(self, minutes_paused: int | None) -> int:
+        return self.client.minutes_paused if minutes_paused is None else minutes_paused
+
+    async def backlog(self) -> int:
+        """Events stored and not yet delivered or reported, over every partition."""
+        return await self.queue.backlog()
+
+    async def _record(self, event: PushEvent) -> None:
+        try:
+            await arecord_push(self.store, event)
+        except StoreError as exc:
+            logger.warning("The outbox could not record a delivered push: %s", exc)
+
+    # -- delivering ---------------------------------------------------------------
+
+    async def run(self, *, name: str | None = None) -> None:
+        """Deliver queued events until cancelled.
+
+        Takes a fair share of the queue's partitions (more when other runners
+        stop), renews their leases, and hands them back on cancellation
+        after letting pushes in flight finish (``shutdown_grace``).
+
+        Args:
+            name: The runner's name in the queue; unique per run by default.
+
+        """
+        await _Runner(self, name or runner_name()).run()
+
+
+class _Runner:
+    """One ``run()``: the partitions it holds and their delivery tasks."""
+
+    def __init__(self, outbox: AsyncOutbox, name: str) -> None:
+        self.outbox = outbox
+        self.queue = outbox.queue
+        self.name = name
+        self.settings = outbox.settings
+        self.parts: dict[int, _Partition] = {}
+        self.slots = asyncio.Semaphore(outbox.concurrency)
+
+    async def run(self) -> None:
+        lease_ms = self.settings.lease_ms
+        tick = self.settings.lease.total_seconds() / 3
+        try:
+            while True:
+                try:
+                    await self._tick(lease_ms)
+                except StoreError as exc:
+                    logger.warning("Outbox runner %s: the queue failed: %s", self.name, exc)
+                await asyncio.sleep(tick)
+        finally:
+            await self._shutdown()
+
+    async def _tick(self, lease_ms: int) -> None:
+        held = list(self.parts)
+        # All at once: a late renewal costs a takeover, and reports for what was in flight.
+        alive, *renewed = await asyncio.gather(
+            self.queue.heartbeat(self.name, lease_ms),
+            *(self.queue.renew(p, self.name, lease_ms) for p in held),
+        )
+        for p, still in zip(held, renewed, strict=True):
+            if self.parts[p].task.done() or not still:
+                await self._drop(p)
+        share = math.ceil(self.queue.partitions / max(alive, 1))
+        if len(self.parts) > share:
+            # Hand the surplus over to the newcomers, least busy first; what is
+            # pending stays in the queue for the next owner, in order.
+            surplus = sorted(self.parts, key=lambda p: -self.parts[p].held)[share:]
+            await asyncio.gather(*(self._drop(p) for p in surplus))
+        free = [p for p in range(self.queue.partitions) if p not in self.parts]
+        random.shuffle(free)
+        for p in free:
+            if len(self.parts) >= share:
+                break
+            if await self.queue.acquire(p, self.name, lease_ms):
+                part = _Partition(self, p)
+                part.task = asyncio.create_task(part.run(), name=f"outbox-partition-{p}")
+                self.parts[p] = part
+
+    async def _drop(self, p: int) -> None:
+        part = self.parts.pop(p)
+        await part.stop(grace=0.0 if part.task.done() else self.outbox.shutdown_grace)
+        with contextlib.suppress(StoreError):
+            await self.queue.release(p, self.name)
+
+    async def _shutdown(self) -> None:
+        parts = list(self.parts)
+        await asyncio.gather(*(self._drop(p) for p in parts), return_exceptions=True)
+
+
+class _Partition:
+    """One held partition: reads its entries and runs one lane per customer."""
+
+    def __init__(self, runner: _Runner, partition: int) -> None:
+        self.runner = runner
+        self.outbox = runner.outbox
+        self.queue = runner.queue
+        self.p = partition
+        self.lanes: dict[tuple[str, str], deque[Entry]] = {}
+        self.lane_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
+        self.held = 0
+        self.room = asyncio.Event()
+        self.stopping = False
+        self.task: asyncio.Task[None]
+
+    async def run(self) -> None:
+        name = self.runner.name
+        try:
+            for raw in await self.queue.claim_pending(self.p, name):
+                self._dispatch(raw)
+            limit = self.outbox.settings.max_in_flight
+            block = min(1000, self.outbox.settings.lease_ms // 3)
+            while not self.stopping:
+                while self.held >= limit:
+                    self.room.clear()
+                    await self.room.wait()
+                found = await self.queue.read_new(
+                    self.p, name, min(_READ_BATCH, limit - self.held), block
+                )
+                for raw in found:
+                    self._dispatch(raw)
+        except StoreError as exc:
+            logger.warning("Outbox partition %d: the queue failed: %s", self.p, exc)
+        # Lanes may still be busy; the runner waits for them when it drops the partition.
+        if self.lane_tasks:
+            await asyncio.gather(*self.lane_tasks.values(), return_exceptions=True)
+
+    def _dispatch(self, raw: RawEntry) -> None:
+        entry = decode_entry(*raw)
+        lane = self.lanes.setdefault(entry.customer, deque())
+        lane.append(entry)
+        self.held += 1
+        if entry.customer not in self.lane_tasks:
+            self.lane_tasks[entry.customer] = asyncio.create_task(self._lane(entry.customer))
+
+    async def _lane(self, customer: tuple[str, str]) -> None:
+        lane = self.lanes[customer]
+        try:
+            while lane and not self.stopping:
+                entry = lane[0]
+                if not await self._deliver(entry):
+                    self._abandon()
+                    return
+                lane.popleft()
+                self.held -= 1
+                self.room.set()
+        finally:
+            if not lane or self.stopping:
+                self.lanes.pop(customer, None)
+                self.lane_tasks.pop(customer, None)
+
+    def _abandon(self) -> None:
+        # An entry could not be carried through (lease lost, queue failing): later
+        # entries of its customer must not overtake it, so the whole partition
+        # stops; its next owner claims every pending entry again, in order.
+        self.stopping = True
+
+    async def stop(self, grace: float) -> None:
+        self.stopping = True
+        if not self.task.done():
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(self.task), timeout=grace)
+        for task in [*self.lane_tasks.values(), self.task]:
+            task.cancel()
+        await asyncio.gather(*self.lane_tasks.values(), self.task, return_exceptions=True)
+
+    async def _deliver(self, entry: Entry) -> bool:
+        """Carry one entry through; ``False`` when it was abandoned."""
+        plan = deliver(entry, self.outbox.settings, self.outbox.store.clock)
+        answer: Answer = None
+        finished = False
+        try:
+            while True:
+                try:
+                    step = plan.send(answer)
+                except StopIteration:
+                    return finished
+                if isinstance(step, Sleep):
+                    answer = await self._perform(step, entry)
+                else:  # a back-off holds no slot
+                    async with self.runner.slots:
+                        answer = await self._perform(step, entry)
+                if isinstance(step, Done):
+                    finished = True
+        finally:
+            plan.close()
+
+    async def _perform(self, step: Step, entry: Entry) -> Answer:
+        outbox = self.outbox
+        if isinstance(step, Check):
+            assert entry.event is not None
+            try:
+                return await outbox.store.get(entry.event.bot_id, entry.event.user_id)
+            except StoreError as exc:
+                logger.warning("The outbox could not read the conversation: %s", exc)
+                return None
+        if isinstance(step, Pending):
+            try:
+                return await self.queue.pending(self.p, entry.id)
+            except StoreError:
+                return True  # unknown: treat it as still owed, and report it
+        if isinstance(step, Start):
+            if self.stopping:
+                return False
+            try:
+                return await self.queue.start(self.p, self.runner.name, entry.id)
+            except StoreError as exc:
+                logger.warning(
+                    "Outbox partition %d: could not mark a push started: %s", self.p, exc
+                )
+                return False
+        if isinstance(step, Push):
+            try:
+                return await outbox.client.send(
+                    step.event, retry_unsafe=_retry_unsafe(step.event, outbox.settings)
+                )
+            except Exception as exc:  # every failure is judged by the core
+                return exc
+        if isinstance(step, Unstart):
+            with contextlib.suppress(StoreError):  # a stale mark only makes a report cautious
+                await self.queue.unstart(self.p, entry.id)
+            return None
+        if isinstance(step, Sleep):
+            await asyncio.sleep(step.seconds)
+            return None
+        if isinstance(step, Report):
+            await _report(outbox.on_failure, step.failure)
+            return None
+        if isinstance(step, Done):
+            await self._done(entry)
+            return None
+        if isinstance(step, Record):
+            await outbox._record(step.event)
+            return None
+        raise AssertionError(f"unknown step {step!r}")  # pragma: no cover
+
+    async def _done(self, entry: Entry) -> None:
+        delay = 0.05
+        while True:
+            try:
+                await self.queue.done(self.p, self.runner.name, entry.id)
+                return
+            except StoreError as exc:
+                # Until acknowledged, the entry would be taken over and reported again.
+                logger.warning("Outbox partition %d: could not acknowledge: %s", self.p, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+
+async def _report(handler: FailureHandler, failure: OutboxFailure) -> None:
+    try:
+        outcome = handler(failure)
+        if inspect.isawaitable(outcome):
+            await outcome
+    except Exception:
+        logger.exception(
+            "The outbox's on_failure handler raised; the failure was: %s", failure.error
+        )

@@ -1,0 +1,439 @@
+"""``Outbox``: the durable outbox for threaded code (``Client``, ``RedisStore``)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import random
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from botcopy_handover._errors import ConfigurationError, StoreError
+from botcopy_handover.client._sync import Client
+from botcopy_handover.models.push import (
+    MessageEvent,
+    PauseEvent,
+    PushEvent,
+    ResumeEvent,
+    TypingEvent,
+)
+from botcopy_handover.outbox._async import OutboxReceipt, _retry_unsafe, log_failure, runner_name
+from botcopy_handover.outbox._core import (
+    Answer,
+    Check,
+    Done,
+    Entry,
+    FailureHandler,
+    OutboxFailure,
+    OutboxSettings,
+    Pending,
+    Push,
+    Record,
+    Report,
+    Sleep,
+    Start,
+    Step,
+    Unstart,
+    check_event,
+    decode_entry,
+    deliver,
+    encode_entry,
+    partition_of,
+)
+from botcopy_handover.outbox._queue import OutboxQueue, RawEntry
+from botcopy_handover.outbox.memory import MemoryQueue
+from botcopy_handover.state._adapt import as_sync_store
+from botcopy_handover.state._record import record_push
+from botcopy_handover.state._store import ConversationStore
+from botcopy_handover.state.memory import MemoryStore
+
+__all__ = ["Outbox"]
+
+logger = logging.getLogger("botcopy_handover.outbox")
+
+_READ_BATCH = 256
+
+
+def _default_queue(store: object) -> OutboxQueue:
+    if isinstance(store, MemoryStore):
+        return MemoryQueue()
+    if type(store).__name__ == "RedisStore":
+        from botcopy_handover.outbox.redis import RedisQueue
+
+        # The store's own client and namespace: one Redis for state and outbox.
+        return RedisQueue(store._client, prefix=store.prefix)  # type: ignore[attr-defined]
+    raise ConfigurationError("Give the outbox a queue= for this store (RedisQueue or MemoryQueue)")
+
+
+class Outbox:
+    """Agent messages that survive restarts and arrive in order, for threaded code.
+
+    The same guarantees and arguments as :class:`AsyncOutbox`, with a
+    :class:`~botcopy_handover.Client`, a ``RedisStore`` or ``MemoryStore``,
+    and a :class:`~botcopy_handover.outbox.RedisQueue` or
+    :class:`~botcopy_handover.outbox.MemoryQueue`. :meth:`run` blocks until
+    :meth:`stop` is called (from another thread); customers are served by a
+    pool of up to ``workers`` threads.
+
+    Args:
+        client: The push client.
+        store: The conversation store (see :class:`AsyncOutbox`).
+        queue: Where events wait; by default from the store.
+        on_failure: Called with an :class:`OutboxFailure` for each event
+            given up on; by default the failure is logged at ERROR.
+        lease: See :class:`AsyncOutbox`.
+        give_up_after: See :class:`AsyncOutbox`.
+        at_least_once: See :class:`AsyncOutbox`.
+        initial_backoff: See :class:`AsyncOutbox`.
+        max_backoff: See :class:`AsyncOutbox`.
+        shutdown_grace: See :class:`AsyncOutbox`.
+        in_flight: See :class:`AsyncOutbox`.
+        workers: Most customers served at once by one runner.
+
+    Example::
+
+        outbox = Outbox(client, store, on_failure=report)
+        threading.Thread(target=outbox.run, daemon=True).start()
+        outbox.send_message(user_id, bot_id, "Hi, I'm Dana", minutes_paused=30)
+        ...
+        outbox.stop()
+
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        store: ConversationStore,
+        *,
+        queue: OutboxQueue | None = None,
+        on_failure: FailureHandler | None = None,
+        lease: timedelta = timedelta(seconds=10),
+        give_up_after: timedelta | None = None,
+        at_least_once: bool = False,
+        initial_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        shutdown_grace: float = 5.0,
+        in_flight: timedelta = timedelta(seconds=15),
+        workers: int = 32,
+    ) -> None:
+        if not isinstance(client, Client):
+            raise ConfigurationError("Outbox takes a Client (use AsyncOutbox with an AsyncClient)")
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ConfigurationError("workers must be a positive int")
+        self.client = client
+        self.store: ConversationStore = as_sync_store(store)
+        if queue is not None and not isinstance(queue, OutboxQueue):
+            raise ConfigurationError("Outbox takes a RedisQueue or a MemoryQueue as queue=")
+        self.queue: OutboxQueue = _default_queue(store) if queue is None else queue
+        self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
+        self.settings = OutboxSettings(
+            lease=lease,
+            give_up_after=give_up_after,
+            at_least_once=bool(at_least_once),
+            initial_backoff=initial_backoff,
+            max_backoff=max_backoff,
+            in_flight=in_flight,
+        )
+        self.shutdown_grace = shutdown_grace
+        self.workers = workers
+        self._stop = threading.Event()
+
+    def __repr__(self) -> str:
+        return f"Outbox({self.client!r}, queue={self.queue!r})"
+
+    # -- sending ------------------------------------------------------------------
+
+    def send(self, event: PushEvent) -> OutboxReceipt:
+        """Store ``event`` durably for delivery (see :meth:`AsyncOutbox.send`)."""
+        event = check_event(event)
+        if isinstance(event, TypingEvent):
+            result = self.client.send(event)
+            self._record(event)
+            return OutboxReceipt(event, None, None, result)
+        partition = partition_of(event.bot_id, event.user_id, self.queue.partitions)
+        fields = encode_entry(event, self.store.clock(), self.settings.give_up_after)
+        return OutboxReceipt(event, self.queue.append(partition, fields), partition)
+
+    def send_message(
+        self, user_id: str, bot_id: str, text: str, *, minutes_paused: int | None = None
+    ) -> OutboxReceipt:
+        """Queue the agent's ``text`` for the customer (see :meth:`AsyncOutbox.send_message`)."""
+        minutes = self.client.minutes_paused if minutes_paused is None else minutes_paused
+        return self.send(
+            MessageEvent(user_id=user_id, bot_id=bot_id, text=text, minutes_paused=minutes)
+        )
+
+    def pause(
+        self,
+        user_id: str,
+        bot_id: str,
+        *,
+        minutes_paused: int | None = None,
+        agent_name: str | None = None,
+        agent_avatar_url: str | None = None,
+    ) -> OutboxReceipt:
+        """Queue "You are now chatting with an Agent." (see :meth:`AsyncOutbox.pause`)."""
+        minutes = self.client.minutes_paused if minutes_paused is None else minutes_paused
+        return self.send(
+            PauseEvent(
+                user_id=user_id,
+                bot_id=bot_id,
+                minutes_paused=minutes,
+                agent_name=agent_name,
+                agent_avatar_url=agent_avatar_url,
+            )
+        )
+
+    def resume(
+        self, user_id: str, bot_id: str, *, unpause_event: str | None = "default"
+    ) -> OutboxReceipt:
+        """Queue handing the customer back to the bot (see :meth:`AsyncOutbox.resume`)."""
+        return self.send(ResumeEvent(user_id=user_id, bot_id=bot_id, unpause_event=unpause_event))
+
+    def typing(
+        self, user_id: str, bot_id: str, *, minutes_paused: int | None = None
+    ) -> OutboxReceipt:
+        """Push the typing indicator at once (not queued)."""
+        minutes = self.client.minutes_paused if minutes_paused is None else minutes_paused
+        return self.send(TypingEvent(user_id=user_id, bot_id=bot_id, minutes_paused=minutes))
+
+    def backlog(self) -> int:
+        """Events stored and not yet delivered or reported, over every partition."""
+        return self.queue.backlog()
+
+    def _record(self, event: PushEvent) -> None:
+        try:
+            record_push(self.store, event)
+        except StoreError as exc:
+            logger.warning("The outbox could not record a delivered push: %s", exc)
+
+    # -- delivering ---------------------------------------------------------------
+
+    def run(self, *, name: str | None = None) -> None:
+        """Deliver queued events until :meth:`stop` is called (see :meth:`AsyncOutbox.run`)."""
+        _Runner(self, name or runner_name()).run()
+
+    def stop(self) -> None:
+        """Ask every :meth:`run` of this outbox to hand its partitions back and return."""
+        self._stop.set()
+
+
+class _Runner:
+    def __init__(self, outbox: Outbox, name: str) -> None:
+        self.outbox = outbox
+        self.queue = outbox.queue
+        self.name = name
+        self.parts: dict[int, _Partition] = {}
+        self.pool = ThreadPoolExecutor(outbox.workers, thread_name_prefix="outbox-lane")
+
+    def run(self) -> None:
+        lease_ms = self.outbox.settings.lease_ms
+        tick = self.outbox.settings.lease.total_seconds() / 3
+        try:
+            while not self.outbox._stop.is_set():
+                try:
+                    self._tick(lease_ms)
+                except StoreError as exc:
+                    logger.warning("Outbox runner %s: the queue failed: %s", self.name, exc)
+                self.outbox._stop.wait(tick)
+        finally:
+            for part in self.parts.values():
+                part.stopping.set()  # all at once, then wait for each
+            for p in list(self.parts):
+                self._drop(p)
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def _tick(self, lease_ms: int) -> None:
+        alive = self.queue.heartbeat(self.name, lease_ms)
+        for p, part in list(self.parts.items()):
+            if not part.thread.is_alive() or not self.queue.renew(p, self.name, lease_ms):
+                self._drop(p)
+        share = math.ceil(self.queue.partitions / max(alive, 1))
+        if len(self.parts) > share:
+            for p in sorted(self.parts, key=lambda p: -self.parts[p].held)[share:]:
+                self._drop(p)
+        free = [p for p in range(self.queue.partitions) if p not in self.parts]
+        random.shuffle(free)
+        for p in free:
+            if len(self.parts) >= share:
+                break
+            if self.queue.acquire(p, self.name, lease_ms):
+                part = _Partition(self, p)
+                self.parts[p] = part
+                part.thread.start()
+
+    def _drop(self, p: int) -> None:
+        part = self.parts.pop(p)
+        part.stop(self.outbox.shutdown_grace)
+        try:
+            self.queue.release(p, self.name)
+        except StoreError as exc:
+            logger.warning(
+                "Outbox runner %s: could not release partition %d: %s", self.name, p, exc
+            )
+
+
+class _Partition:
+    def __init__(self, runner: _Runner, partition: int) -> None:
+        self.runner = runner
+        self.outbox = runner.outbox
+        self.queue = runner.queue
+        self.p = partition
+        self.lock = threading.Condition()
+        self.lanes: dict[tuple[str, str], deque[Entry]] = {}
+        self.held = 0
+        self.busy = 0  # lanes being worked by a pool thread
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(
+            target=self.run, name=f"outbox-partition-{partition}", daemon=True
+        )
+
+    def run(self) -> None:
+        name = self.runner.name
+        try:
+            for raw in self.queue.claim_pending(self.p, name):
+                self._dispatch(raw)
+            limit = self.outbox.settings.max_in_flight
+            block = min(1000, self.outbox.settings.lease_ms // 3)
+            while not self.stopping.is_set():
+                with self.lock:
+                    while self.held >= limit and not self.stopping.is_set():
+                        self.lock.wait(0.1)
+                    room = limit - self.held
+                if self.stopping.is_set():
+                    break
+                for raw in self.queue.read_new(self.p, name, min(_READ_BATCH, room), block):
+                    self._dispatch(raw)
+        except StoreError as exc:
+            logger.warning("Outbox partition %d: the queue failed: %s", self.p, exc)
+        self.stopping.set()
+
+    def _dispatch(self, raw: RawEntry) -> None:
+        entry = decode_entry(*raw)
+        with self.lock:
+            lane = self.lanes.get(entry.customer)
+            self.held += 1
+            if lane is not None:
+                lane.append(entry)
+                return
+            self.lanes[entry.customer] = deque([entry])
+            self.busy += 1
+        self.runner.pool.submit(self._lane, entry.customer)
+
+    def _lane(self, customer: tuple[str, str]) -> None:
+        try:
+            while not self.stopping.is_set():
+                with self.lock:
+                    lane = self.lanes[customer]
+                    if not lane:
+                        del self.lanes[customer]
+                        return
+                    entry = lane[0]
+                if not self._deliver(entry):
+                    self.stopping.set()  # later entries must not overtake it: see AsyncOutbox
+                    return
+                with self.lock:
+                    lane.popleft()
+                    self.held -= 1
+                    self.lock.notify_all()
+        finally:
+            with self.lock:
+                self.busy -= 1
+                self.lock.notify_all()
+
+    def stop(self, grace: float) -> None:
+        self.stopping.set()
+        self.thread.join(grace)
+        with self.lock:
+            self.lock.wait_for(lambda: self.busy == 0, timeout=grace)
+        # A lane still busy after the grace is left to finish its push on its own;
+        # its next Start is refused since the lease is released.
+
+    def _deliver(self, entry: Entry) -> bool:
+        plan = deliver(entry, self.outbox.settings, self.outbox.store.clock)
+        answer: Answer = None
+        finished = False
+        try:
+            while True:
+                try:
+                    step = plan.send(answer)
+                except StopIteration:
+                    return finished
+                answer = self._perform(step, entry)
+                if isinstance(step, Done):
+                    finished = True
+        finally:
+            plan.close()
+
+    def _perform(self, step: Step, entry: Entry) -> Answer:
+        outbox = self.outbox
+        if isinstance(step, Check):
+            assert entry.event is not None
+            try:
+                return outbox.store.get(entry.event.bot_id, entry.event.user_id)
+            except StoreError as exc:
+                logger.warning("The outbox could not read the conversation: %s", exc)
+                return None
+        if isinstance(step, Pending):
+            try:
+                return self.queue.pending(self.p, entry.id)
+            except StoreError:
+                return True  # unknown: treat it as still owed, and report it
+        if isinstance(step, Start):
+            if self.stopping.is_set():
+                return False
+            try:
+                return self.queue.start(self.p, self.runner.name, entry.id)
+            except StoreError as exc:
+                logger.warning(
+                    "Outbox partition %d: could not mark a push started: %s", self.p, exc
+                )
+                return False
+        if isinstance(step, Push):
+            try:
+                return outbox.client.send(
+                    step.event, retry_unsafe=_retry_unsafe(step.event, outbox.settings)
+                )
+            except Exception as exc:
+                return exc
+        if isinstance(step, Unstart):
+            with contextlib.suppress(StoreError):  # a stale mark only makes a report cautious
+                self.queue.unstart(self.p, entry.id)
+            return None
+        if isinstance(step, Sleep):
+            # Woken early by stop(): the entry was unstarted, so the next owner retries it.
+            self.stopping.wait(step.seconds)
+            return None
+        if isinstance(step, Report):
+            _report(outbox.on_failure, step.failure)
+            return None
+        if isinstance(step, Done):
+            self._done(entry)
+            return None
+        if isinstance(step, Record):
+            outbox._record(step.event)
+            return None
+        raise AssertionError(f"unknown step {step!r}")  # pragma: no cover
+
+    def _done(self, entry: Entry) -> None:
+        delay = 0.05
+        while True:
+            try:
+                self.queue.done(self.p, self.runner.name, entry.id)
+                return
+            except StoreError as exc:
+                logger.warning("Outbox partition %d: could not acknowledge: %s", self.p, exc)
+                threading.Event().wait(delay)
+                delay = min(delay * 2, 2.0)
+
+
+def _report(handler: FailureHandler, failure: OutboxFailure) -> None:
+    try:
+        handler(failure)
+    except Exception:
+        logger.exception(
+            "The outbox's on_failure handler raised; the failure was: %s", failure.error
+        )

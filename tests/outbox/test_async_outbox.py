@@ -1,0 +1,319 @@
+"""AsyncOutbox on each queue backend, delivering to the local emulator over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from botcopy_handover import (
+    APIConnectionError,
+    APIStatusError,
+    AsyncClient,
+    AuthenticationError,
+    ConfigurationError,
+    InvalidEventError,
+    MemoryStore,
+    MessageEvent,
+    RateLimitError,
+    RetryPolicy,
+)
+from botcopy_handover.outbox import AsyncOutbox, ChatEndedError, OutboxFailure
+from botcopy_handover.testing.emulator import BotcopyEmulator
+from tests.outbox.conftest import Failures, OutboxFactory, running, texts, until
+
+
+async def test_each_customer_gets_its_messages_once_and_in_order_with_many_runners(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    emulator.inject_fault(kind="rate_limit", rate=0.15, retry_after=0)
+    emulator.inject_fault(kind="server_error", rate=0.15, status=503, retry_after=0)
+    sender = make_outbox()
+    customers = [f"user-{c}" for c in range(8)]
+    for i in range(12):
+        for user in customers:
+            await sender.send_message(user, "bot-1", f"{user} #{i}")
+
+    async with running(make_outbox(), make_outbox(), make_outbox()):
+        await until(lambda: len(texts(emulator)) >= 96)
+        await until(lambda: True)  # let any stray duplicate land before judging
+        await asyncio.sleep(0.2)
+
+    assert failures == []
+    for user in customers:
+        assert texts(emulator, user) == [f"{user} #{i}" for i in range(12)]
+    assert await sender.backlog() == 0
+
+
+async def test_send_returns_before_anything_is_pushed(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator
+) -> None:
+    outbox = make_outbox()
+    receipt = await outbox.send_message("user-1", "bot-1", "Hi, I'm Dana")
+
+    assert receipt.entry_id is not None
+    assert receipt.event == MessageEvent(user_id="user-1", bot_id="bot-1", text="Hi, I'm Dana")
+    assert texts(emulator) == []
+    assert await outbox.backlog() == 1
+
+
+async def test_a_push_that_may_have_arrived_is_reported_and_not_retried(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    emulator.inject_fault(kind="drop", count=1)
+    outbox = make_outbox()
+    await outbox.send_message("user-1", "bot-1", "first")
+    await outbox.send_message("user-1", "bot-1", "second")
+
+    async with running(outbox):
+        await until(lambda: texts(emulator) == ["second"])
+
+    [failure] = failures
+    assert failure.maybe_delivered is True
+    assert failure.reason == "maybe_delivered"
+    assert isinstance(failure.error, APIConnectionError)
+    assert failure.event == MessageEvent(user_id="user-1", bot_id="bot-1", text="first")
+    assert failure.attempts == 1
+
+
+async def test_a_server_error_other_than_503_may_have_arrived(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    emulator.inject_fault(kind="server_error", count=1, status=500, retry_after=None)
+    outbox = make_outbox()
+    await outbox.send_message("user-1", "bot-1", "first")
+
+    async with running(outbox):
+        await until(lambda: len(failures) == 1)
+
+    assert failures[0].maybe_delivered is True
+    assert isinstance(failures[0].error, APIStatusError)
+    assert failures[0].error.status_code == 500
+
+
+async def test_at_least_once_retries_a_push_that_may_have_arrived(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    emulator.inject_fault(kind="drop", count=1)
+    outbox = make_outbox(at_least_once=True)
+    await outbox.send_message("user-1", "bot-1", "first")
+    await outbox.send_message("user-1", "bot-1", "second")
+
+    async with running(outbox):
+        await until(lambda: texts(emulator) == ["first", "second"])
+
+    assert failures == []
+
+
+async def test_surely_undelivered_pushes_are_retried_until_the_give_up_deadline(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    emulator.inject_fault(kind="rate_limit", rate=1.0, retry_after=0.05)
+    outbox = make_outbox(give_up_after=timedelta(seconds=2.5))
+    await outbox.send_message("user-1", "bot-1", "never")
+
+    async with running(outbox):
+        await until(lambda: len(failures) == 1)
+
+    [failure] = failures
+    assert failure.reason == "expired"
+    assert failure.maybe_delivered is False
+    assert isinstance(failure.error, RateLimitError)
+    assert failure.attempts > 3
+    assert texts(emulator) == []
+
+
+async def test_503_is_retried_and_then_delivered(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    emulator.inject_fault(kind="server_error", count=3, status=503, retry_after=0)
+    outbox = make_outbox()
+    await outbox.send_message("user-1", "bot-1", "made it")
+
+    async with running(outbox):
+        await until(lambda: texts(emulator) == ["made it"])
+
+    assert failures == []
+
+
+async def test_a_refused_push_is_reported_at_once_as_not_delivered(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    async with AsyncClient(api_key="wrong-key", base_url=emulator.url) as wrong:
+        outbox = make_outbox(client=wrong)
+        await outbox.send_message("user-1", "bot-1", "hello")
+        async with running(outbox):
+            await until(lambda: len(failures) == 1)
+
+    assert failures[0].reason == "refused"
+    assert failures[0].maybe_delivered is False
+    assert failures[0].attempts == 1
+    assert isinstance(failures[0].error, AuthenticationError)
+    assert "wrong-key" not in repr(failures[0])
+
+
+async def test_a_message_after_the_chat_ended_is_reported_not_sent(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    outbox = make_outbox()
+    await outbox.store.record_pause("bot-1", "user-1", minutes=10)
+    await outbox.store.record_resume("bot-1", "user-1")
+    await outbox.send_message("user-1", "bot-1", "too late")
+    await outbox.send_message("user-2", "bot-1", "still chatting")
+
+    async with running(outbox):
+        await until(lambda: len(failures) == 1 and texts(emulator) == ["still chatting"])
+
+    assert failures[0].reason == "chat_ended"
+    assert isinstance(failures[0].error, ChatEndedError)
+    assert failures[0].maybe_delivered is False
+
+
+async def test_a_resume_queued_before_a_message_ends_the_chat_for_it(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    outbox = make_outbox()
+    await outbox.send_message("user-1", "bot-1", "bye")
+    await outbox.resume("user-1", "bot-1")
+    await outbox.send_message("user-1", "bot-1", "after the end")
+
+    async with running(outbox):
+        await until(lambda: len(failures) == 1)
+
+    assert texts(emulator) == ["bye"]
+    assert [type(e).__name__ for e in emulator.events] == ["MessageEvent", "ResumeEvent"]
+    assert failures[0].event == MessageEvent(user_id="user-1", bot_id="bot-1", text="after the end")
+
+
+async def test_delivered_events_are_recorded_in_the_store(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator
+) -> None:
+    outbox = make_outbox()
+    await outbox.pause("user-1", "bot-1", minutes_paused=25, agent_name="Dana")
+
+    async with running(outbox):
+        await until(lambda: len(emulator.events) == 1)
+        await until(lambda: True)
+        await asyncio.sleep(0.1)
+
+    state = await outbox.store.get("bot-1", "user-1")
+    assert state is not None
+    assert state.paused and state.minutes_paused == 25 and state.agent_name == "Dana"
+
+
+async def test_typing_goes_straight_out_and_never_waits_behind_a_message(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator
+) -> None:
+    outbox = make_outbox()
+    await outbox.send_message("user-1", "bot-1", "queued, no runner yet")
+
+    receipt = await outbox.typing("user-1", "bot-1")
+
+    assert receipt.entry_id is None
+    assert receipt.result is not None and receipt.result.status_code == 200
+    assert [type(e).__name__ for e in emulator.events] == ["TypingEvent"]
+    assert await outbox.backlog() == 1
+
+
+async def test_send_refuses_what_is_not_a_push_event(make_outbox: OutboxFactory) -> None:
+    outbox = make_outbox()
+    with pytest.raises(InvalidEventError):
+        await outbox.send({"eventType": "message"})
+
+
+async def test_an_on_failure_that_raises_is_logged_and_delivery_goes_on(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(failure: OutboxFailure) -> None:
+        raise RuntimeError("the desk is down")
+
+    emulator.inject_fault(kind="drop", count=1)
+    outbox = make_outbox(on_failure=broken)
+    await outbox.send_message("user-1", "bot-1", "first")
+    await outbox.send_message("user-1", "bot-1", "second")
+
+    async with running(outbox):
+        await until(lambda: texts(emulator) == ["second"])
+
+    assert "on_failure handler raised" in caplog.text
+    assert await outbox.backlog() == 0
+
+
+async def test_a_coroutine_on_failure_is_awaited(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator
+) -> None:
+    seen: list[OutboxFailure] = []
+
+    async def report(failure: OutboxFailure) -> None:
+        await asyncio.sleep(0)
+        seen.append(failure)
+
+    emulator.inject_fault(kind="drop", count=1)
+    outbox = make_outbox(on_failure=report)
+    await outbox.send_message("user-1", "bot-1", "first")
+    async with running(outbox):
+        await until(lambda: len(seen) == 1)
+
+
+@pytest.mark.parametrize("backend", ["memory"])
+async def test_customers_never_wait_on_each_other(
+    make_outbox: OutboxFactory, failures: Failures, backend: str
+) -> None:
+    delivered: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        if body["userId"] == "slow":
+            return httpx.Response(503, headers={"Retry-After": "0.2"})
+        delivered.append(body["text"])
+        return httpx.Response(200, json={"ok": True})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    async with AsyncClient(
+        api_key="k",
+        base_url="http://botcopy.test",
+        http_client=http,
+        retry=RetryPolicy(max_retries=0),
+    ) as push:
+        outbox = make_outbox(client=push, give_up_after=timedelta(seconds=30))
+        await outbox.send_message("slow", "bot-1", "stuck behind 503s")
+        for i in range(5):
+            await outbox.send_message(f"fast-{i}", "bot-1", f"fast {i}")
+        async with running(outbox):
+            await until(lambda: len(delivered) == 5, timeout=3)
+            assert await outbox.backlog() == 1  # the slow one is still being retried
+    await http.aclose()
+    assert failures == []
+
+
+def test_an_outbox_needs_an_async_client_and_a_queue_it_can_use() -> None:
+    with pytest.raises(ConfigurationError):
+        AsyncOutbox(object(), MemoryStore())  # type: ignore[arg-type]
+
+
+async def test_a_store_without_a_default_queue_asks_for_one(client: AsyncClient) -> None:
+    class OtherStore(MemoryStore):
+        pass
+
+    outbox = AsyncOutbox(client, OtherStore())  # a MemoryStore subclass still gets one
+    assert await outbox.backlog() == 0
+    with pytest.raises(ConfigurationError):
+        AsyncOutbox(client, object())  # type: ignore[arg-type]
+
+
+async def test_messages_keep_their_order_within_a_customer_across_partitions(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator
+) -> None:
+    outbox = make_outbox()
+    for i in range(30):
+        await outbox.send_message(f"user-{i % 3}", "bot-1", f"{i}")
+    async with running(outbox, make_outbox()):
+        await until(lambda: len(texts(emulator)) == 30)
+    for user in range(3):
+        got = [int(t) for t in texts(emulator, f"user-{user}")]
+        assert got == sorted(got)
+    assert Counter(texts(emulator)).most_common(1)[0][1] == 1

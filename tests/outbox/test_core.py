@@ -1,0 +1,153 @@
+"""The outbox's core: what may have arrived, partitions, and entries written and read back."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from botcopy_handover import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    Client,
+    MessageEvent,
+    PauseEvent,
+    RetryPolicy,
+)
+from botcopy_handover.outbox import is_retryable, maybe_delivered, partition_of
+from botcopy_handover.outbox._core import (
+    Done,
+    OutboxSettings,
+    Pending,
+    Report,
+    Sleep,
+    decode_entry,
+    deliver,
+    encode_entry,
+)
+
+
+def failed_push(handler: httpx.MockTransport) -> Exception:
+    with (
+        Client(
+            api_key="k",
+            base_url="http://botcopy.test",
+            http_client=httpx.Client(transport=handler),
+            retry=RetryPolicy(max_retries=0),
+        ) as client,
+        pytest.raises(APIError) as caught,
+    ):
+        client.send_message("u", "b", "hi")
+    return caught.value
+
+
+def raising(exc: Exception) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc
+
+    return httpx.MockTransport(handler)
+
+
+def answering(status: int) -> httpx.MockTransport:
+    return httpx.MockTransport(lambda request: httpx.Response(status))
+
+
+@pytest.mark.parametrize(
+    ("transport", "expected"),
+    [
+        (raising(httpx.ConnectError("refused")), False),
+        (raising(httpx.ConnectTimeout("slow connect")), False),
+        (raising(httpx.PoolTimeout("no connection")), False),
+        (raising(httpx.ReadTimeout("slow answer")), True),
+        (raising(httpx.RemoteProtocolError("dropped")), True),
+        (raising(httpx.ReadError("reset")), True),
+        (answering(429), False),
+        (answering(503), False),
+        (answering(500), True),
+        (answering(502), True),
+        (answering(504), True),
+        (answering(400), False),
+        (answering(401), False),
+    ],
+)
+def test_what_may_have_reached_botcopy(transport: httpx.MockTransport, expected: bool) -> None:
+    error = failed_push(transport)
+    assert isinstance(error, (APIConnectionError, APIStatusError))
+    assert maybe_delivered(error) is expected
+
+
+def test_an_error_that_says_itself_whether_it_arrived_is_believed() -> None:
+    error = APITimeoutError("timed out")
+    error.maybe_delivered = False
+    assert maybe_delivered(error) is False
+
+
+def test_refusals_are_not_worth_retrying_and_outages_are() -> None:
+    assert not is_retryable(failed_push(answering(401)))
+    assert not is_retryable(failed_push(answering(400)))
+    assert is_retryable(failed_push(answering(429)))
+    assert is_retryable(failed_push(answering(503)))
+    assert is_retryable(failed_push(raising(httpx.ConnectError("refused"))))
+
+
+def test_a_customer_always_lands_in_the_same_partition() -> None:
+    assert partition_of("bot-1", "user-1", 16) == partition_of("bot-1", "user-1", 16)
+    assert {partition_of("bot-1", f"user-{i}", 16) for i in range(200)} == set(range(16))
+    # The separator keeps ("ab", "c") and ("a", "bc") apart.
+    assert partition_of("ab", "c", 1000) != partition_of("a", "bc", 1000)
+
+
+def test_an_entry_reads_back_as_it_was_written() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    event = MessageEvent(user_id="u", bot_id="b", text="Grüße", minutes_paused=30)
+
+    entry = decode_entry("5-0", encode_entry(event, now, None), None)
+
+    assert entry.event == event
+    assert entry.enqueued_at == now
+    assert entry.deadline == now + timedelta(minutes=30)  # the pause length by default
+    assert entry.started_at is None
+
+
+def test_give_up_after_overrides_the_pause_length() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    fields = encode_entry(PauseEvent(user_id="u", bot_id="b"), now, timedelta(seconds=90))
+    assert decode_entry("1-0", fields, 1.5).deadline == now + timedelta(seconds=90)
+
+
+def test_an_unreadable_entry_keeps_its_id_and_has_no_event() -> None:
+    entry = decode_entry(b"7-0", {b"e": b"not json", b"t": b"x"}, None)
+    assert entry.id == "7-0" and entry.event is None
+
+
+def test_an_interrupted_push_finished_by_its_old_runner_is_not_reported() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    event = MessageEvent(user_id="u", bot_id="b", text="hi")
+    started = (now - timedelta(seconds=60)).timestamp()
+    entry = decode_entry("1-0", encode_entry(event, now, None), started)
+
+    plan = deliver(entry, OutboxSettings(), lambda: now)
+
+    assert isinstance(next(plan), Pending)
+    assert isinstance(plan.send(False), Done)  # gone: the old runner acknowledged it
+    with pytest.raises(StopIteration):
+        plan.send(None)
+
+
+def test_an_interrupted_push_still_queued_is_reported_after_its_push_could_have_landed() -> None:
+    now = datetime(2026, 1, 1, 12, tzinfo=timezone.utc)
+    event = MessageEvent(user_id="u", bot_id="b", text="hi")
+    entry = decode_entry("1-0", encode_entry(event, now, None), now.timestamp())
+
+    plan = deliver(entry, OutboxSettings(in_flight=timedelta(seconds=15)), lambda: now)
+
+    wait = next(plan)
+    assert isinstance(wait, Sleep) and wait.seconds == pytest.approx(15)
+    assert isinstance(plan.send(None), Pending)
+    report = plan.send(True)
+    assert isinstance(report, Report)
+    assert report.failure.reason == "interrupted" and report.failure.maybe_delivered
+    assert isinstance(plan.send(None), Done)

@@ -1,0 +1,123 @@
+"""Outbox (threads) on each queue backend, delivering to the local emulator over loopback."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from botcopy_handover import Client, ConfigurationError, MemoryStore, RetryPolicy
+from botcopy_handover.outbox import MemoryQueue, Outbox, OutboxFailure
+from botcopy_handover.testing.emulator import BotcopyEmulator
+from tests.outbox.conftest import redis_url, texts
+
+
+def wait(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def sync_client(emulator: BotcopyEmulator) -> Iterator[Client]:
+    with Client(
+        api_key=emulator.api_key, base_url=emulator.url, retry=RetryPolicy(max_retries=0)
+    ) as client:
+        yield client
+
+
+@pytest.fixture(params=["memory", "redis"])
+def shared(request: pytest.FixtureRequest, prefix: str) -> Iterator[dict[str, Any]]:
+    if request.param == "memory":
+        yield {"store": MemoryStore(), "queue": MemoryQueue(partitions=4)}
+        return
+    import redis
+
+    from botcopy_handover import RedisStore
+    from botcopy_handover.outbox import RedisQueue
+
+    with redis.Redis.from_url(redis_url()) as client:
+        yield {
+            "store": RedisStore(client, prefix=prefix),
+            "queue": RedisQueue(client, prefix=prefix, partitions=4),
+        }
+
+
+def make(client: Client, shared: dict[str, Any], failures: list[OutboxFailure]) -> Outbox:
+    return Outbox(
+        client,
+        shared["store"],
+        queue=shared["queue"],
+        on_failure=failures.append,
+        lease=timedelta(seconds=5),
+        initial_backoff=0.01,
+        max_backoff=0.05,
+        shutdown_grace=2.0,
+    )
+
+
+def test_two_runner_threads_deliver_each_customer_in_order(
+    sync_client: Client, shared: dict[str, Any], emulator: BotcopyEmulator
+) -> None:
+    emulator.inject_fault(kind="server_error", rate=0.2, status=503, retry_after=0)
+    failures: list[OutboxFailure] = []
+    first, second = make(sync_client, shared, failures), make(sync_client, shared, failures)
+    for i in range(10):
+        for user in range(5):
+            first.send_message(f"user-{user}", "bot-1", f"{user}/{i}")
+    threads = [threading.Thread(target=o.run) for o in (first, second)]
+    for thread in threads:
+        thread.start()
+    try:
+        wait(lambda: len(texts(emulator)) >= 50)
+    finally:
+        first.stop()
+        second.stop()
+        for thread in threads:
+            thread.join(15)
+    assert not any(thread.is_alive() for thread in threads)
+    assert failures == []
+    for user in range(5):
+        assert texts(emulator, f"user-{user}") == [f"{user}/{i}" for i in range(10)]
+    assert first.backlog() == 0
+
+
+def test_a_push_that_may_have_arrived_is_reported(
+    sync_client: Client, shared: dict[str, Any], emulator: BotcopyEmulator
+) -> None:
+    emulator.inject_fault(kind="drop", count=1)
+    failures: list[OutboxFailure] = []
+    outbox = make(sync_client, shared, failures)
+    outbox.send_message("user-1", "bot-1", "first")
+    outbox.send_message("user-1", "bot-1", "second")
+    thread = threading.Thread(target=outbox.run)
+    thread.start()
+    try:
+        wait(lambda: texts(emulator) == ["second"] and len(failures) == 1)
+    finally:
+        outbox.stop()
+        thread.join(15)
+    assert failures[0].maybe_delivered and failures[0].reason == "maybe_delivered"
+
+
+def test_typing_goes_straight_out(
+    sync_client: Client, shared: dict[str, Any], emulator: BotcopyEmulator
+) -> None:
+    outbox = make(sync_client, shared, [])
+    outbox.send_message("user-1", "bot-1", "waits for a runner")
+    receipt = outbox.typing("user-1", "bot-1")
+    assert receipt.entry_id is None
+    assert [type(e).__name__ for e in emulator.events] == ["TypingEvent"]
+
+
+def test_an_outbox_needs_a_sync_client(emulator: BotcopyEmulator) -> None:
+    with pytest.raises(ConfigurationError):
+        Outbox(object(), MemoryStore())  # type: ignore[arg-type]
+    with Client(api_key="k", base_url=emulator.url) as client, pytest.raises(ConfigurationError):
+        Outbox(client, MemoryStore(), workers=0)
