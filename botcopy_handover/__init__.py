@@ -103,6 +103,8 @@ if _typing.TYPE_CHECKING:
     )
     from botcopy_handover.webhook import (
         ASGIApp,
+        AsyncHandlerContext,
+        HandlerContext,
         Webhook,
         WebhookEndpoint,
         WebhookResponse,
@@ -116,6 +118,8 @@ __all__ = [
     "Webhook",
     "WebhookEndpoint",
     "WebhookResponse",
+    "AsyncHandlerContext",
+    "HandlerContext",
     "ASGIApp",
     "WSGIApp",
     # parsing
@@ -279,6 +283,8 @@ _SOURCES: dict[str, str] = {
     "TranscriptFormat": "botcopy_handover.transcript",
     "render_transcript": "botcopy_handover.transcript",
     "ASGIApp": "botcopy_handover.webhook",
+    "AsyncHandlerContext": "botcopy_handover.webhook",
+    "HandlerContext": "botcopy_handover.webhook",
     "Webhook": "botcopy_handover.webhook",
     "WebhookEndpoint": "botcopy_handover.webhook",
     "WebhookResponse": "botcopy_handover.webhook",

@@ -19,11 +19,17 @@ from contextlib import asynccontextmanager
 
 from starlette.requests import Request
 from starlette.routing import Route
+from typing_extensions import Unpack
 
 from botcopy_handover._errors import PayloadTooLargeError
 from botcopy_handover.integrations._body import aread_limited
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
-from botcopy_handover.webhook._endpoint import HandoverHandler, MessageHandler
+from botcopy_handover.webhook._endpoint import (
+    EndpointOptions,
+    HandoverHandler,
+    MessageHandler,
+    WebhookEndpoint,
+)
 from botcopy_handover.webhook._webhook import Webhook
 from botcopy_handover.webhook.asgi import ASGIApp
 
@@ -74,6 +80,7 @@ def webhook_route(
     path: str = "/botcopy",
     name: str | None = "botcopy",
     shutdown_timeout: float = 5.0,
+    **options: Unpack[EndpointOptions],
 ) -> WebhookRoute:
     """A route serving Botcopy's webhook calls with your two handlers.
 
@@ -90,6 +97,9 @@ def webhook_route(
         name: The route's name.
         shutdown_timeout: Seconds :meth:`WebhookRoute.lifespan` waits at
             shutdown for handlers still running past their deadline.
+        **options: The serving settings (``reply_timeout``, fallbacks,
+            ``store``, ``handler_threads``, push clients...) of
+            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
@@ -101,7 +111,7 @@ def webhook_route(
         app = Starlette(routes=[route], lifespan=route.lifespan)
 
     """
-    endpoint = webhook.endpoint(on_handover, on_customer_message)
+    endpoint = WebhookEndpoint(webhook, on_handover, on_customer_message, **options)
     return WebhookRoute(path, ASGIApp(endpoint, shutdown_timeout=shutdown_timeout), name=name)
 
 
