@@ -111,8 +111,10 @@ def servers() -> Iterator[tuple[httpx.Client, Path]]:
     try:
         proxy_up = f"http://127.0.0.1:{proxy_port}/botcopy"
         ready = wait_until(
-            lambda: client.get("/emulator/health").status_code == 200
-            and httpx.get(proxy_up, timeout=5).status_code == 405
+            lambda: (
+                client.get("/emulator/health").status_code == 200
+                and httpx.get(proxy_up, timeout=5).status_code == 405
+            )
         )
         assert ready, (logs / "emulator.log").read_text() + (logs / "proxy.log").read_text()
         yield client, logs

@@ -128,7 +128,11 @@ class Serve(Protocol):
     """Mount ``webhook`` with these handlers in a fresh app; the fixture tears it down."""
 
     def __call__(
-        self, webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+        self,
+        webhook: Webhook,
+        on_handover: HandoverHandler,
+        on_customer_message: MessageHandler,
+        **options: Any,
     ) -> Call: ...
 
 
@@ -173,11 +177,21 @@ class Desk:
         return self.on_customer_message(event)
 
     def serve(
-        self, serve: Serve, webhook: Webhook | None = None, *, is_async: bool = False
+        self,
+        serve: Serve,
+        webhook: Webhook | None = None,
+        *,
+        is_async: bool = False,
+        **options: Any,
     ) -> Call:
+        """Serve the desk's handlers; ``options`` are the endpoint's serving settings."""
         if is_async:
-            return serve(webhook or make_webhook(), self.aon_handover, self.aon_customer_message)
-        return serve(webhook or make_webhook(), self.on_handover, self.on_customer_message)
+            return serve(
+                webhook or make_webhook(), self.aon_handover, self.aon_customer_message, **options
+            )
+        return serve(
+            webhook or make_webhook(), self.on_handover, self.on_customer_message, **options
+        )
 
 
 REPLIES = [
@@ -282,7 +296,7 @@ class AdapterContract:
 
     def test_same_body_twice_reaches_the_handler_once(self, serve: Serve) -> None:
         desk = Desk()
-        call = desk.serve(serve, make_webhook(store=MemoryStore()))
+        call = desk.serve(serve, store=MemoryStore())
         request = valid_handover()
         first, second = send(call, request), send(call, request)
         assert first.json() == {"paused": True, "minutesPaused": 30}
@@ -464,8 +478,9 @@ class AdapterContract:
     ) -> None:
         released = threading.Event()
         on_handover, on_message = slow_handlers(released, is_async=is_async)
-        webhook = make_webhook(reply_timeout=0.1, message_fallback=End())
-        call = serve(webhook, on_handover, on_message)
+        call = serve(
+            make_webhook(), on_handover, on_message, reply_timeout=0.1, message_fallback=End()
+        )
         try:
             handover = send(call, valid_handover())
             message = send(call, valid_message())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from flask import Flask, url_for
@@ -46,10 +47,15 @@ def flask_call(app: Flask, path: str = PATH) -> Call:
 @pytest.fixture
 def serve() -> Serve:
     def serve(
-        webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+        webhook: Webhook,
+        on_handover: HandoverHandler,
+        on_customer_message: MessageHandler,
+        **options: Any,
     ) -> Call:
         app = Flask(__name__)
-        app.register_blueprint(webhook_blueprint(webhook, on_handover, on_customer_message))
+        app.register_blueprint(
+            webhook_blueprint(webhook, on_handover, on_customer_message, **options)
+        )
         return flask_call(app)
 
     return serve
@@ -105,6 +111,8 @@ def test_chunked_body_is_read_up_to_the_limit(max_bytes: int, status: int) -> No
 
 
 def test_an_async_store_is_refused_when_the_blueprint_is_made() -> None:
-    webhook = make_webhook(store=AsyncRedisStore(url="redis://127.0.0.1:1/0"))
+    store = AsyncRedisStore(url="redis://127.0.0.1:1/0")
     with pytest.raises(ConfigurationError):
-        webhook_blueprint(webhook, Desk().on_handover, Desk().on_customer_message)
+        webhook_blueprint(
+            make_webhook(), Desk().on_handover, Desk().on_customer_message, store=store
+        )
