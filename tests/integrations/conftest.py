@@ -23,6 +23,8 @@ import pytest
 from starlette.applications import Starlette
 
 from botcopy_handover import (
+    AsyncClient,
+    Client,
     Continue,
     CustomerMessage,
     End,
@@ -271,6 +273,54 @@ class AdapterContract:
         assert len(desk.events) == 1
         assert isinstance(desk.events[0], CustomerMessage)
         assert desk.events[0].text == "order 1042"
+
+    @pytest.mark.parametrize("is_async", KINDS)
+    def test_a_handler_taking_a_context_pushes_after_its_reply(
+        self, serve: Serve, is_async: bool
+    ) -> None:
+        pushed: list[dict[str, Any]] = []
+        done = threading.Event()
+        returned = threading.Event()
+
+        def accept(request: httpx.Request) -> httpx.Response:
+            # The handler has returned (and the adapter answered) before any push.
+            assert returned.is_set()
+            pushed.append(json.loads(request.content))
+            done.set()
+            return httpx.Response(200, json={"ok": True})
+
+        transport = httpx.MockTransport(accept)
+        options: dict[str, Any]
+        if is_async:
+
+            async def on_handover(event: HandoverRequest, context: Any) -> Reply:
+                context.after_reply(context.conversation.pause(agent_name="Dana"))
+                returned.set()
+                return Pause(minutes=30)
+
+            http = httpx.AsyncClient(transport=transport)
+            client = AsyncClient(api_key="k", base_url="http://botcopy.test", http_client=http)
+            options = {"push_client": client}
+        else:
+
+            def on_handover(event: HandoverRequest, context: Any) -> Reply:  # type: ignore[misc]
+                context.after_reply(context.conversation.pause, agent_name="Dana")
+                returned.set()
+                return Pause(minutes=30)
+
+            sync = Client(
+                api_key="k",
+                base_url="http://botcopy.test",
+                http_client=httpx.Client(transport=transport),
+            )
+            options = {"sync_push_client": sync}
+        call = serve(make_webhook(), on_handover, Desk().on_customer_message, **options)
+        answer = send(call, valid_handover())
+        assert answer.status == 200
+        assert answer.json() == {"paused": True, "minutesPaused": 30}
+        assert done.wait(10)
+        assert pushed[0]["agentProfile"] == {"name": "Dana"}
+        assert (pushed[0]["userId"], pushed[0]["botId"]) == ("user-1", "bot-1")
 
     def test_handler_gets_the_parsed_history(self, serve: Serve) -> None:
         desk = Desk()

@@ -32,8 +32,14 @@ def flask_call(app: Flask, path: str = PATH) -> Call:
         # The test client computes Content-Length from the data; a declared one goes in as sent.
         length = headers.pop("Content-Length", None)
         overrides = {} if length is None else {"CONTENT_LENGTH": length}
+        # buffered: the response is read and closed, as a real server does once it is sent.
         response = client.open(
-            path, method=method, headers=headers, data=body, environ_overrides=overrides
+            path,
+            method=method,
+            headers=headers,
+            data=body,
+            environ_overrides=overrides,
+            buffered=True,
         )
         return Answer(
             response.status_code,
