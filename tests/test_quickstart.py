@@ -30,7 +30,7 @@ USER, BOT = "user-q", "bot-q"
 
 def counted_lines(source: str) -> list[str]:
     """The lines that are not blank and not only a comment."""
-    lines = set()
+    lines: set[int] = set()
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type in (
             tokenize.COMMENT,

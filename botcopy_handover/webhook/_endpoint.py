@@ -76,13 +76,21 @@ DEFAULT_REPLY_TIMEOUT = 4.5
 DEFAULT_STORE_TIMEOUT = 0.5
 """Seconds one store call on the webhook path may take before the store counts as down."""
 
-HandoverHandler: TypeAlias = Callable[..., "Reply | Awaitable[Reply]"]
+HandoverHandler: TypeAlias = (
+    "Callable[[HandoverRequest], Reply | Awaitable[Reply]]"
+    " | Callable[[HandoverRequest, AsyncHandlerContext], Awaitable[Reply]]"
+    " | Callable[[HandoverRequest, HandlerContext], Reply]"
+)
 """Your Step One handler: takes a [HandoverRequest][botcopy_handover.HandoverRequest]
 (and, if it has a second parameter, an
 [AsyncHandlerContext][botcopy_handover.AsyncHandlerContext] or a
 [HandlerContext][botcopy_handover.HandlerContext]), returns a reply."""
 
-MessageHandler: TypeAlias = Callable[..., "Reply | Awaitable[Reply]"]
+MessageHandler: TypeAlias = (
+    "Callable[[CustomerMessage], Reply | Awaitable[Reply]]"
+    " | Callable[[CustomerMessage, AsyncHandlerContext], Awaitable[Reply]]"
+    " | Callable[[CustomerMessage, HandlerContext], Reply]"
+)
 """Your Step Two handler: takes a [CustomerMessage][botcopy_handover.CustomerMessage]
 (and, optionally, a context, as for [HandoverHandler][botcopy_handover.webhook.HandoverHandler]),
 returns a reply."""
@@ -494,7 +502,7 @@ class WebhookEndpoint:
 
     def _handler_for(
         self, event: HandoverRequest | CustomerMessage
-    ) -> tuple[str, Callable[[Any], object]]:
+    ) -> tuple[str, Callable[..., object]]:
         if isinstance(event, HandoverRequest):
             return "on_handover", self.on_handover
         return "on_customer_message", self.on_customer_message

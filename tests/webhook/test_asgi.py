@@ -172,9 +172,14 @@ def test_a_sync_redis_like_store_is_refused_by_the_asgi_app() -> None:
         def get(self, bot_id: str, user_id: str) -> None:
             return None
 
-    webhook = Webhook(TOKEN)  # type: ignore[arg-type]
+    webhook = Webhook(TOKEN)
     with pytest.raises(ConfigurationError, match="block the event loop"):
-        asgi_app(webhook, on_handover, on_customer_message, store=BlockingStore())
+        asgi_app(
+            webhook,
+            on_handover,
+            on_customer_message,
+            store=BlockingStore(),  # type: ignore[arg-type]
+        )
 
 
 # -- a real server -------------------------------------------------------------

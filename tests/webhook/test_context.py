@@ -1,4 +1,4 @@
-"""Handlers that talk back: the context's conversation and work that runs after the reply (issue 13)."""
+"""Handlers that talk back: the context's conversation, and work after the reply (issue 13)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -109,7 +108,9 @@ async def test_async_work_runs_after_the_response_is_sent_and_pushes_to_the_cust
         log.append("work started")
         await context.conversation.pause(agent_name="Dana")
 
-    async def on_handover(event: HandoverRequest, context: AsyncHandlerContext) -> Reply:
+    async def on_handover(
+        event: HandoverRequest | CustomerMessage, context: AsyncHandlerContext
+    ) -> Reply:
         assert (context.user_id, context.bot_id) == (event.user_id, event.bot_id)
         context.after_reply(join, context)
         await asyncio.sleep(0.05)  # the work must not start while the handler runs
@@ -138,7 +139,7 @@ async def test_work_handed_off_by_a_late_handler_starts_at_once(
     async def work() -> None:
         ran.set()
 
-    async def slow(event: HandoverRequest, context: AsyncHandlerContext) -> Reply:
+    async def slow(event: HandoverRequest | CustomerMessage, context: AsyncHandlerContext) -> Reply:
         await asyncio.sleep(0.2)
         context.after_reply(work())
         return Pause()
@@ -153,7 +154,9 @@ async def test_failing_work_is_logged_with_the_session_id(caplog: pytest.LogCapt
     async def broken() -> None:
         raise RuntimeError("desk down")
 
-    async def on_handover(event: HandoverRequest, context: AsyncHandlerContext) -> Reply:
+    async def on_handover(
+        event: HandoverRequest | CustomerMessage, context: AsyncHandlerContext
+    ) -> Reply:
         context.after_reply(broken)
         return Pause()
 
@@ -179,7 +182,9 @@ async def test_work_is_bounded_and_drained_with_a_timeout_at_shutdown(
         finally:
             running -= 1
 
-    async def on_handover(event: HandoverRequest, context: AsyncHandlerContext) -> Reply:
+    async def on_handover(
+        event: HandoverRequest | CustomerMessage, context: AsyncHandlerContext
+    ) -> Reply:
         for _ in range(5):
             context.after_reply(job)
         return Pause()
@@ -203,7 +208,7 @@ async def test_work_is_bounded_and_drained_with_a_timeout_at_shutdown(
 async def test_a_sync_handler_under_asgi_gets_a_sync_conversation() -> None:
     pushes = Pushes()
 
-    def on_handover(event: HandoverRequest, context: HandlerContext) -> Reply:
+    def on_handover(event: HandoverRequest | CustomerMessage, context: HandlerContext) -> Reply:
         context.after_reply(context.conversation.send_message, "hello")
         return Pause()
 
@@ -243,8 +248,8 @@ def test_without_an_api_key_the_conversation_says_what_is_missing(
 
 
 @pytest.fixture
-def wsgi_pushes() -> Iterator[Pushes]:
-    yield Pushes()
+def wsgi_pushes() -> Pushes:
+    return Pushes()
 
 
 def test_under_wsgi_the_work_starts_when_the_server_closes_the_response(
@@ -252,7 +257,7 @@ def test_under_wsgi_the_work_starts_when_the_server_closes_the_response(
 ) -> None:
     log: list[str] = []
 
-    def on_handover(event: HandoverRequest, context: HandlerContext) -> Reply:
+    def on_handover(event: HandoverRequest | CustomerMessage, context: HandlerContext) -> Reply:
         def join() -> None:
             log.append("work started")
             context.conversation.pause(agent_name="Dana")
@@ -284,12 +289,19 @@ def test_under_wsgi_the_work_starts_when_the_server_closes_the_response(
 def test_an_async_handler_under_wsgi_pushes_through_the_endpoints_own_loop(
     wsgi_pushes: Pushes,
 ) -> None:
-    async def on_handover(event: HandoverRequest, context: AsyncHandlerContext) -> Reply:
+    async def on_handover(
+        event: HandoverRequest | CustomerMessage, context: AsyncHandlerContext
+    ) -> Reply:
         await context.conversation.typing()  # within the handler, on the endpoint's loop
         context.after_reply(context.conversation.send_message("after"))
         return Pause()
 
     app = wsgi_app(WEBHOOK, on_handover, on_handover, push_client=wsgi_pushes.async_client())
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: object) -> None:
+        statuses.append(status)
+
     for _ in range(2):  # twice: the client outlives one call
         body, headers = handover_call()
         environ = {
@@ -299,9 +311,8 @@ def test_an_async_handler_under_wsgi_pushes_through_the_endpoints_own_loop(
             "HTTP_AUTHORIZATION": headers["Authorization"],
             "wsgi.input": __import__("io").BytesIO(body),
         }
-        statuses: list[str] = []
-        result = app(environ, lambda status, _: statuses.append(status))
-        assert statuses == ["200 OK"]
+        result = app(environ, start_response)
+        assert statuses[-1] == "200 OK"
         result.close()  # type: ignore[attr-defined]
     deadline = time.monotonic() + 5
     while len(wsgi_pushes.events) < 4 and time.monotonic() < deadline:

@@ -375,6 +375,6 @@ async def test_an_async_store_is_refused_by_a_sync_server() -> None:
         async def get(self, bot_id: str, user_id: str) -> None:
             return None
 
-    webhook = Webhook(TOKEN)  # type: ignore[arg-type]
+    webhook = Webhook(TOKEN)
     with pytest.raises(ConfigurationError, match="asynchronous"):
-        wsgi_app(webhook, pause_handover, end_message, store=AsyncOnly())
+        wsgi_app(webhook, pause_handover, end_message, store=AsyncOnly())  # type: ignore[arg-type]
