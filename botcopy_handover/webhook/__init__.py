@@ -1,7 +1,7 @@
 """Receiving Botcopy's webhook calls: verification, parsing, replies in time.
 
 * [Webhook][botcopy_handover.Webhook]: verify a call and read it into a typed event.
-* [asgi_app][botcopy_handover.webhook.asgi_app], [wsgi_app][botcopy_handover.webhook.wsgi_app]
+* `asgi_app`, `wsgi_app`
   and the framework integrations in ``botcopy_handover.integrations``: serve
   a whole endpoint with your handlers.
 * [WebhookEndpoint][botcopy_handover.WebhookEndpoint]: the serving core every adapter

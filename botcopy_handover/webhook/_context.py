@@ -13,7 +13,7 @@ customer (``bot_id``, ``user_id``, session id):
 ``async def`` handlers get an [AsyncHandlerContext][botcopy_handover.AsyncHandlerContext]
 (an ``AsyncConversation``, coroutines as work); plain functions get a
 [HandlerContext][botcopy_handover.HandlerContext] (a ``Conversation``,
-functions as work). The work runs in [AfterReply][botcopy_handover.webhook.AfterReply]:
+functions as work). The work runs in `AfterReply`:
 bounded in number, errors logged with the session id, drained at shutdown.
 """
 
@@ -74,8 +74,8 @@ class AfterReply:
     loop thread of the endpoint's own under a sync server (WSGI, Flask,
     Django); plain functions run in a pool of threads. At most ``limit`` jobs
     run at once; the others wait. A job that raises is logged with its
-    session id. At shutdown [drain][botcopy_handover.webhook.AfterReply.drain]
-    (asyncio servers) or [close][botcopy_handover.webhook.AfterReply.close]
+    session id. At shutdown `drain`
+    (asyncio servers) or `close`
     waits for them up to a timeout and logs those still running.
 
     Args:

@@ -92,7 +92,7 @@ MessageHandler: TypeAlias = (
     " | Callable[[CustomerMessage, HandlerContext], Reply]"
 )
 """Your Step Two handler: takes a [CustomerMessage][botcopy_handover.CustomerMessage]
-(and, optionally, a context, as for [HandoverHandler][botcopy_handover.webhook.HandoverHandler]),
+(and, optionally, a context, as for `HandoverHandler`),
 returns a reply."""
 
 
@@ -186,9 +186,9 @@ class WebhookEndpoint:
     they are late, keeps duplicates away, gives handlers that ask for it a
     context with the customer's conversation and after-reply work, and closes
     all of it at shutdown. Every adapter wraps one
-    ([asgi_app][botcopy_handover.webhook.asgi_app],
-    [wsgi_app][botcopy_handover.webhook.wsgi_app], the integrations) and
-    takes these keyword arguments ([EndpointOptions][botcopy_handover.webhook.EndpointOptions]);
+    (`asgi_app`,
+    `wsgi_app`, the integrations) and
+    takes these keyword arguments (`EndpointOptions`);
     use it directly to write an adapter for a framework the SDK does not ship.
 
     Args:

@@ -62,8 +62,8 @@ class Webhook:
 
     One job: verification and parsing. Embed [receive][botcopy_handover.Webhook.receive]
     in any framework, or give the webhook to
-    [asgi_app][botcopy_handover.webhook.asgi_app],
-    [wsgi_app][botcopy_handover.webhook.wsgi_app] or an integration
+    `asgi_app`,
+    `wsgi_app` or an integration
     (``botcopy_handover.integrations``): they serve the endpoint, run your
     handlers within Botcopy's 5 seconds and answer the exact reply JSON. The
     serving settings (reply timeout, fallbacks, store, worker threads, push

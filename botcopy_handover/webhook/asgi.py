@@ -1,6 +1,6 @@
 """The webhook as a plain ASGI app: no framework needed, mountable in any of them.
 
-Made by [asgi_app][botcopy_handover.webhook.asgi_app]. It answers any path
+Made by `asgi_app`. It answers any path
 it is mounted at (or only ``path``, when given), refuses a call from its headers before
 reading the body, stops reading a body that grows past ``max_bytes``, and
 handles the ASGI lifespan protocol so it can be served on its own

@@ -1,6 +1,6 @@
 """The webhook as a plain WSGI app (PEP 3333): gunicorn, Werkzeug, mod_wsgi, any WSGI server.
 
-Made by [wsgi_app][botcopy_handover.webhook.wsgi_app]. The
+Made by `wsgi_app`. The
 call is refused from its headers before the body is read. The body is read
 up to ``Content-Length``. A chunked one (no length) is read in chunks when
 the server sets ``wsgi.input_terminated``, and refused as soon as it passes
@@ -132,7 +132,7 @@ def wsgi_app(
 ) -> WSGIApp:
     """A complete WSGI endpoint (gunicorn, Werkzeug, any WSGI server) running your handlers.
 
-    Handlers are as for [asgi_app][botcopy_handover.webhook.asgi_app]. WSGI
+    Handlers are as for `asgi_app`. WSGI
     has no shutdown hook: call ``app.endpoint.close()`` when the process
     stops, to wait for after-reply work and close the push clients.
 
