@@ -112,7 +112,7 @@ def add_webhook_route(
         # in flight, so a handler that overran during that wait would find
         # the drain over and be cancelled with the loop. Cleanup comes after.
         await endpoint.drain(shutdown_timeout)
-        endpoint.close()
+        endpoint.close(0.0)  # the drain has waited for the work
 
     route = app.router.add_route("*", path, _handler(endpoint), name=name)
     app.on_cleanup.append(on_cleanup)

@@ -69,7 +69,7 @@ class WebhookRoute(Route):
         yield
         endpoint = self.webhook_app.endpoint
         await endpoint.drain(self.webhook_app.shutdown_timeout)
-        endpoint.close()
+        endpoint.close(0.0)  # the drain has waited for the work
 
 
 def webhook_route(

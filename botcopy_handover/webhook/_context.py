@@ -202,14 +202,18 @@ class AfterReply:
         """Wait up to ``timeout`` s for jobs in threads and on the background loop, then stop.
 
         Returns:
-            The labels of the jobs still running (each is logged).
+            The labels of the jobs still running (each is logged); none
+            with ``timeout=0``, as after `drain`.
 
         """
         with self._lock:
             threads = tuple(self._threads)
-        if threads and timeout > 0:
-            concurrent.futures.wait(threads, timeout)
-        left = self._report(timeout)
+        left: list[str] = []
+        if timeout > 0:
+            # With no time given (after a drain, which has reported), nothing is logged again.
+            if threads:
+                concurrent.futures.wait(threads, timeout)
+            left = self._report(timeout)
         if self._pool is not None:
             self._pool.shutdown(wait=False)
         return left

@@ -96,7 +96,7 @@ class ASGIApp:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.endpoint.drain(self.shutdown_timeout)
-                self.endpoint.close()
+                self.endpoint.close(0.0)  # the drain has waited for the work
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

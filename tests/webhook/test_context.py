@@ -320,3 +320,29 @@ def test_an_async_handler_under_wsgi_pushes_through_the_endpoints_own_loop(
     kinds = [e["eventType"] for e in wsgi_pushes.events]
     assert sorted(kinds) == ["message", "message", "user_typing", "user_typing"]
     app.endpoint.close(1.0)
+
+
+async def test_an_app_with_a_path_answers_404_elsewhere() -> None:
+    app = asgi_app(WEBHOOK, lambda e: Pause(), lambda e: Pause(), path="/botcopy")
+    body, headers = handover_call()
+    assert await call_asgi(app, body, headers, []) == 200
+    scope_path_app = asgi_app(WEBHOOK, lambda e: Pause(), lambda e: Pause(), path="/other")
+    assert await call_asgi(scope_path_app, body, headers, []) == 404
+
+
+async def test_after_a_drain_close_does_not_report_the_work_twice(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    release = threading.Event()
+
+    def on_handover(event: HandoverRequest | CustomerMessage, context: HandlerContext) -> Reply:
+        context.after_reply(release.wait, 5)
+        return Pause()
+
+    app = asgi_app(WEBHOOK, on_handover, on_handover, sync_push_client=Pushes().client())
+    await call_asgi(app, *handover_call(), [])
+    with caplog.at_level(logging.ERROR, "botcopy_handover.webhook"):
+        await app.endpoint.drain(0.05)
+        app.endpoint.close(0.0)
+    assert caplog.text.count("still running") == 1
+    release.set()
