@@ -346,3 +346,17 @@ async def test_after_a_drain_close_does_not_report_the_work_twice(
         app.endpoint.close(0.0)
     assert caplog.text.count("still running") == 1
     release.set()
+
+
+def test_verification_no_longer_imports_the_serving_side() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, botcopy_handover.webhook._webhook as w; "
+        "print('botcopy_handover.webhook._endpoint' in sys.modules)"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "False"
