@@ -182,3 +182,11 @@ def test_the_quickstart_plays_the_whole_conversation(
     assert last["eventType"] == "channel_update" and last["paused"] is False
     assert last.get("unpauseChatEvent", "default") == "default"
     assert "bye" in agent_lines()[2]
+
+
+def test_the_readmes_first_code_block_is_the_quickstart() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = readme.split("```", 2)[1]
+    assert first.startswith("python\n")
+    source = QUICKSTART.read_text(encoding="utf-8")
+    assert first.removeprefix("python\n") == source[source.index("from botcopy_handover") :]
