@@ -285,6 +285,12 @@ class _ContextBase:
         for _, work in jobs:
             if inspect.iscoroutine(work):
                 work.close()
+        if jobs:
+            logger.warning(
+                "%d after-reply job(s) for session %s dropped: the reply was not sent",
+                len(jobs),
+                self.session_id,
+            )
 
 
 class AsyncHandlerContext(_ContextBase):

@@ -86,7 +86,13 @@ class ASGIApp:
                 if body is None
                 else await endpoint.arespond(body, scope["headers"])
             )
-        await _send(send, response)
+        try:
+            await _send(send, response)
+        except BaseException:
+            # The client went away: the reply never got out, so neither does its work.
+            if response.context is not None:
+                response.context.discard()
+            raise
         response.sent()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

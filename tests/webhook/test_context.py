@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import MutableMapping
 from typing import Any
 
 import httpx
@@ -360,3 +361,37 @@ def test_verification_does_not_import_the_serving_side() -> None:
     }
     serving = {"_endpoint", "_guard", "_context", "asgi", "wsgi", "_store"}
     assert not {m for m in imported if m.rsplit(".", 1)[-1] in serving}
+
+
+async def test_work_is_dropped_and_logged_when_the_reply_cannot_be_sent(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    started: list[str] = []
+
+    async def work() -> None:
+        started.append("work")
+
+    async def on_handover(event: HandoverRequest | CustomerMessage, context: Any) -> Reply:
+        context.after_reply(work)
+        return Pause()
+
+    app = asgi_app(WEBHOOK, on_handover, on_handover, push_client=Pushes().async_client())
+    body, headers = handover_call()
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        raise OSError("connection reset")
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/botcopy",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    with pytest.raises(OSError, match="reset"):
+        await app(scope, receive, send)
+    await asyncio.sleep(0.05)
+    assert started == []
+    assert "1 after-reply job(s) for session session-1 dropped" in caplog.text
