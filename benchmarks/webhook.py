@@ -3,7 +3,7 @@
 Two uvicorn servers (one worker each, asyncio loop, h11, no access log; each
 in its own process on 127.0.0.1, stopped by pid) serve:
 
-* **SDK**: ``Webhook(token).asgi_app(on_handover, on_customer_message)``, an
+* **SDK**: ``asgi_app(Webhook(token), on_handover, on_customer_message)``, an
   ``async def`` handler answering ``Pause()``: headers verified in constant
   time, the body parsed into a typed ``HandoverRequest`` (history items and
   all), the handler run under the deadline guard, the exact reply JSON sent;
@@ -51,6 +51,7 @@ KINDS = ("bare", "sdk", "sdk+history")
 
 def sdk_app(read_history: bool = False) -> Any:
     from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
+    from botcopy_handover.webhook import asgi_app
 
     async def on_handover(event: HandoverRequest) -> Reply:
         if read_history:
@@ -61,7 +62,7 @@ def sdk_app(read_history: bool = False) -> Any:
     async def on_customer_message(event: CustomerMessage) -> Reply:
         return Pause()
 
-    return Webhook(TOKEN).asgi_app(on_handover, on_customer_message)
+    return asgi_app(Webhook(TOKEN), on_handover, on_customer_message)
 
 
 def bare_app() -> Any:

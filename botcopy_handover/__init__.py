@@ -116,6 +116,8 @@ if _typing.TYPE_CHECKING:
     )
     from botcopy_handover.webhook import (
         ASGIApp,
+        AsyncHandlerContext,
+        HandlerContext,
         Webhook,
         WebhookEndpoint,
         WebhookResponse,
@@ -129,6 +131,8 @@ __all__ = [
     "Webhook",
     "WebhookEndpoint",
     "WebhookResponse",
+    "AsyncHandlerContext",
+    "HandlerContext",
     "ASGIApp",
     "WSGIApp",
     # parsing
@@ -317,6 +321,8 @@ _SOURCES: dict[str, str] = {
     "TranscriptFormat": "botcopy_handover.transcript",
     "render_transcript": "botcopy_handover.transcript",
     "ASGIApp": "botcopy_handover.webhook",
+    "AsyncHandlerContext": "botcopy_handover.webhook",
+    "HandlerContext": "botcopy_handover.webhook",
     "Webhook": "botcopy_handover.webhook",
     "WebhookEndpoint": "botcopy_handover.webhook",
     "WebhookResponse": "botcopy_handover.webhook",

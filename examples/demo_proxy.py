@@ -43,6 +43,7 @@ from botcopy_handover import (
     Webhook,
     render_transcript,
 )
+from botcopy_handover.webhook import asgi_app
 
 AGENT = "Dana"
 AVATAR = "https://example.com/avatars/dana.png"
@@ -113,7 +114,7 @@ def build_app() -> Starlette:
     client = AsyncClient()
     desk = Desk(client)
     webhook = Webhook()
-    botcopy = webhook.asgi_app(desk.on_handover, desk.on_customer_message)
+    botcopy = asgi_app(webhook, desk.on_handover, desk.on_customer_message)
 
     async def show_desk(request: Request) -> JSONResponse:
         return JSONResponse({"seen": desk.seen, "busy": len(desk.tasks)})

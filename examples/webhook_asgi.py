@@ -24,6 +24,7 @@ from botcopy_handover import (
     Reply,
     Webhook,
 )
+from botcopy_handover.webhook import asgi_app
 
 desk = logging.getLogger("desk")
 
@@ -53,7 +54,7 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     port = int(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("PORT", "8000"))
-    app = webhook.asgi_app(on_handover, on_customer_message)
+    app = asgi_app(webhook, on_handover, on_customer_message)
     uvicorn.run(app, host="127.0.0.1", port=port)
     return 0
 

@@ -23,6 +23,7 @@ from botcopy_handover import (
     Reply,
     Webhook,
 )
+from botcopy_handover.webhook import wsgi_app
 
 desk = logging.getLogger("desk")
 
@@ -62,7 +63,7 @@ def main() -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     port = int(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("PORT", "8000"))
-    app = webhook.wsgi_app(on_handover, on_customer_message)
+    app = wsgi_app(webhook, on_handover, on_customer_message)
     with make_server("127.0.0.1", port, app, ThreadingWSGIServer, QuietHandler) as server:
         desk.info("serving on http://127.0.0.1:%d", port)
         server.serve_forever()

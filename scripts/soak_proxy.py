@@ -39,6 +39,7 @@ from botcopy_handover import (
     Reply,
     Webhook,
 )
+from botcopy_handover.webhook import asgi_app
 
 MINUTES = 60
 logger = logging.getLogger("soak_proxy")
@@ -124,7 +125,7 @@ def build_app() -> Starlette:
     """The proxy: the webhook under /botcopy, its counters under /soak/."""
     client = AsyncClient()
     desk = EchoDesk(client)
-    botcopy = Webhook().asgi_app(desk.on_handover, desk.on_customer_message)
+    botcopy = asgi_app(Webhook(), desk.on_handover, desk.on_customer_message)
     timed = Timed(botcopy)
 
     async def status(request: Request) -> JSONResponse:

@@ -89,7 +89,9 @@ def create_app(config: ConsoleConfig | None = None) -> Starlette:
     """
     console = Desk(config or ConsoleConfig())
     guard = console.guard
-    route = webhook_route(console.webhook, console.on_handover, console.on_customer_message)
+    route = webhook_route(
+        console.webhook, console.on_handover, console.on_customer_message, store=console.store
+    )
 
     def refused(request: Request) -> Response | None:
         if not guard.host_ok(request.headers):

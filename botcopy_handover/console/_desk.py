@@ -134,7 +134,7 @@ class Desk:
         else:
             self.store = MemoryStore()
             self.log = MemoryChatLog()
-        self.webhook = Webhook(config.access_tokens, store=self.store)
+        self.webhook = Webhook(config.access_tokens)
         self.client = AsyncClient(
             config.api_key,
             base_url=config.base_url,

@@ -5,6 +5,7 @@ Install with ``pip install botcopy-handover[aiohttp]``.
 Example::
 
     from aiohttp import web
+from typing_extensions import Unpack
     from botcopy_handover.integrations.aiohttp import add_webhook_route
 
     app = web.Application()
@@ -17,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeAlias
 
+from typing_extensions import Unpack
+
 from botcopy_handover._extras import missing_extra
 
 try:
@@ -26,6 +29,7 @@ except ImportError as exc:  # one line naming the extra, not a traceback
 
 from botcopy_handover.integrations._body import aread_limited
 from botcopy_handover.webhook._endpoint import (
+    EndpointOptions,
     HandoverHandler,
     MessageHandler,
     WebhookEndpoint,
@@ -40,7 +44,10 @@ Handler: TypeAlias = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def webhook_handler(
-    webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+    webhook: Webhook,
+    on_handover: HandoverHandler,
+    on_customer_message: MessageHandler,
+    **options: Unpack[EndpointOptions],
 ) -> Handler:
     """An aiohttp handler serving Botcopy's webhook calls with your two handlers.
 
@@ -50,6 +57,8 @@ def webhook_handler(
     ``webhook.max_bytes`` (the application's ``client_max_size`` does not
     apply: it limits ``request.read()``, which the handler does not use).
     :func:`add_webhook_route` also waits for late handlers at shutdown.
+    ``**options`` are the serving settings of
+    [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
@@ -60,7 +69,7 @@ def webhook_handler(
         app.router.add_route("*", "/botcopy", webhook_handler(webhook, on_handover, on_message))
 
     """
-    return _handler(_endpoint(webhook, on_handover, on_customer_message))
+    return _handler(_endpoint(webhook, on_handover, on_customer_message, options))
 
 
 def add_webhook_route(
@@ -72,6 +81,7 @@ def add_webhook_route(
     path: str = "/botcopy",
     name: str | None = "botcopy",
     shutdown_timeout: float = 5.0,
+    **options: Unpack[EndpointOptions],
 ) -> web.AbstractRoute:
     """Serve Botcopy's webhook calls at ``path`` in ``app``, for every method.
 
@@ -87,7 +97,11 @@ def add_webhook_route(
         on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
         path: The route's path.
         name: The route's name, for ``app.router[name].url_for()``.
-        shutdown_timeout: Seconds to wait at shutdown for late handlers.
+        shutdown_timeout: Seconds to wait at shutdown for late handlers
+            (and as long again for after-reply work).
+        **options: The serving settings (``reply_timeout``, fallbacks,
+            ``store``, ``handler_threads``, push clients...) of
+            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
 
     Returns:
         The route added.
@@ -97,14 +111,14 @@ def add_webhook_route(
             is synchronous I/O.
 
     """
-    endpoint = _endpoint(webhook, on_handover, on_customer_message)
+    endpoint = _endpoint(webhook, on_handover, on_customer_message, options)
 
     async def on_cleanup(_: web.Application) -> None:
         # Not on_shutdown: aiohttp runs that before it waits for the requests
         # in flight, so a handler that overran during that wait would find
         # the drain over and be cancelled with the loop. Cleanup comes after.
         await endpoint.drain(shutdown_timeout)
-        endpoint.close()
+        endpoint.close(0.0)  # the drain has waited for the work
 
     route = app.router.add_route("*", path, _handler(endpoint), name=name)
     app.on_cleanup.append(on_cleanup)
@@ -112,9 +126,12 @@ def add_webhook_route(
 
 
 def _endpoint(
-    webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+    webhook: Webhook,
+    on_handover: HandoverHandler,
+    on_customer_message: MessageHandler,
+    options: EndpointOptions,
 ) -> WebhookEndpoint:
-    endpoint = webhook.endpoint(on_handover, on_customer_message)
+    endpoint = WebhookEndpoint(webhook, on_handover, on_customer_message, **options)
     endpoint.require_async_store()
     return endpoint
 
@@ -129,7 +146,13 @@ def _handler(endpoint: WebhookEndpoint) -> Handler:
                 if body is None
                 else await endpoint.arespond(body, request.headers)
             )
-        return _to_aiohttp(response)
+        answer = _to_aiohttp(response)
+        if response.context is not None:
+            # Send it now, so that the after-reply work starts once it is out.
+            await answer.prepare(request)
+            await answer.write_eof()
+            response.sent()
+        return answer
 
     return handler
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from typing_extensions import Unpack
+
 from botcopy_handover._extras import missing_extra
 
 try:
@@ -32,14 +34,23 @@ except ImportError as exc:  # one line naming the extra, not a traceback
 
 from botcopy_handover._errors import LengthRequiredError
 from botcopy_handover.integrations._body import read_limited
-from botcopy_handover.webhook._endpoint import HandoverHandler, MessageHandler, WebhookResponse
+from botcopy_handover.webhook._endpoint import (
+    EndpointOptions,
+    HandoverHandler,
+    MessageHandler,
+    WebhookEndpoint,
+    WebhookResponse,
+)
 from botcopy_handover.webhook._webhook import Webhook
 
 __all__ = ["async_webhook_view", "webhook_view"]
 
 
 def webhook_view(
-    webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+    webhook: Webhook,
+    on_handover: HandoverHandler,
+    on_customer_message: MessageHandler,
+    **options: Unpack[EndpointOptions],
 ) -> Callable[[HttpRequest], HttpResponse]:
     """A CSRF-exempt view serving Botcopy's webhook calls with your two handlers (WSGI).
 
@@ -59,6 +70,9 @@ def webhook_view(
         webhook: The verification settings, deadline and fallbacks.
         on_handover: Called with each :class:`~botcopy_handover.HandoverRequest`.
         on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
+        **options: The serving settings (``reply_timeout``, fallbacks,
+            ``store``, ``handler_threads``, push clients...) of
+            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
@@ -69,7 +83,7 @@ def webhook_view(
         urlpatterns = [path("botcopy", webhook_view(webhook, on_handover, on_customer_message))]
 
     """
-    endpoint = webhook.endpoint(on_handover, on_customer_message)
+    endpoint = WebhookEndpoint(webhook, on_handover, on_customer_message, **options)
     endpoint.require_sync_store()
 
     def view(request: HttpRequest) -> HttpResponse:
@@ -88,12 +102,15 @@ def webhook_view(
 
 
 def async_webhook_view(
-    webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+    webhook: Webhook,
+    on_handover: HandoverHandler,
+    on_customer_message: MessageHandler,
+    **options: Unpack[EndpointOptions],
 ) -> Callable[[HttpRequest], Coroutine[Any, Any, HttpResponse]]:
     """:func:`webhook_view` as an async view, for Django served over ASGI.
 
     ``async def`` handlers run on the event loop; plain functions in the
-    endpoint's worker threads.
+    endpoint's worker threads. Takes the same ``**options``.
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
@@ -104,7 +121,7 @@ def async_webhook_view(
         urlpatterns = [path("botcopy", async_webhook_view(webhook, on_handover, on_message))]
 
     """
-    endpoint = webhook.endpoint(on_handover, on_customer_message)
+    endpoint = WebhookEndpoint(webhook, on_handover, on_customer_message, **options)
     endpoint.require_async_store()
 
     async def view(request: HttpRequest) -> HttpResponse:
@@ -141,5 +158,21 @@ def _read_wsgi_body(request: HttpRequest, limit: int) -> bytes | WebhookResponse
     return WebhookResponse.for_error(LengthRequiredError())
 
 
+class _SentResponse(HttpResponse):
+    """Django closes a response once it is sent (WSGI, ASGI): the after-reply work starts then."""
+
+    webhook_response: WebhookResponse | None = None
+
+    def close(self) -> None:
+        super().close()
+        response, self.webhook_response = self.webhook_response, None
+        if response is not None:
+            response.sent()
+
+
 def _to_django(response: WebhookResponse) -> HttpResponse:
-    return HttpResponse(response.body, status=response.status_code, headers=dict(response.headers))
+    answer = _SentResponse(
+        response.body, status=response.status_code, headers=dict(response.headers)
+    )
+    answer.webhook_response = response
+    return answer

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from typing_extensions import Unpack
+
 from botcopy_handover._extras import missing_extra
 
 try:
@@ -26,7 +28,7 @@ except ImportError as exc:  # one line naming the extra, not a traceback
 from botcopy_handover._errors import WebhookError
 from botcopy_handover.integrations.starlette import receive_event, webhook_route
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
-from botcopy_handover.webhook._endpoint import HandoverHandler, MessageHandler
+from botcopy_handover.webhook._endpoint import EndpointOptions, HandoverHandler, MessageHandler
 from botcopy_handover.webhook._webhook import Webhook
 
 __all__ = ["verified_event", "webhook_router"]
@@ -40,6 +42,7 @@ def webhook_router(
     path: str = "/botcopy",
     name: str | None = "botcopy",
     shutdown_timeout: float = 5.0,
+    **options: Unpack[EndpointOptions],
 ) -> APIRouter:
     """A router serving Botcopy's webhook calls at ``path`` with your two handlers.
 
@@ -57,6 +60,9 @@ def webhook_router(
         path: The route's path; ``include_router(prefix=...)`` still applies.
         name: The route's name.
         shutdown_timeout: Seconds to wait at shutdown for late handlers.
+        **options: The serving settings (``reply_timeout``, fallbacks,
+            ``store``, ``handler_threads``, push clients...) of
+            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
@@ -78,6 +84,7 @@ def webhook_router(
         path=path,
         name=name,
         shutdown_timeout=shutdown_timeout,
+        **options,
     )
     router = APIRouter(lifespan=route.lifespan)
     router.routes.append(route)

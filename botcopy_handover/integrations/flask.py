@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from typing_extensions import Unpack
+
 from botcopy_handover._extras import missing_extra
 
 try:
@@ -23,7 +25,13 @@ except ImportError as exc:  # one line naming the extra, not a traceback
     raise missing_extra("flask", "botcopy_handover.integrations.flask", exc) from None
 
 from botcopy_handover.integrations._body import read_limited
-from botcopy_handover.webhook._endpoint import HandoverHandler, MessageHandler, WebhookResponse
+from botcopy_handover.webhook._endpoint import (
+    EndpointOptions,
+    HandoverHandler,
+    MessageHandler,
+    WebhookEndpoint,
+    WebhookResponse,
+)
 from botcopy_handover.webhook._webhook import Webhook
 
 __all__ = ["WEBHOOK_METHODS", "webhook_blueprint", "webhook_view"]
@@ -33,7 +41,10 @@ WEBHOOK_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def webhook_view(
-    webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+    webhook: Webhook,
+    on_handover: HandoverHandler,
+    on_customer_message: MessageHandler,
+    **options: Unpack[EndpointOptions],
 ) -> Callable[[], Response]:
     """A Flask view function serving Botcopy's webhook calls with your two handlers.
 
@@ -47,6 +58,14 @@ def webhook_view(
     get the webhook's JSON 405 rather than Flask's HTML one; if you use
     Flask-WTF's ``CSRFProtect``, exempt the view (Botcopy sends no CSRF token).
 
+    Args:
+        webhook: Verification and parsing.
+        on_handover: Called with each [HandoverRequest][botcopy_handover.HandoverRequest].
+        on_customer_message: Called with each [CustomerMessage][botcopy_handover.CustomerMessage].
+        **options: The serving settings (``reply_timeout``, fallbacks,
+            ``store``, ``handler_threads``, push clients...) of
+            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
             is an async store.
@@ -57,7 +76,7 @@ def webhook_view(
         app.add_url_rule("/botcopy", "botcopy", view, methods=WEBHOOK_METHODS)
 
     """
-    endpoint = webhook.endpoint(on_handover, on_customer_message)
+    endpoint = WebhookEndpoint(webhook, on_handover, on_customer_message, **options)
     endpoint.require_sync_store()
 
     def view() -> Response:
@@ -67,7 +86,10 @@ def webhook_view(
             response = (
                 endpoint.too_large() if body is None else endpoint.respond(body, request.headers)
             )
-        return _to_flask(response)
+        answer = _to_flask(response)
+        # Flask closes the response once it is sent: the after-reply work starts then.
+        answer.call_on_close(response.sent)
+        return answer
 
     return view
 
@@ -79,6 +101,7 @@ def webhook_blueprint(
     *,
     url: str = "/botcopy",
     name: str = "botcopy",
+    **options: Unpack[EndpointOptions],
 ) -> Blueprint:
     """A blueprint serving Botcopy's webhook calls at ``url`` (see :func:`webhook_view`).
 
@@ -90,6 +113,9 @@ def webhook_blueprint(
         on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
         url: The URL rule; ``register_blueprint(url_prefix=...)`` still applies.
         name: The blueprint's name.
+        **options: The serving settings (``reply_timeout``, fallbacks,
+            ``store``, ``handler_threads``, push clients...) of
+            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
@@ -104,7 +130,7 @@ def webhook_blueprint(
     blueprint.add_url_rule(
         url,
         "webhook",
-        webhook_view(webhook, on_handover, on_customer_message),
+        webhook_view(webhook, on_handover, on_customer_message, **options),
         methods=WEBHOOK_METHODS,
     )
     return blueprint

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from typing_extensions import Unpack
+
 from botcopy_handover._extras import missing_extra
 
 try:
@@ -28,7 +30,12 @@ except ImportError as exc:  # one line naming the extra, not a traceback
 from botcopy_handover._errors import PayloadTooLargeError
 from botcopy_handover.integrations._body import aread_limited
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
-from botcopy_handover.webhook._endpoint import HandoverHandler, MessageHandler
+from botcopy_handover.webhook._endpoint import (
+    EndpointOptions,
+    HandoverHandler,
+    MessageHandler,
+    WebhookEndpoint,
+)
 from botcopy_handover.webhook._webhook import Webhook
 from botcopy_handover.webhook.asgi import ASGIApp
 
@@ -68,7 +75,7 @@ class WebhookRoute(Route):
         yield
         endpoint = self.webhook_app.endpoint
         await endpoint.drain(self.webhook_app.shutdown_timeout)
-        endpoint.close()
+        endpoint.close(0.0)  # the drain has waited for the work
 
 
 def webhook_route(
@@ -79,6 +86,7 @@ def webhook_route(
     path: str = "/botcopy",
     name: str | None = "botcopy",
     shutdown_timeout: float = 5.0,
+    **options: Unpack[EndpointOptions],
 ) -> WebhookRoute:
     """A route serving Botcopy's webhook calls with your two handlers.
 
@@ -95,6 +103,9 @@ def webhook_route(
         name: The route's name.
         shutdown_timeout: Seconds :meth:`WebhookRoute.lifespan` waits at
             shutdown for handlers still running past their deadline.
+        **options: The serving settings (``reply_timeout``, fallbacks,
+            ``store``, ``handler_threads``, push clients...) of
+            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
@@ -106,7 +117,7 @@ def webhook_route(
         app = Starlette(routes=[route], lifespan=route.lifespan)
 
     """
-    endpoint = webhook.endpoint(on_handover, on_customer_message)
+    endpoint = WebhookEndpoint(webhook, on_handover, on_customer_message, **options)
     return WebhookRoute(path, ASGIApp(endpoint, shutdown_timeout=shutdown_timeout), name=name)
 
 

@@ -1,14 +1,26 @@
 """Receiving Botcopy's webhook calls: verification, parsing, replies in time.
 
-* :class:`Webhook`: verify a call and read it into a typed event
-  (:meth:`Webhook.receive`), or serve a whole endpoint with your handlers
-  (:meth:`Webhook.asgi_app`, :meth:`Webhook.wsgi_app`, and the framework
-  integrations in ``botcopy_handover.integrations``).
-* :class:`WebhookEndpoint`: the request core every adapter shares.
+* [Webhook][botcopy_handover.Webhook]: verify a call and read it into a typed event.
+* `asgi_app`, `wsgi_app`
+  and the framework integrations in ``botcopy_handover.integrations``: serve
+  a whole endpoint with your handlers.
+* [WebhookEndpoint][botcopy_handover.WebhookEndpoint]: the serving core every adapter
+  shares (reply timeout, fallbacks, store, worker threads, push clients).
+* [AsyncHandlerContext][botcopy_handover.AsyncHandlerContext] and
+  [HandlerContext][botcopy_handover.HandlerContext]: a handler's second parameter.
 * :func:`parse_webhook`: the body alone, no verification.
 """
 
+from botcopy_handover.webhook._context import (
+    DEFAULT_AFTER_REPLY_LIMIT,
+    AfterReply,
+    AsyncHandlerContext,
+    HandlerContext,
+)
 from botcopy_handover.webhook._endpoint import (
+    DEFAULT_REPLY_TIMEOUT,
+    DEFAULT_STORE_TIMEOUT,
+    EndpointOptions,
     HandoverHandler,
     MessageHandler,
     WebhookEndpoint,
@@ -16,17 +28,17 @@ from botcopy_handover.webhook._endpoint import (
 )
 from botcopy_handover.webhook._headers import HeadersLike, is_json_content_type
 from botcopy_handover.webhook._parse import DECODER_MAX_DEPTH, DEFAULT_MAX_BYTES, parse_webhook
-from botcopy_handover.webhook._webhook import (
-    DEFAULT_REPLY_TIMEOUT,
-    DEFAULT_STORE_TIMEOUT,
-    TOKEN_ENV_VAR,
-    Webhook,
-)
-from botcopy_handover.webhook.asgi import ASGIApp
-from botcopy_handover.webhook.wsgi import WSGIApp
+from botcopy_handover.webhook._webhook import TOKEN_ENV_VAR, Webhook
+from botcopy_handover.webhook.asgi import ASGIApp, asgi_app
+from botcopy_handover.webhook.wsgi import WSGIApp, wsgi_app
 
 __all__ = [
+    "DEFAULT_AFTER_REPLY_LIMIT",
     "ASGIApp",
+    "AfterReply",
+    "AsyncHandlerContext",
+    "EndpointOptions",
+    "HandlerContext",
     "DECODER_MAX_DEPTH",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_REPLY_TIMEOUT",
@@ -40,5 +52,7 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookResponse",
     "is_json_content_type",
+    "asgi_app",
     "parse_webhook",
+    "wsgi_app",
 ]

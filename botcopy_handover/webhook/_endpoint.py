@@ -13,11 +13,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeAlias
+
+from typing_extensions import TypedDict
 
 from botcopy_handover._errors import (
     ConfigurationError,
@@ -28,6 +32,15 @@ from botcopy_handover._errors import (
 )
 from botcopy_handover.models.replies import Continue, End, Pause, Reply
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
+from botcopy_handover.state._dedupe import DEFAULT_DUPLICATE_WINDOW
+from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
+from botcopy_handover.webhook._context import (
+    DEFAULT_AFTER_REPLY_LIMIT,
+    AfterReply,
+    AsyncHandlerContext,
+    HandlerContext,
+    wants_context,
+)
 from botcopy_handover.webhook._guard import (
     DeadlineGuard,
     LateCallback,
@@ -35,22 +48,77 @@ from botcopy_handover.webhook._guard import (
     Overran,
     Raised,
     Returned,
+    is_async_callable,
 )
 from botcopy_handover.webhook._headers import HeadersLike
 from botcopy_handover.webhook._store import AsyncWebhookStore, WebhookStore
+from botcopy_handover.webhook._webhook import Webhook
 
 if TYPE_CHECKING:
-    from botcopy_handover.webhook._webhook import Webhook
+    from botcopy_handover.client._async import AsyncClient
+    from botcopy_handover.client._sync import Client
 
-__all__ = ["HandoverHandler", "MessageHandler", "WebhookEndpoint", "WebhookResponse"]
+__all__ = [
+    "DEFAULT_REPLY_TIMEOUT",
+    "DEFAULT_STORE_TIMEOUT",
+    "EndpointOptions",
+    "HandoverHandler",
+    "MessageHandler",
+    "WebhookEndpoint",
+    "WebhookResponse",
+]
 
 logger = logging.getLogger("botcopy_handover.webhook")
 
-HandoverHandler: TypeAlias = Callable[[HandoverRequest], "Reply | Awaitable[Reply]"]
-"""Your Step One handler: takes a :class:`~botcopy_handover.HandoverRequest`, returns a reply."""
+DEFAULT_REPLY_TIMEOUT = 4.5
+"""Seconds a handler may take before the fallback reply is sent (Botcopy waits 5)."""
 
-MessageHandler: TypeAlias = Callable[[CustomerMessage], "Reply | Awaitable[Reply]"]
-"""Your Step Two handler: takes a :class:`~botcopy_handover.CustomerMessage`, returns a reply."""
+DEFAULT_STORE_TIMEOUT = 0.5
+"""Seconds one store call on the webhook path may take before the store counts as down."""
+
+HandoverHandler: TypeAlias = (
+    "Callable[[HandoverRequest], Reply | Awaitable[Reply]]"
+    " | Callable[[HandoverRequest, AsyncHandlerContext], Awaitable[Reply]]"
+    " | Callable[[HandoverRequest, HandlerContext], Reply]"
+)
+"""Your Step One handler: takes a [HandoverRequest][botcopy_handover.HandoverRequest]
+(and, if it has a second parameter, an
+[AsyncHandlerContext][botcopy_handover.AsyncHandlerContext] or a
+[HandlerContext][botcopy_handover.HandlerContext]), returns a reply."""
+
+MessageHandler: TypeAlias = (
+    "Callable[[CustomerMessage], Reply | Awaitable[Reply]]"
+    " | Callable[[CustomerMessage, AsyncHandlerContext], Awaitable[Reply]]"
+    " | Callable[[CustomerMessage, HandlerContext], Reply]"
+)
+"""Your Step Two handler: takes a [CustomerMessage][botcopy_handover.CustomerMessage]
+(and, optionally, a context, as for `HandoverHandler`),
+returns a reply."""
+
+
+class EndpointOptions(TypedDict, total=False):
+    """The serving settings adapters pass on to [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+
+    Each key is the endpoint's keyword argument of the same name.
+    """
+
+    reply_timeout: float
+    handover_fallback: Reply
+    message_fallback: Reply
+    store: ConversationStore | AsyncConversationStore | None
+    duplicate_window: timedelta
+    store_timeout: float
+    handler_threads: int
+    push_client: AsyncClient | None
+    sync_push_client: Client | None
+    after_reply_limit: int
+
+
+def _check_reply(value: object, name: str) -> Reply:
+    if not isinstance(value, (Pause, Continue, End)):
+        raise ConfigurationError(f"{name} must be Pause(), Continue() or End(), not {value!r}")
+    return value
+
 
 _JSON_HEADERS = (("content-type", "application/json"),)
 _POST_ONLY = (*_JSON_HEADERS, ("allow", "POST"))
@@ -73,6 +141,18 @@ class WebhookResponse:
     body: bytes
     headers: tuple[tuple[str, str], ...] = _JSON_HEADERS
     reply: Reply | None = None
+    context: AsyncHandlerContext | HandlerContext | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    def sent(self) -> None:
+        """Tell the endpoint this answer has been sent: the handler's after-reply work starts.
+
+        Every adapter calls it once the response is out; call it too in an
+        adapter of your own. Does nothing when the handler took no context.
+        """
+        if self.context is not None:
+            self.context.reply_sent()
 
     def json(self) -> Any:
         """The body, decoded."""
@@ -99,23 +179,67 @@ def _label(name: str, event: HandoverRequest | CustomerMessage) -> str:
 
 
 class WebhookEndpoint:
-    """A webhook endpoint with your two handlers; adapters wrap it for one server interface.
+    """A webhook endpoint with your two handlers: the serving side of the webhook.
 
-    Made by :meth:`Webhook.endpoint <botcopy_handover.Webhook.endpoint>`; use it
-    directly to write an adapter for a framework the SDK does not ship.
+    [Webhook][botcopy_handover.Webhook] verifies and parses; the endpoint
+    runs your handlers within Botcopy's 5 seconds, answers the fallback when
+    they are late, keeps duplicates away, gives handlers that ask for it a
+    context with the customer's conversation and after-reply work, and closes
+    all of it at shutdown. Every adapter wraps one
+    (`asgi_app`,
+    `wsgi_app`, the integrations) and
+    takes these keyword arguments (`EndpointOptions`);
+    use it directly to write an adapter for a framework the SDK does not ship.
 
     Args:
-        webhook: The verification settings, deadline and fallbacks.
-        on_handover: Called with each :class:`~botcopy_handover.HandoverRequest`.
-        on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
+        webhook: Verification and parsing.
+        on_handover: Called with each [HandoverRequest][botcopy_handover.HandoverRequest]
+            (and a context, if it takes a second parameter).
+        on_customer_message: Called with each [CustomerMessage][botcopy_handover.CustomerMessage]
+            (and a context, likewise).
+        reply_timeout: Seconds a handler may run before the endpoint answers
+            the fallback reply instead (Botcopy ignores replies after 5 s).
+        handover_fallback: The reply to a handover request whose handler ran
+            out of time, or whose body was already seen.
+        message_fallback: The same, for a customer message.
+        store: Record every reply in this conversation store and refuse to
+            pass a body seen twice within ``duplicate_window`` to a handler.
+            Sync adapters take a sync store; async ones an async store or a
+            [MemoryStore][botcopy_handover.MemoryStore].
+        duplicate_window: How long a body counts as already seen.
+        store_timeout: The most seconds each store call (the duplicate check
+            before the handler, the record after it) may take; it never gets
+            more than what is left of ``reply_timeout``. A store slower than
+            this is treated as down: logged, and the answer goes out anyway.
+        handler_threads: Worker threads for handlers that are plain functions.
+        push_client: The ``AsyncClient`` behind ``context.conversation`` of
+            ``async def`` handlers; by default one made from the environment
+            (``BOTCOPY_API_KEY``, ``BOTCOPY_BASE_URL``) at first use and
+            closed at shutdown. One you pass is yours to close.
+        sync_push_client: The same, a ``Client``, for plain-function handlers.
+        after_reply_limit: The most after-reply jobs running at once.
 
     Raises:
-        ConfigurationError: A handler is not callable.
+        ConfigurationError: A handler is not callable, or an option is out of range.
 
     """
 
     def __init__(
-        self, webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+        self,
+        webhook: Webhook,
+        on_handover: HandoverHandler,
+        on_customer_message: MessageHandler,
+        *,
+        reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
+        handover_fallback: Reply = Pause(),  # noqa: B008 - frozen, immutable
+        message_fallback: Reply = Pause(),  # noqa: B008 - frozen, immutable
+        store: ConversationStore | AsyncConversationStore | None = None,
+        duplicate_window: timedelta = DEFAULT_DUPLICATE_WINDOW,
+        store_timeout: float = DEFAULT_STORE_TIMEOUT,
+        handler_threads: int = 32,
+        push_client: AsyncClient | None = None,
+        sync_push_client: Client | None = None,
+        after_reply_limit: int = DEFAULT_AFTER_REPLY_LIMIT,
     ) -> None:
         for name, handler in (
             ("on_handover", on_handover),
@@ -123,13 +247,45 @@ class WebhookEndpoint:
         ):
             if not callable(handler):
                 raise ConfigurationError(f"{name} must be callable, not {type(handler).__name__}")
+        if not 0 < reply_timeout <= 60:
+            raise ConfigurationError("reply_timeout must be between 0 and 60 seconds")
+        if handler_threads < 1:
+            raise ConfigurationError("handler_threads must be at least 1")
+        if not store_timeout > 0:
+            raise ConfigurationError("store_timeout must be positive")
         self.webhook = webhook
         self.on_handover = on_handover
         self.on_customer_message = on_customer_message
-        self.guard = DeadlineGuard(webhook.reply_timeout, webhook.handler_threads)
+        self.reply_timeout = float(reply_timeout)
+        self.handover_fallback = _check_reply(handover_fallback, "handover_fallback")
+        self.message_fallback = _check_reply(message_fallback, "message_fallback")
+        self.store = store
+        self.duplicate_window = duplicate_window
+        self.store_timeout = float(store_timeout)
+        self.handler_threads = handler_threads
+        self.guard = DeadlineGuard(self.reply_timeout, handler_threads)
+        self.after_reply = AfterReply(after_reply_limit)
+        self._given_clients = (push_client, sync_push_client)
+        self._push_client = push_client
+        self._sync_push_client = sync_push_client
+        self._clients_lock = threading.Lock()
+        # Per handler: (takes a context, is async).
+        self._kinds = {
+            "on_handover": (wants_context(on_handover), is_async_callable(on_handover)),
+            "on_customer_message": (
+                wants_context(on_customer_message),
+                is_async_callable(on_customer_message),
+            ),
+        }
 
     def __repr__(self) -> str:
-        return f"WebhookEndpoint({self.webhook!r})"
+        return f"WebhookEndpoint({self.webhook!r}, reply_timeout={self.reply_timeout})"
+
+    def fallback_for(self, event: HandoverRequest | CustomerMessage) -> Reply:
+        """The fallback reply for ``event``'s kind."""
+        if isinstance(event, HandoverRequest):
+            return self.handover_fallback
+        return self.message_fallback
 
     @property
     def max_bytes(self) -> int:
@@ -167,23 +323,26 @@ class WebhookEndpoint:
         call, whatever the handler and the store do. Pass the request's
         ``headers`` so the body's token is checked against the header's.
         """
-        deadline = time.monotonic() + self.webhook.reply_timeout
+        deadline = time.monotonic() + self.reply_timeout
         try:
             event = self.webhook.parse(body, headers=headers)
         except WebhookError as error:
             return WebhookResponse.for_error(error)
-        store = self._store if self.webhook.store is not None else None
+        store = self._store if self.store is not None else None
         if store is not None and store.is_duplicate(event, deadline):
             return self._answer_duplicate(event)
         name, handler = self._handler_for(event)
+        context = self._context(name, event)
         outcome = self.guard.run(
             handler,
             event,
             self._late(name, event),
             budget=deadline - time.monotonic(),
             label=_label(name, event),
+            extra=() if context is None else (context,),
+            runner=self.after_reply.run_coroutine if context is not None else None,
         )
-        response = self._conclude(name, event, outcome)
+        response = self._conclude(name, event, outcome, context)
         if response.reply is not None and store is not None:
             store.record(event, response.reply, deadline)
         return response
@@ -194,23 +353,25 @@ class WebhookEndpoint:
         headers: HeadersLike | None = None,
     ) -> WebhookResponse:
         """:meth:`respond` for asyncio servers: async handlers run on the loop."""
-        deadline = time.monotonic() + self.webhook.reply_timeout
+        deadline = time.monotonic() + self.reply_timeout
         try:
             event = self.webhook.parse(body, headers=headers)
         except WebhookError as error:
             return WebhookResponse.for_error(error)
-        store = self._astore if self.webhook.store is not None else None
+        store = self._astore if self.store is not None else None
         if store is not None and await store.is_duplicate(event, deadline):
             return self._answer_duplicate(event)
         name, handler = self._handler_for(event)
+        context = self._context(name, event)
         outcome = await self.guard.arun(
             handler,
             event,
             self._late(name, event),
             budget=deadline - time.monotonic(),
             label=_label(name, event),
+            extra=() if context is None else (context,),
         )
-        response = self._conclude(name, event, outcome)
+        response = self._conclude(name, event, outcome, context)
         if response.reply is not None and store is not None:
             await store.record(event, response.reply, deadline)
         return response
@@ -230,16 +391,23 @@ class WebhookEndpoint:
     async def drain(self, timeout: float = 5.0) -> int:
         """Wait up to ``timeout`` s for async handlers still running past their deadline.
 
-        Each handler still running after that is logged with its session id,
-        then their count; the server may cancel them (that is logged too).
+        Then for the after-reply work (up to ``timeout`` s more), and close
+        the push client the endpoint made. Each handler or job still running
+        after that is logged with its session id, then their count; the
+        server may cancel them (that is logged too).
 
         Returns:
             How many handlers are still running.
 
         """
-        if self.webhook.store is not None and "_astore" in self.__dict__:
+        if self.store is not None and "_astore" in self.__dict__:
             await self._astore.drain(timeout)
         left = await self.guard.drain(timeout)
+        await self.after_reply.drain(timeout)
+        client = self._push_client
+        if client is not None and self._given_clients[0] is None and not self._on_own_loop():
+            self._push_client = None
+            await client.aclose()
         for label in left:
             logger.error(
                 "%s still running %.1f s into the shutdown: abandoned, its work may be lost",
@@ -250,35 +418,116 @@ class WebhookEndpoint:
             logger.error("%d webhook handler(s) abandoned at shutdown", len(left))
         return len(left)
 
-    def close(self) -> None:
-        """Release the handler threads (they finish what they run first).
+    def close(self, timeout: float = 5.0) -> None:
+        """Release the handler threads (they finish what they run first); close the push clients.
 
-        Handlers still running in a thread are logged with their session id,
-        then their count: a process that exits now loses their work.
+        Waits up to ``timeout`` s for after-reply work in threads (sync
+        servers have no drain). Handlers and jobs still running are logged
+        with their session id, then their count: a process that exits now
+        loses their work. Push clients the endpoint made are closed; those
+        you passed are yours to close.
         """
         running = self.guard.close()
-        if self.webhook.store is not None and "_store" in self.__dict__:
+        self.after_reply.close(timeout)
+        self._close_clients()
+        if self.store is not None and "_store" in self.__dict__:
             self._store.close()
         for label in running:
             logger.warning("%s still running in its thread at shutdown", label)
         if running:
             logger.warning("%d webhook handler thread(s) still running at shutdown", len(running))
 
+    # -- the handler's context and push clients --------------------------------
+
+    def _context(
+        self, name: str, event: HandoverRequest | CustomerMessage
+    ) -> AsyncHandlerContext | HandlerContext | None:
+        wants, is_async = self._kinds[name]
+        if not wants:
+            return None
+        if is_async:
+            return AsyncHandlerContext(event, self.after_reply, self.async_push_client)
+        return HandlerContext(event, self.after_reply, self.push_client)
+
+    def async_push_client(self) -> AsyncClient:
+        """The ``AsyncClient`` handlers push through: the one given, or one from the environment.
+
+        Raises:
+            ConfigurationError: None was given and ``BOTCOPY_API_KEY`` is not set.
+
+        """
+        with self._clients_lock:
+            if self._push_client is None:
+                from botcopy_handover.client._async import AsyncClient
+
+                self._push_client = AsyncClient()
+            return self._push_client
+
+    def push_client(self) -> Client:
+        """The ``Client`` plain-function handlers push through (given, or from the environment).
+
+        Raises:
+            ConfigurationError: None was given and ``BOTCOPY_API_KEY`` is not set.
+
+        """
+        with self._clients_lock:
+            if self._sync_push_client is None:
+                from botcopy_handover.client._sync import Client
+
+                self._sync_push_client = Client()
+            return self._sync_push_client
+
+    def _on_own_loop(self) -> bool:
+        # Under a sync server the async client lives on the endpoint's own loop.
+        return self.after_reply._loop is not None
+
+    def _close_clients(self) -> None:
+        given_async, given_sync = self._given_clients
+        client, self._push_client = self._push_client, given_async
+        if client is not None and given_async is None:
+            loop = self.after_reply._loop
+            try:
+                if loop is not None:
+                    self.after_reply.run_coroutine(client.aclose())
+                else:
+                    asyncio.run(client.aclose())
+            except Exception:
+                logger.exception("Closing the webhook's push client failed")
+        sync, self._sync_push_client = self._sync_push_client, given_sync
+        if sync is not None and given_sync is None:
+            sync.close()
+        self.after_reply.stop_loop()
+
     # -- the decisions, made once -------------------------------------------
 
     def _handler_for(
         self, event: HandoverRequest | CustomerMessage
-    ) -> tuple[str, Callable[[Any], object]]:
+    ) -> tuple[str, Callable[..., object]]:
         if isinstance(event, HandoverRequest):
             return "on_handover", self.on_handover
         return "on_customer_message", self.on_customer_message
 
     def _conclude(
+        self,
+        name: str,
+        event: HandoverRequest | CustomerMessage,
+        outcome: Outcome,
+        context: AsyncHandlerContext | HandlerContext | None = None,
+    ) -> WebhookResponse:
+        """The answer to a call whose handler ran, carrying its context for the after-reply work."""
+        response = self._answer(name, event, outcome)
+        if context is None:
+            return response
+        return WebhookResponse(
+            response.status_code, response.body, response.headers, response.reply, context
+        )
+
+    def _answer(
         self, name: str, event: HandoverRequest | CustomerMessage, outcome: Outcome
     ) -> WebhookResponse:
         """The answer to a call whose handler ran: its reply, the fallback, or a 500."""
         if isinstance(outcome, Overran):
-            fallback = self.webhook.fallback_for(event)
+            fallback = self.fallback_for(event)
             logger.warning(
                 "%s ran past its %.2f s budget for session %s: answered %r; "
                 "the handler goes on in the background",
@@ -334,11 +583,11 @@ class WebhookEndpoint:
         return report
 
     def _answer_duplicate(self, event: HandoverRequest | CustomerMessage) -> WebhookResponse:
-        fallback = self.webhook.fallback_for(event)
+        fallback = self.fallback_for(event)
         logger.info(
             "Webhook body for session %s seen before (within %s): answered %r, handler not called",
             _session(event),
-            self.webhook.duplicate_window,
+            self.duplicate_window,
             fallback,
         )
         return WebhookResponse.for_reply(fallback)
@@ -347,15 +596,13 @@ class WebhookEndpoint:
 
     @cached_property
     def _store(self) -> WebhookStore:
-        webhook = self.webhook
-        assert webhook.store is not None
-        return WebhookStore(webhook.store, webhook.duplicate_window, webhook.store_timeout)  # type: ignore[arg-type]
+        assert self.store is not None
+        return WebhookStore(self.store, self.duplicate_window, self.store_timeout)  # type: ignore[arg-type]
 
     @cached_property
     def _astore(self) -> AsyncWebhookStore:
-        webhook = self.webhook
-        assert webhook.store is not None
-        return AsyncWebhookStore(webhook.store, webhook.duplicate_window, webhook.store_timeout)
+        assert self.store is not None
+        return AsyncWebhookStore(self.store, self.duplicate_window, self.store_timeout)
 
     def require_sync_store(self) -> None:
         """Fail now, not at the first call, if a sync server was given an async store.
@@ -364,7 +611,7 @@ class WebhookEndpoint:
             ConfigurationError: The store is asynchronous.
 
         """
-        if self.webhook.store is not None:
+        if self.store is not None:
             _ = self._store
 
     def require_async_store(self) -> None:
@@ -374,7 +621,7 @@ class WebhookEndpoint:
             ConfigurationError: The store is synchronous I/O (use ``AsyncRedisStore``).
 
         """
-        if self.webhook.store is not None:
+        if self.store is not None:
             _ = self._astore
 
 

@@ -72,11 +72,19 @@ async def _await(awaitable: Awaitable[object]) -> object:
     return await awaitable
 
 
-def _call_in_thread(handler: Callable[[Any], object], event: object) -> object:
-    result = handler(event)
+def _call_in_thread(
+    handler: Callable[..., object],
+    args: tuple[object, ...],
+    runner: Callable[[Awaitable[object]], object] | None = None,
+) -> object:
+    result = handler(*args)
     if inspect.isawaitable(result):
         # A plain function that returned an awaitable (an async handler behind
-        # functools.partial, or async code called from a sync server).
+        # functools.partial, or async code called from a sync server). With a
+        # runner (a handler that pushes), it runs on the endpoint's own loop,
+        # where its push client lives.
+        if runner is not None:
+            return runner(result)
         return asyncio.run(_await(result))
     return result
 
@@ -125,20 +133,25 @@ class DeadlineGuard:
 
     def run(
         self,
-        handler: Callable[[Any], object],
+        handler: Callable[..., object],
         event: object,
         late: LateCallback,
         *,
         budget: float | None = None,
         label: str = "handler",
+        extra: tuple[object, ...] = (),
+        runner: Callable[[Awaitable[object]], object] | None = None,
     ) -> Outcome:
-        """Run ``handler(event)`` in a worker thread and wait at most ``budget`` seconds.
+        """Run ``handler(event, *extra)`` in a worker thread and wait at most ``budget`` seconds.
 
         ``budget`` defaults to the guard's; ``label`` names the handler and its
-        session in the shutdown report.
+        session in the shutdown report; ``runner`` runs an awaitable the
+        handler returns (default: ``asyncio.run``).
         """
         context = contextvars.copy_context()
-        future = self._executor().submit(context.run, _call_in_thread, handler, event)
+        future = self._executor().submit(
+            context.run, _call_in_thread, handler, (event, *extra), runner
+        )
         # wait(), not future.result(timeout=...): a handler's own TimeoutError
         # must not be mistaken for the budget running out.
         wait = self.budget if budget is None else max(budget, 0.0)
@@ -158,24 +171,25 @@ class DeadlineGuard:
 
     async def arun(
         self,
-        handler: Callable[[Any], object],
+        handler: Callable[..., object],
         event: object,
         late: LateCallback,
         *,
         budget: float | None = None,
         label: str = "handler",
+        extra: tuple[object, ...] = (),
     ) -> Outcome:
-        """Run ``handler(event)`` on the loop (async) or in a thread (sync), waiting ``budget``."""
+        """Run ``handler(event, *extra)`` on the loop (async) or in a thread, waiting ``budget``."""
         future: asyncio.Future[object]
         if is_async_callable(handler):
-            future = _start(handler(event))  # type: ignore[arg-type]
+            future = _start(handler(event, *extra))  # type: ignore[arg-type]
             if future.done():
                 return _settled(future)
         else:
             loop = asyncio.get_running_loop()
             context = contextvars.copy_context()
             future = loop.run_in_executor(
-                self._executor(), context.run, _call_in_thread, handler, event
+                self._executor(), context.run, _call_in_thread, handler, (event, *extra)
             )
         wait = self.budget if budget is None else max(budget, 0.0)
         try:

@@ -21,8 +21,7 @@ import hmac
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botcopy_handover._errors import (
     ConfigurationError,
@@ -31,32 +30,14 @@ from botcopy_handover._errors import (
     UnsupportedMediaTypeError,
     WebhookAuthenticationError,
 )
-from botcopy_handover.models.replies import Continue, End, Pause, Reply
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest, body_tokens
-from botcopy_handover.state._dedupe import DEFAULT_DUPLICATE_WINDOW
-from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
 from botcopy_handover.webhook._headers import HeadersLike, is_json_content_type, pick_headers
 from botcopy_handover.webhook._parse import DEFAULT_MAX_BYTES, parse_webhook
 from botcopy_handover.webhook._refusals import RefusalLog
 
-if TYPE_CHECKING:
-    from botcopy_handover.webhook._endpoint import (
-        HandoverHandler,
-        MessageHandler,
-        WebhookEndpoint,
-    )
-    from botcopy_handover.webhook.asgi import ASGIApp
-    from botcopy_handover.webhook.wsgi import WSGIApp
-
-__all__ = ["DEFAULT_REPLY_TIMEOUT", "DEFAULT_STORE_TIMEOUT", "TOKEN_ENV_VAR", "Webhook"]
+__all__ = ["TOKEN_ENV_VAR", "Webhook"]
 
 logger = logging.getLogger("botcopy_handover.webhook")
-
-DEFAULT_REPLY_TIMEOUT = 4.5
-"""Seconds a handler may take before the fallback reply is sent (Botcopy waits 5)."""
-
-DEFAULT_STORE_TIMEOUT = 0.5
-"""Seconds one store call on the webhook path may take before the store counts as down."""
 
 TOKEN_ENV_VAR = "BOTCOPY_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
 """Read when no ``access_tokens`` are given; several tokens may be comma-separated."""
@@ -76,19 +57,17 @@ def _strip_bearer(value: str) -> str:
     return value
 
 
-def _check_reply(value: object, name: str) -> Reply:
-    if not isinstance(value, (Pause, Continue, End)):
-        raise ConfigurationError(f"{name} must be Pause(), Continue() or End(), not {value!r}")
-    return value
-
-
 class Webhook:
     """Verifies webhook calls from Botcopy and turns them into typed events.
 
-    Embed :meth:`receive` in any framework, or let :meth:`asgi_app`,
-    :meth:`wsgi_app` or an integration (``botcopy_handover.integrations``)
-    serve the endpoint, run your handlers within Botcopy's 5 seconds, and
-    answer the exact reply JSON.
+    One job: verification and parsing. Embed [receive][botcopy_handover.Webhook.receive]
+    in any framework, or give the webhook to
+    `asgi_app`,
+    `wsgi_app` or an integration
+    (``botcopy_handover.integrations``): they serve the endpoint, run your
+    handlers within Botcopy's 5 seconds and answer the exact reply JSON. The
+    serving settings (reply timeout, fallbacks, store, worker threads, push
+    client) are theirs: see [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
 
     Args:
         access_tokens: The access token(s) set on the portal. Several may be
@@ -100,21 +79,6 @@ class Webhook:
             them before reading them whole.
         max_depth: Refuse bodies nesting deeper than this (see
             :func:`~botcopy_handover.parse_webhook`).
-        reply_timeout: Seconds a handler may run before the endpoint answers
-            the fallback reply instead (Botcopy ignores replies after 5 s).
-        handover_fallback: The reply to a handover request whose handler ran
-            out of time, or whose body was already seen.
-        message_fallback: The same, for a customer message.
-        store: Record every reply in this conversation store and refuse to
-            pass a body seen twice within ``duplicate_window`` to a handler.
-            Sync adapters take a sync store; async ones an async store or a
-            :class:`~botcopy_handover.MemoryStore`.
-        duplicate_window: How long a body counts as already seen.
-        store_timeout: The most seconds each store call (the duplicate check
-            before the handler, the record after it) may take; it never gets
-            more than what is left of ``reply_timeout``. A store slower than
-            this is treated as down: logged, and the answer goes out anyway.
-        handler_threads: Worker threads for handlers that are plain functions.
         refusal_log_burst: How many refused calls (401) are logged one by one
             in each ``refusal_log_interval``; the rest are counted and logged as
             one summary line, so a token scanner cannot flood the logs.
@@ -128,7 +92,7 @@ class Webhook:
         >>> from botcopy_handover import Webhook
         >>> webhook = Webhook(access_tokens=["tok-new", "tok-old"])
         >>> webhook
-        Webhook(tokens=2, custom_header=None, reply_timeout=4.5)
+        Webhook(tokens=2, custom_header=None, max_bytes=16777216)
 
     """
 
@@ -139,13 +103,6 @@ class Webhook:
         custom_header: tuple[str, str] | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_depth: int | None = None,
-        reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
-        handover_fallback: Reply = Pause(),  # noqa: B008 - frozen, immutable
-        message_fallback: Reply = Pause(),  # noqa: B008 - frozen, immutable
-        store: ConversationStore | AsyncConversationStore | None = None,
-        duplicate_window: timedelta = DEFAULT_DUPLICATE_WINDOW,
-        store_timeout: float = DEFAULT_STORE_TIMEOUT,
-        handler_threads: int = 32,
         refusal_log_burst: int = 10,
         refusal_log_interval: float = 60.0,
     ) -> None:
@@ -177,28 +134,15 @@ class Webhook:
         self._wanted = frozenset(wanted)
         if max_bytes <= 0:
             raise ConfigurationError("max_bytes must be positive")
-        if not 0 < reply_timeout <= 60:
-            raise ConfigurationError("reply_timeout must be between 0 and 60 seconds")
-        if handler_threads < 1:
-            raise ConfigurationError("handler_threads must be at least 1")
-        if not store_timeout > 0:
-            raise ConfigurationError("store_timeout must be positive")
         self._refusals = RefusalLog(logger, burst=refusal_log_burst, interval=refusal_log_interval)
         self.max_bytes = max_bytes
         self.max_depth = max_depth
-        self.reply_timeout = float(reply_timeout)
-        self.handover_fallback = _check_reply(handover_fallback, "handover_fallback")
-        self.message_fallback = _check_reply(message_fallback, "message_fallback")
-        self.store = store
-        self.duplicate_window = duplicate_window
-        self.store_timeout = float(store_timeout)
-        self.handler_threads = handler_threads
 
     def __repr__(self) -> str:
         # Never the tokens or the header value: a count and the header's name.
         return (
             f"Webhook(tokens={len(self._tokens)}, custom_header={self._custom_name!r}, "
-            f"reply_timeout={self.reply_timeout})"
+            f"max_bytes={self.max_bytes})"
         )
 
     @property
@@ -290,47 +234,6 @@ class Webhook:
             self._refusals.refused("a token in the body is not accepted or not the header's")
             raise WebhookAuthenticationError(_UNAUTHORIZED)
         return event
-
-    def fallback_for(self, event: HandoverRequest | CustomerMessage) -> Reply:
-        """The fallback reply for ``event``'s kind."""
-        if isinstance(event, HandoverRequest):
-            return self.handover_fallback
-        return self.message_fallback
-
-    def endpoint(
-        self, on_handover: HandoverHandler, on_customer_message: MessageHandler
-    ) -> WebhookEndpoint:
-        """The framework-neutral endpoint the adapters share; for writing your own adapter."""
-        from botcopy_handover.webhook._endpoint import WebhookEndpoint
-
-        return WebhookEndpoint(self, on_handover, on_customer_message)
-
-    def asgi_app(
-        self, on_handover: HandoverHandler, on_customer_message: MessageHandler
-    ) -> ASGIApp:
-        """A complete ASGI endpoint (Starlette, FastAPI, or any ASGI server) running your handlers.
-
-        Each handler takes the typed event and returns ``Pause()``,
-        ``Continue()`` or ``End()``; it may be ``async def`` or a plain function
-        (run in a worker thread).
-
-        Example::
-
-            app = webhook.asgi_app(on_handover, on_customer_message)
-            # uvicorn module:app, or Starlette: Mount("/botcopy", app)
-
-        """
-        from botcopy_handover.webhook.asgi import ASGIApp
-
-        return ASGIApp(self.endpoint(on_handover, on_customer_message))
-
-    def wsgi_app(
-        self, on_handover: HandoverHandler, on_customer_message: MessageHandler
-    ) -> WSGIApp:
-        """A complete WSGI endpoint (gunicorn, Werkzeug, any WSGI server) running your handlers."""
-        from botcopy_handover.webhook.wsgi import WSGIApp
-
-        return WSGIApp(self.endpoint(on_handover, on_customer_message))
 
     def _accepted(self, token: str) -> bool:
         return self._accepted_digest(_digest(token))

@@ -1,7 +1,7 @@
 """The webhook as a plain ASGI app: no framework needed, mountable in any of them.
 
-Made by :meth:`Webhook.asgi_app <botcopy_handover.Webhook.asgi_app>`. It
-answers any path it is mounted at, refuses a call from its headers before
+Made by `asgi_app`. It answers any path
+it is mounted at (or only ``path``, when given), refuses a call from its headers before
 reading the body, stops reading a body that grows past ``max_bytes``, and
 handles the ASGI lifespan protocol so it can be served on its own
 (``uvicorn module:app``): at shutdown it gives handlers still running past
@@ -13,9 +13,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, TypeAlias
 
-from botcopy_handover.webhook._endpoint import WebhookEndpoint, WebhookResponse
+from typing_extensions import Unpack
 
-__all__ = ["ASGIApp", "Receive", "Scope", "Send"]
+from botcopy_handover.webhook._endpoint import (
+    EndpointOptions,
+    HandoverHandler,
+    MessageHandler,
+    WebhookEndpoint,
+    WebhookResponse,
+)
+from botcopy_handover.webhook._webhook import Webhook
+
+__all__ = ["ASGIApp", "Receive", "Scope", "Send", "asgi_app"]
+
+_NOT_FOUND = WebhookResponse(404, b'{"error":"NotFound","message":"No webhook at this path"}')
 
 Scope: TypeAlias = MutableMapping[str, Any]
 """An ASGI connection scope."""
@@ -31,7 +42,9 @@ class ASGIApp:
     Args:
         endpoint: The shared request core with your handlers.
         shutdown_timeout: Seconds to wait at lifespan shutdown for handlers
-            still running past their deadline.
+            still running past their deadline (and as long again for
+            after-reply work).
+        path: Answer only this path (others get 404); ``None``: any path.
 
     Raises:
         ConfigurationError: The webhook's store is synchronous I/O (use
@@ -39,10 +52,13 @@ class ASGIApp:
 
     """
 
-    def __init__(self, endpoint: WebhookEndpoint, *, shutdown_timeout: float = 5.0) -> None:
+    def __init__(
+        self, endpoint: WebhookEndpoint, *, shutdown_timeout: float = 5.0, path: str | None = None
+    ) -> None:
         endpoint.require_async_store()
         self.endpoint = endpoint
         self.shutdown_timeout = shutdown_timeout
+        self.path = path
 
     def __repr__(self) -> str:
         return f"ASGIApp({self.endpoint.webhook!r})"
@@ -59,6 +75,9 @@ class ASGIApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         endpoint = self.endpoint
+        if self.path is not None and scope.get("path") != self.path:
+            await _send(send, _NOT_FOUND)
+            return
         response = endpoint.precheck(scope["method"], scope["headers"])
         if response is None:
             body = await _read_body(receive, endpoint.max_bytes)
@@ -67,7 +86,14 @@ class ASGIApp:
                 if body is None
                 else await endpoint.arespond(body, scope["headers"])
             )
-        await _send(send, response)
+        try:
+            await _send(send, response)
+        except BaseException:
+            # The client went away: the reply never got out, so neither does its work.
+            if response.context is not None:
+                response.context.discard()
+            raise
+        response.sent()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -76,9 +102,48 @@ class ASGIApp:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.endpoint.drain(self.shutdown_timeout)
-                self.endpoint.close()
+                self.endpoint.close(0.0)  # the drain has waited for the work
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def asgi_app(
+    webhook: Webhook,
+    on_handover: HandoverHandler,
+    on_customer_message: MessageHandler,
+    *,
+    path: str | None = None,
+    shutdown_timeout: float = 5.0,
+    **options: Unpack[EndpointOptions],
+) -> ASGIApp:
+    """A complete ASGI endpoint (``uvicorn module:app``, or mounted in Starlette or FastAPI).
+
+    Each handler takes the typed event (and, if it has a second parameter,
+    an [AsyncHandlerContext][botcopy_handover.AsyncHandlerContext] or a
+    [HandlerContext][botcopy_handover.HandlerContext]) and returns
+    ``Pause()``, ``Continue()`` or ``End()``; it may be ``async def`` or a
+    plain function (run in a worker thread).
+
+    Args:
+        webhook: Verification and parsing.
+        on_handover: Your Step One handler.
+        on_customer_message: Your Step Two handler.
+        path: Answer only this path; ``None``: any path the app is mounted at.
+        shutdown_timeout: Seconds to wait at shutdown for late handlers and
+            after-reply work.
+        **options: The serving settings of [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+
+    Raises:
+        ConfigurationError: A handler is not callable, an option is out of
+            range, or the store is synchronous I/O.
+
+    Example::
+
+        app = asgi_app(Webhook(), on_handover, on_customer_message, path="/botcopy")
+
+    """
+    endpoint = WebhookEndpoint(webhook, on_handover, on_customer_message, **options)
+    return ASGIApp(endpoint, shutdown_timeout=shutdown_timeout, path=path)
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:

@@ -1,6 +1,6 @@
 """The webhook as a plain WSGI app (PEP 3333): gunicorn, Werkzeug, mod_wsgi, any WSGI server.
 
-Made by :meth:`Webhook.wsgi_app <botcopy_handover.Webhook.wsgi_app>`. The
+Made by `wsgi_app`. The
 call is refused from its headers before the body is read. The body is read
 up to ``Content-Length``. A chunked one (no length) is read in chunks when
 the server sets ``wsgi.input_terminated``, and refused as soon as it passes
@@ -13,10 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias
 
-from botcopy_handover._errors import LengthRequiredError
-from botcopy_handover.webhook._endpoint import WebhookEndpoint, WebhookResponse
+from typing_extensions import Unpack
 
-__all__ = ["StartResponse", "WSGIApp", "WSGIEnvironment"]
+from botcopy_handover._errors import LengthRequiredError
+from botcopy_handover.webhook._endpoint import (
+    EndpointOptions,
+    HandoverHandler,
+    MessageHandler,
+    WebhookEndpoint,
+    WebhookResponse,
+)
+from botcopy_handover.webhook._webhook import Webhook
+
+__all__ = ["StartResponse", "WSGIApp", "WSGIEnvironment", "wsgi_app"]
 
 WSGIEnvironment: TypeAlias = dict[str, Any]
 """A WSGI ``environ``."""
@@ -74,7 +83,7 @@ class WSGIApp:
         status = f"{response.status_code} {_REASONS.get(response.status_code, '')}".rstrip()
         headers = [*response.headers, ("content-length", str(len(response.body)))]
         start_response(status, headers)
-        return [response.body]
+        return _Body(response)
 
     def _respond(self, environ: WSGIEnvironment) -> WebhookResponse:
         endpoint = self.endpoint
@@ -97,6 +106,48 @@ class WSGIApp:
         if body is None:
             return endpoint.too_large()
         return endpoint.respond(body, headers)
+
+
+class _Body(list[bytes]):
+    """The response body; the server closes it once the response is sent (PEP 3333).
+
+    That is when the handler's after-reply work starts.
+    """
+
+    def __init__(self, response: WebhookResponse) -> None:
+        super().__init__((response.body,))
+        self._response: WebhookResponse | None = response
+
+    def close(self) -> None:
+        response, self._response = self._response, None
+        if response is not None:
+            response.sent()
+
+
+def wsgi_app(
+    webhook: Webhook,
+    on_handover: HandoverHandler,
+    on_customer_message: MessageHandler,
+    **options: Unpack[EndpointOptions],
+) -> WSGIApp:
+    """A complete WSGI endpoint (gunicorn, Werkzeug, any WSGI server) running your handlers.
+
+    Handlers are as for `asgi_app`. WSGI
+    has no shutdown hook: call ``app.endpoint.close()`` when the process
+    stops, to wait for after-reply work and close the push clients.
+
+    Args:
+        webhook: Verification and parsing.
+        on_handover: Your Step One handler.
+        on_customer_message: Your Step Two handler.
+        **options: The serving settings of [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+
+    Raises:
+        ConfigurationError: A handler is not callable, an option is out of
+            range, or the store is an async store.
+
+    """
+    return WSGIApp(WebhookEndpoint(webhook, on_handover, on_customer_message, **options))
 
 
 def _read_limited(stream: Any, limit: int) -> bytes | None:

@@ -18,6 +18,7 @@ import pytest
 from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
 from botcopy_handover.cli import main
 from botcopy_handover.testing import BotcopyEmulator, LoopbackServer
+from botcopy_handover.webhook import asgi_app
 
 TOKEN = "cli-emulate-token"
 API_KEY = "cli-emulate-key"
@@ -46,7 +47,7 @@ def proxy() -> Iterator[tuple[str, list[str]]]:
         received.append(f"message:{event.text}")
         return Pause(minutes=20)
 
-    app = Webhook(TOKEN).asgi_app(on_handover, on_customer_message)
+    app = asgi_app(Webhook(TOKEN), on_handover, on_customer_message)
     with LoopbackServer(app) as server:
         yield f"{server.url}/botcopy", received
 

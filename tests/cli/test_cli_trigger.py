@@ -15,6 +15,7 @@ from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Web
 from botcopy_handover.cli import main
 from botcopy_handover.testing import LoopbackServer, sample_customer_message, sample_handover
 from botcopy_handover.testing.emulator import DEFAULT_ACCESS_TOKEN
+from botcopy_handover.webhook import asgi_app
 
 TOKEN = "trigger-token-0123456789"
 
@@ -37,7 +38,7 @@ def proxy() -> Iterator[Proxy]:
         proxy.events.append(event)
         return Pause(minutes=25)
 
-    app = Webhook(TOKEN).asgi_app(on_handover, on_customer_message)
+    app = asgi_app(Webhook(TOKEN), on_handover, on_customer_message)
     with LoopbackServer(app) as server:
         proxy.url = f"{server.url}/botcopy"
         yield proxy

@@ -23,6 +23,8 @@ import pytest
 from starlette.applications import Starlette
 
 from botcopy_handover import (
+    AsyncClient,
+    Client,
     Continue,
     CustomerMessage,
     End,
@@ -128,7 +130,11 @@ class Serve(Protocol):
     """Mount ``webhook`` with these handlers in a fresh app; the fixture tears it down."""
 
     def __call__(
-        self, webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+        self,
+        webhook: Webhook,
+        on_handover: HandoverHandler,
+        on_customer_message: MessageHandler,
+        **options: Any,
     ) -> Call: ...
 
 
@@ -173,11 +179,21 @@ class Desk:
         return self.on_customer_message(event)
 
     def serve(
-        self, serve: Serve, webhook: Webhook | None = None, *, is_async: bool = False
+        self,
+        serve: Serve,
+        webhook: Webhook | None = None,
+        *,
+        is_async: bool = False,
+        **options: Any,
     ) -> Call:
+        """Serve the desk's handlers; ``options`` are the endpoint's serving settings."""
         if is_async:
-            return serve(webhook or make_webhook(), self.aon_handover, self.aon_customer_message)
-        return serve(webhook or make_webhook(), self.on_handover, self.on_customer_message)
+            return serve(
+                webhook or make_webhook(), self.aon_handover, self.aon_customer_message, **options
+            )
+        return serve(
+            webhook or make_webhook(), self.on_handover, self.on_customer_message, **options
+        )
 
 
 REPLIES = [
@@ -258,6 +274,54 @@ class AdapterContract:
         assert isinstance(desk.events[0], CustomerMessage)
         assert desk.events[0].text == "order 1042"
 
+    @pytest.mark.parametrize("is_async", KINDS)
+    def test_a_handler_taking_a_context_pushes_after_its_reply(
+        self, serve: Serve, is_async: bool
+    ) -> None:
+        pushed: list[dict[str, Any]] = []
+        done = threading.Event()
+        returned = threading.Event()
+
+        def accept(request: httpx.Request) -> httpx.Response:
+            # The handler has returned (and the adapter answered) before any push.
+            assert returned.is_set()
+            pushed.append(json.loads(request.content))
+            done.set()
+            return httpx.Response(200, json={"ok": True})
+
+        transport = httpx.MockTransport(accept)
+        options: dict[str, Any]
+        if is_async:
+
+            async def on_handover(event: HandoverRequest, context: Any) -> Reply:
+                context.after_reply(context.conversation.pause(agent_name="Dana"))
+                returned.set()
+                return Pause(minutes=30)
+
+            http = httpx.AsyncClient(transport=transport)
+            client = AsyncClient(api_key="k", base_url="http://botcopy.test", http_client=http)
+            options = {"push_client": client}
+        else:
+
+            def on_handover(event: HandoverRequest, context: Any) -> Reply:  # type: ignore[misc]
+                context.after_reply(context.conversation.pause, agent_name="Dana")
+                returned.set()
+                return Pause(minutes=30)
+
+            sync = Client(
+                api_key="k",
+                base_url="http://botcopy.test",
+                http_client=httpx.Client(transport=transport),
+            )
+            options = {"sync_push_client": sync}
+        call = serve(make_webhook(), on_handover, Desk().on_customer_message, **options)
+        answer = send(call, valid_handover())
+        assert answer.status == 200
+        assert answer.json() == {"paused": True, "minutesPaused": 30}
+        assert done.wait(10)
+        assert pushed[0]["agentProfile"] == {"name": "Dana"}
+        assert (pushed[0]["userId"], pushed[0]["botId"]) == ("user-1", "bot-1")
+
     def test_handler_gets_the_parsed_history(self, serve: Serve) -> None:
         desk = Desk()
         send(desk.serve(serve), valid_handover())
@@ -282,7 +346,7 @@ class AdapterContract:
 
     def test_same_body_twice_reaches_the_handler_once(self, serve: Serve) -> None:
         desk = Desk()
-        call = desk.serve(serve, make_webhook(store=MemoryStore()))
+        call = desk.serve(serve, store=MemoryStore())
         request = valid_handover()
         first, second = send(call, request), send(call, request)
         assert first.json() == {"paused": True, "minutesPaused": 30}
@@ -464,8 +528,9 @@ class AdapterContract:
     ) -> None:
         released = threading.Event()
         on_handover, on_message = slow_handlers(released, is_async=is_async)
-        webhook = make_webhook(reply_timeout=0.1, message_fallback=End())
-        call = serve(webhook, on_handover, on_message)
+        call = serve(
+            make_webhook(), on_handover, on_message, reply_timeout=0.1, message_fallback=End()
+        )
         try:
             handover = send(call, valid_handover())
             message = send(call, valid_message())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -63,10 +64,13 @@ def served(loop: Loop, app: web.Application, path: str = PATH) -> Call:
 @pytest.fixture
 def serve(loop: Loop) -> Serve:
     def serve(
-        webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+        webhook: Webhook,
+        on_handover: HandoverHandler,
+        on_customer_message: MessageHandler,
+        **options: Any,
     ) -> Call:
         app = web.Application()
-        add_webhook_route(app, webhook, on_handover, on_customer_message)
+        add_webhook_route(app, webhook, on_handover, on_customer_message, **options)
         return served(loop, app)
 
     return serve
@@ -132,7 +136,7 @@ def test_shutdown_lets_a_late_handler_finish() -> None:
 
     app = web.Application()
     add_webhook_route(
-        app, make_webhook(reply_timeout=0.05), on_handover, Desk().on_customer_message
+        app, make_webhook(), on_handover, Desk().on_customer_message, reply_timeout=0.05
     )
     loop = Loop()
     try:
@@ -146,10 +150,14 @@ def test_shutdown_lets_a_late_handler_finish() -> None:
 
 
 def test_a_blocking_store_is_refused_when_the_route_is_added() -> None:
-    webhook = make_webhook(store=RedisStore(url="redis://127.0.0.1:1/0"))
+    store = RedisStore(url="redis://127.0.0.1:1/0")
     with pytest.raises(ConfigurationError):
         add_webhook_route(
-            web.Application(), webhook, Desk().on_handover, Desk().on_customer_message
+            web.Application(),
+            make_webhook(),
+            Desk().on_handover,
+            Desk().on_customer_message,
+            store=store,
         )
 
 
@@ -174,8 +182,16 @@ async def test_a_handler_overrunning_during_shutdown_is_drained_not_dropped() ->
         return Pause()
 
     app = web.Application()
-    webhook = Webhook(TOKEN, reply_timeout=0.2, handover_fallback=Pause(minutes=4))
-    add_webhook_route(app, webhook, on_handover, on_customer_message, shutdown_timeout=5)
+    webhook = Webhook(TOKEN)
+    add_webhook_route(
+        app,
+        webhook,
+        on_handover,
+        on_customer_message,
+        shutdown_timeout=5,
+        reply_timeout=0.2,
+        handover_fallback=Pause(minutes=4),
+    )
     runner = web.AppRunner(app, shutdown_timeout=3)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -116,11 +116,16 @@ def asgi_call(loop: Loop, view: Callable[..., Any]) -> Call:
 @pytest.fixture(params=["wsgi", "asgi"])
 def serve(request: pytest.FixtureRequest, loop: Loop) -> Serve:
     def serve(
-        webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+        webhook: Webhook,
+        on_handover: HandoverHandler,
+        on_customer_message: MessageHandler,
+        **options: Any,
     ) -> Call:
         if request.param == "wsgi":
-            return wsgi_call(webhook_view(webhook, on_handover, on_customer_message))
-        return asgi_call(loop, async_webhook_view(webhook, on_handover, on_customer_message))
+            return wsgi_call(webhook_view(webhook, on_handover, on_customer_message, **options))
+        return asgi_call(
+            loop, async_webhook_view(webhook, on_handover, on_customer_message, **options)
+        )
 
     return serve
 
@@ -158,12 +163,13 @@ def test_body_over_django_upload_limit_but_within_ours_is_served() -> None:
 
 def test_each_view_refuses_the_other_kind_of_store() -> None:
     desk = Desk()
-    async_store = make_webhook(store=AsyncRedisStore(url="redis://127.0.0.1:1/0"))
-    sync_store = make_webhook(store=RedisStore(url="redis://127.0.0.1:1/0"))
+    async_store = AsyncRedisStore(url="redis://127.0.0.1:1/0")
+    sync_store = RedisStore(url="redis://127.0.0.1:1/0")
+    webhook = make_webhook()
     with pytest.raises(ConfigurationError):
-        webhook_view(async_store, desk.on_handover, desk.on_customer_message)
+        webhook_view(webhook, desk.on_handover, desk.on_customer_message, store=async_store)
     with pytest.raises(ConfigurationError):
-        async_webhook_view(sync_store, desk.on_handover, desk.on_customer_message)
+        async_webhook_view(webhook, desk.on_handover, desk.on_customer_message, store=sync_store)
 
 
 # -- a chunked body under a real WSGI server (issue 12) -------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 from fastapi import Depends, FastAPI
@@ -41,10 +41,13 @@ from tests.integrations.conftest import (
 @pytest.fixture
 def serve(loop: Loop) -> Serve:
     def serve(
-        webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+        webhook: Webhook,
+        on_handover: HandoverHandler,
+        on_customer_message: MessageHandler,
+        **options: Any,
     ) -> Call:
         app = FastAPI()
-        app.include_router(webhook_router(webhook, on_handover, on_customer_message))
+        app.include_router(webhook_router(webhook, on_handover, on_customer_message, **options))
         return asgi_call(loop, app)
 
     return serve
@@ -77,7 +80,7 @@ def test_app_lifespan_lets_a_late_handler_finish_at_shutdown() -> None:
 
     app = FastAPI()
     app.include_router(
-        webhook_router(make_webhook(reply_timeout=0.05), on_handover, Desk().on_customer_message)
+        webhook_router(make_webhook(), on_handover, Desk().on_customer_message, reply_timeout=0.05)
     )
     loop = Loop()
     try:
@@ -144,6 +147,6 @@ def test_verified_event_answers_the_webhook_status(
 
 
 def test_a_blocking_store_is_refused_when_the_router_is_made() -> None:
-    webhook = make_webhook(store=RedisStore(url="redis://127.0.0.1:1/0"))
+    store = RedisStore(url="redis://127.0.0.1:1/0")
     with pytest.raises(ConfigurationError):
-        webhook_router(webhook, Desk().on_handover, Desk().on_customer_message)
+        webhook_router(make_webhook(), Desk().on_handover, Desk().on_customer_message, store=store)

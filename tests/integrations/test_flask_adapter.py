@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from flask import Flask, url_for
@@ -31,8 +32,14 @@ def flask_call(app: Flask, path: str = PATH) -> Call:
         # The test client computes Content-Length from the data; a declared one goes in as sent.
         length = headers.pop("Content-Length", None)
         overrides = {} if length is None else {"CONTENT_LENGTH": length}
+        # buffered: the response is read and closed, as a real server does once it is sent.
         response = client.open(
-            path, method=method, headers=headers, data=body, environ_overrides=overrides
+            path,
+            method=method,
+            headers=headers,
+            data=body,
+            environ_overrides=overrides,
+            buffered=True,
         )
         return Answer(
             response.status_code,
@@ -46,10 +53,15 @@ def flask_call(app: Flask, path: str = PATH) -> Call:
 @pytest.fixture
 def serve() -> Serve:
     def serve(
-        webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+        webhook: Webhook,
+        on_handover: HandoverHandler,
+        on_customer_message: MessageHandler,
+        **options: Any,
     ) -> Call:
         app = Flask(__name__)
-        app.register_blueprint(webhook_blueprint(webhook, on_handover, on_customer_message))
+        app.register_blueprint(
+            webhook_blueprint(webhook, on_handover, on_customer_message, **options)
+        )
         return flask_call(app)
 
     return serve
@@ -105,6 +117,8 @@ def test_chunked_body_is_read_up_to_the_limit(max_bytes: int, status: int) -> No
 
 
 def test_an_async_store_is_refused_when_the_blueprint_is_made() -> None:
-    webhook = make_webhook(store=AsyncRedisStore(url="redis://127.0.0.1:1/0"))
+    store = AsyncRedisStore(url="redis://127.0.0.1:1/0")
     with pytest.raises(ConfigurationError):
-        webhook_blueprint(webhook, Desk().on_handover, Desk().on_customer_message)
+        webhook_blueprint(
+            make_webhook(), Desk().on_handover, Desk().on_customer_message, store=store
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 import httpx
 import pytest
@@ -44,9 +45,12 @@ from tests.integrations.conftest import (
 @pytest.fixture
 def serve(loop: Loop) -> Serve:
     def serve(
-        webhook: Webhook, on_handover: HandoverHandler, on_customer_message: MessageHandler
+        webhook: Webhook,
+        on_handover: HandoverHandler,
+        on_customer_message: MessageHandler,
+        **options: Any,
     ) -> Call:
-        route = webhook_route(webhook, on_handover, on_customer_message)
+        route = webhook_route(webhook, on_handover, on_customer_message, **options)
         return asgi_call(loop, Starlette(routes=[route], lifespan=route.lifespan))
 
     return serve
@@ -74,7 +78,9 @@ def test_lifespan_lets_a_late_handler_finish_at_shutdown() -> None:
         finished.set()
         return Pause()
 
-    route = webhook_route(make_webhook(reply_timeout=0.05), on_handover, Desk().on_customer_message)
+    route = webhook_route(
+        make_webhook(), on_handover, Desk().on_customer_message, reply_timeout=0.05
+    )
     loop = Loop()
     try:
         call = asgi_call(loop, Starlette(routes=[route], lifespan=route.lifespan))
@@ -155,6 +161,6 @@ def test_receive_event_stops_reading_past_the_limit(loop: Loop, own_app: Starlet
 
 
 def test_a_blocking_store_is_refused_when_the_route_is_made() -> None:
-    webhook = make_webhook(store=RedisStore(url="redis://127.0.0.1:1/0"))
+    store = RedisStore(url="redis://127.0.0.1:1/0")
     with pytest.raises(ConfigurationError):
-        webhook_route(webhook, Desk().on_handover, Desk().on_customer_message)
+        webhook_route(make_webhook(), Desk().on_handover, Desk().on_customer_message, store=store)

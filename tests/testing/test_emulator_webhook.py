@@ -31,6 +31,7 @@ from botcopy_handover import (
 )
 from botcopy_handover.testing import LoopbackServer
 from botcopy_handover.testing.emulator import BotcopyEmulator, ScriptedBot
+from botcopy_handover.webhook import asgi_app
 from tests.state.conftest import FakeClock
 
 TOKEN = "emulator-webhook-token"
@@ -61,8 +62,8 @@ class Proxy:
 @pytest.fixture
 def proxy() -> Iterator[Proxy]:
     proxy = Proxy()
-    app = Webhook(TOKEN, custom_header=HEADER).asgi_app(
-        proxy.on_handover, proxy.on_customer_message
+    app = asgi_app(
+        Webhook(TOKEN, custom_header=HEADER), proxy.on_handover, proxy.on_customer_message
     )
     with LoopbackServer(app) as server:
         proxy.url = f"{server.url}/botcopy"

@@ -19,6 +19,7 @@ def strict_inner_sessions(pytester: pytest.Pytester) -> None:
 
 PROXY = """
 from botcopy_handover import AsyncClient, Pause, End, Webhook
+from botcopy_handover.webhook import asgi_app
 
 def make_proxy(botcopy):
     async def on_handover(event):
@@ -31,7 +32,7 @@ def make_proxy(botcopy):
         return End() if event.text == "bye" else Pause(minutes=5)
 
     webhook = Webhook(access_tokens=botcopy.access_token)
-    return webhook.asgi_app(on_handover, on_customer_message)
+    return asgi_app(webhook, on_handover, on_customer_message)
 """
 
 

@@ -13,9 +13,11 @@ from botcopy_handover import (
     Pause,
     Reply,
     Webhook,
+    WebhookEndpoint,
     WebhookResponse,
     WSGIApp,
 )
+from botcopy_handover.webhook import asgi_app, wsgi_app
 
 
 def sync_handover(event: HandoverRequest) -> Pause:
@@ -42,14 +44,14 @@ def check_receive(webhook: Webhook, body: bytes, headers: dict[str, str]) -> Non
 
 
 def check_apps(webhook: Webhook) -> None:
-    assert_type(webhook.asgi_app(sync_handover, async_message), ASGIApp)
-    assert_type(webhook.wsgi_app(sync_handover, sync_message), WSGIApp)
-    webhook.asgi_app(returns_a_dict, async_message)  # type: ignore[arg-type]
-    webhook.asgi_app(async_message, sync_handover)  # type: ignore[arg-type]
+    assert_type(asgi_app(webhook, sync_handover, async_message), ASGIApp)
+    assert_type(wsgi_app(webhook, sync_handover, sync_message), WSGIApp)
+    asgi_app(webhook, returns_a_dict, async_message)  # type: ignore[arg-type]
+    asgi_app(webhook, async_message, sync_handover)  # type: ignore[arg-type]
 
 
 async def check_endpoint(webhook: Webhook, body: bytes) -> None:
-    endpoint = webhook.endpoint(sync_handover, async_message)
+    endpoint = WebhookEndpoint(webhook, sync_handover, async_message)
     assert_type(endpoint.precheck("POST", {}), WebhookResponse | None)
     assert_type(await endpoint.arespond(body), WebhookResponse)
     assert_type(endpoint.handle("POST", {}, body).reply, Pause | Continue | End | None)

@@ -26,7 +26,7 @@ from botcopy_handover.testing import (
     sample_customer_message,
     sample_handover,
 )
-from botcopy_handover.webhook import ASGIApp
+from botcopy_handover.webhook import ASGIApp, asgi_app
 
 TOKEN = "asgi-secret-token"
 HEADER = ("X-Bot-Secret", "asgi-header-secret")
@@ -43,7 +43,7 @@ def on_customer_message(event: CustomerMessage) -> Reply:
 @pytest.fixture
 def app() -> ASGIApp:
     webhook = Webhook(TOKEN, custom_header=HEADER, max_bytes=64 * 1024)
-    return webhook.asgi_app(on_handover, on_customer_message)
+    return asgi_app(webhook, on_handover, on_customer_message)
 
 
 @pytest.fixture
@@ -157,7 +157,7 @@ async def test_a_handler_past_the_deadline_gets_the_fallback() -> None:
         await asyncio.sleep(0.3)
         return End()
 
-    app = Webhook(TOKEN, reply_timeout=0.05).asgi_app(slow, on_customer_message)
+    app = asgi_app(Webhook(TOKEN), slow, on_customer_message, reply_timeout=0.05)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://proxy.test") as client:
         started = time.perf_counter()
@@ -172,9 +172,14 @@ def test_a_sync_redis_like_store_is_refused_by_the_asgi_app() -> None:
         def get(self, bot_id: str, user_id: str) -> None:
             return None
 
-    webhook = Webhook(TOKEN, store=BlockingStore())  # type: ignore[arg-type]
+    webhook = Webhook(TOKEN)
     with pytest.raises(ConfigurationError, match="block the event loop"):
-        webhook.asgi_app(on_handover, on_customer_message)
+        asgi_app(
+            webhook,
+            on_handover,
+            on_customer_message,
+            store=BlockingStore(),  # type: ignore[arg-type]
+        )
 
 
 # -- a real server -------------------------------------------------------------
@@ -199,7 +204,7 @@ def served() -> Iterator[Served]:
         finished.append(event.user_id)
         return End()
 
-    app = Webhook(TOKEN, reply_timeout=0.05).asgi_app(slow_handover, on_customer_message)
+    app = asgi_app(Webhook(TOKEN), slow_handover, on_customer_message, reply_timeout=0.05)
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
     server = uvicorn.Server(config)
@@ -261,7 +266,7 @@ def test_lifespan_shutdown_waits_for_the_background_handler() -> None:
         finished.append(event.user_id)
         return End()
 
-    app = Webhook(TOKEN, reply_timeout=0.02).asgi_app(slow, on_customer_message)
+    app = asgi_app(Webhook(TOKEN), slow, on_customer_message, reply_timeout=0.02)
 
     async def scenario() -> None:
         request = build_webhook_request(sample_handover(), access_token=TOKEN)

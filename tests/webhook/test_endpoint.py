@@ -21,6 +21,7 @@ from botcopy_handover import (
     Pause,
     Reply,
     Webhook,
+    WebhookEndpoint,
     WebhookResponse,
 )
 from botcopy_handover.testing import (
@@ -28,6 +29,7 @@ from botcopy_handover.testing import (
     sample_customer_message,
     sample_handover,
 )
+from botcopy_handover.webhook import wsgi_app
 
 TOKEN = "endpoint-secret-token"
 
@@ -51,7 +53,7 @@ def end_message(event: CustomerMessage) -> Reply:
 
 
 def test_a_handover_goes_to_on_handover_and_its_reply_is_sent_exactly() -> None:
-    endpoint = Webhook(TOKEN).endpoint(pause_handover, end_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, end_message)
     response = endpoint.handle("POST", *handover())
     assert response.status_code == 200
     assert response.body == b'{"paused":true,"minutesPaused":15}'
@@ -60,7 +62,7 @@ def test_a_handover_goes_to_on_handover_and_its_reply_is_sent_exactly() -> None:
 
 
 def test_a_customer_message_goes_to_on_customer_message() -> None:
-    endpoint = Webhook(TOKEN).endpoint(pause_handover, end_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, end_message)
     response = endpoint.handle("POST", *message())
     assert response.body == b'{"paused":false,"minutesPaused":0}'
 
@@ -74,7 +76,7 @@ async def test_async_handlers_run_on_the_event_loop() -> None:
         await asyncio.sleep(0)
         return Continue()
 
-    endpoint = Webhook(TOKEN).endpoint(on_handover, end_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), on_handover, end_message)
     response = await endpoint.ahandle("POST", *handover())
     assert response.body == b'{"paused":false}'
     assert seen == [loop]
@@ -87,7 +89,7 @@ async def test_sync_handlers_run_in_a_worker_thread_from_async_servers() -> None
         threads.append(threading.current_thread().name)
         return Pause()
 
-    endpoint = Webhook(TOKEN).endpoint(pause_handover, on_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, on_message)
     response = await endpoint.ahandle("POST", *message())
     assert response.reply == Pause()
     assert threads[0].startswith("botcopy-handler")
@@ -98,7 +100,7 @@ def test_async_handlers_work_from_sync_servers() -> None:
         await asyncio.sleep(0)
         return Pause(minutes=3)
 
-    endpoint = Webhook(TOKEN).endpoint(pause_handover, on_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, on_message)
     assert endpoint.handle("POST", *message()).reply == Pause(3)
 
 
@@ -110,7 +112,7 @@ def test_handlers_see_the_callers_context_variables() -> None:
         seen.append(request_id.get())
         return Pause()
 
-    endpoint = Webhook(TOKEN).endpoint(pause_handover, on_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, on_message)
     request_id.set("req-42")
     endpoint.handle("POST", *message())
     assert seen == ["req-42"]
@@ -127,7 +129,7 @@ def test_a_slow_sync_handler_gets_the_fallback_in_time_and_finishes_later(
         finished.set()
         return End()
 
-    endpoint = Webhook(TOKEN, reply_timeout=0.05).endpoint(pause_handover, slow)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, slow, reply_timeout=0.05)
     started = time.perf_counter()
     response = endpoint.handle("POST", *message())
     assert time.perf_counter() - started < 0.25
@@ -148,8 +150,10 @@ async def test_a_slow_async_handler_gets_the_fallback_and_runs_on_in_the_backgro
         finished.set()
         return Pause()
 
-    webhook = Webhook(TOKEN, reply_timeout=0.02, handover_fallback=Continue())
-    endpoint = webhook.endpoint(slow, end_message)
+    webhook = Webhook(TOKEN)
+    endpoint = WebhookEndpoint(
+        webhook, slow, end_message, reply_timeout=0.02, handover_fallback=Continue()
+    )
     response = await endpoint.ahandle("POST", *handover())
     assert response.reply == Continue()
     assert endpoint.guard.pending == 1
@@ -165,7 +169,7 @@ async def test_a_slow_handler_that_later_fails_is_logged(
         await asyncio.sleep(0.05)
         raise RuntimeError("desk down")
 
-    endpoint = Webhook(TOKEN, reply_timeout=0.01).endpoint(slow, end_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), slow, end_message, reply_timeout=0.01)
     await endpoint.ahandle("POST", *handover())
     await endpoint.drain(2)
     assert "on_handover for session session-1, after its deadline: on_handover raised" in (
@@ -177,7 +181,7 @@ def test_a_handler_timeout_error_is_a_failure_not_an_overrun() -> None:
     def on_message(event: CustomerMessage) -> Reply:
         raise TimeoutError("the desk timed out")
 
-    endpoint = Webhook(TOKEN).endpoint(pause_handover, on_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, on_message)
     assert endpoint.handle("POST", *message()).status_code == 500
 
 
@@ -188,7 +192,7 @@ async def test_a_handler_that_raises_gets_a_generic_500_and_is_logged(
     def on_message(event: CustomerMessage) -> Reply:
         raise ValueError("database password is hunter2")
 
-    endpoint = Webhook(TOKEN).endpoint(pause_handover, on_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, on_message)
     if use_async:
         response = await endpoint.ahandle("POST", *message())
     else:
@@ -207,7 +211,7 @@ def test_a_handler_returning_no_reply_gets_a_clear_500(
     def on_message(event: CustomerMessage) -> Reply:
         return wrong  # type: ignore[return-value]
 
-    endpoint = Webhook(TOKEN).endpoint(pause_handover, on_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, on_message)
     response = endpoint.handle("POST", *message())
     assert response.status_code == 500
     expected = (
@@ -220,12 +224,12 @@ def test_a_handler_returning_no_reply_gets_a_clear_500(
 
 def test_handlers_must_be_callable() -> None:
     with pytest.raises(ConfigurationError, match="on_customer_message must be callable"):
-        Webhook(TOKEN).endpoint(pause_handover, Pause())  # type: ignore[arg-type]
+        WebhookEndpoint(Webhook(TOKEN), pause_handover, Pause())  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "HEAD", "OPTIONS"])
 def test_methods_other_than_post_get_405_with_allow(method: str) -> None:
-    endpoint = Webhook(TOKEN).endpoint(pause_handover, end_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, end_message)
     response = endpoint.handle(method, *message())
     assert response.status_code == 405
     assert ("allow", "POST") in response.headers
@@ -233,7 +237,7 @@ def test_methods_other_than_post_get_405_with_allow(method: str) -> None:
 
 
 def test_errors_are_answered_as_small_json_bodies() -> None:
-    endpoint = Webhook(TOKEN).endpoint(pause_handover, end_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, end_message)
     headers, _ = message()
     response = endpoint.handle("POST", headers, b"[]")
     assert response.status_code == 400
@@ -244,8 +248,8 @@ def test_errors_are_answered_as_small_json_bodies() -> None:
 
 
 def test_the_endpoint_repr_shows_no_secret() -> None:
-    endpoint = Webhook(TOKEN, custom_header=("X-Key", "hidden-value")).endpoint(
-        pause_handover, end_message
+    endpoint = WebhookEndpoint(
+        Webhook(TOKEN, custom_header=("X-Key", "hidden-value")), pause_handover, end_message
     )
     assert TOKEN not in repr(endpoint)
     assert "hidden-value" not in repr(endpoint)
@@ -266,7 +270,7 @@ class FakeClock:
 def test_with_a_store_every_reply_is_recorded() -> None:
     clock = FakeClock()
     store = MemoryStore(clock=clock)
-    endpoint = Webhook(TOKEN, store=store).endpoint(pause_handover, end_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), pause_handover, end_message, store=store)
     endpoint.handle("POST", *handover())
     state = store.get("bot-1", "user-1")
     assert state is not None and state.paused and state.minutes_paused == 15
@@ -282,7 +286,7 @@ async def test_with_a_store_async_servers_record_too() -> None:
     async def on_handover(event: HandoverRequest) -> Reply:
         return Pause(minutes=7)
 
-    endpoint = Webhook(TOKEN, store=store).endpoint(on_handover, end_message)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), on_handover, end_message, store=store)
     await endpoint.ahandle("POST", *handover())
     state = store.get("bot-1", "user-1")
     assert state is not None and state.minutes_paused == 7
@@ -295,8 +299,15 @@ def test_the_fallback_is_what_gets_recorded_when_a_handler_overruns() -> None:
         time.sleep(0.2)
         return Continue()
 
-    webhook = Webhook(TOKEN, store=store, reply_timeout=0.02, handover_fallback=Pause(minutes=4))
-    webhook.endpoint(slow, end_message).handle("POST", *handover())
+    webhook = Webhook(TOKEN)
+    WebhookEndpoint(
+        webhook,
+        slow,
+        end_message,
+        store=store,
+        reply_timeout=0.02,
+        handover_fallback=Pause(minutes=4),
+    ).handle("POST", *handover())
     state = store.get("bot-1", "user-1")
     assert state is not None and state.paused and state.minutes_paused == 4
 
@@ -308,8 +319,10 @@ def test_a_body_seen_twice_is_answered_without_calling_the_handler_again() -> No
         calls.append(event.text)
         return Pause(minutes=20)
 
-    webhook = Webhook(TOKEN, store=MemoryStore(), message_fallback=Pause(minutes=9))
-    endpoint = webhook.endpoint(pause_handover, on_message)
+    webhook = Webhook(TOKEN)
+    endpoint = WebhookEndpoint(
+        webhook, pause_handover, on_message, store=MemoryStore(), message_fallback=Pause(minutes=9)
+    )
     first = endpoint.handle("POST", *message("my order is 1042"))
     again = endpoint.handle("POST", *message("my order is 1042"))
     other = endpoint.handle("POST", *message("and 1043"))
@@ -326,8 +339,8 @@ def test_a_body_is_the_same_delivery_whatever_its_token_or_formatting() -> None:
         calls.append(event.text)
         return Pause()
 
-    webhook = Webhook([TOKEN, "other-token"], store=MemoryStore())
-    endpoint = webhook.endpoint(pause_handover, on_message)
+    webhook = Webhook([TOKEN, "other-token"])
+    endpoint = WebhookEndpoint(webhook, pause_handover, on_message, store=MemoryStore())
     headers, body = message()
     endpoint.handle("POST", headers, body)
     rotated = build_webhook_request(sample_customer_message("hello?"), access_token="other-token")
@@ -343,8 +356,14 @@ def test_a_body_seen_after_the_window_is_passed_on_again() -> None:
         calls.append(event.text)
         return Pause()
 
-    webhook = Webhook(TOKEN, store=MemoryStore(clock=clock), duplicate_window=timedelta(seconds=5))
-    endpoint = webhook.endpoint(pause_handover, on_message)
+    webhook = Webhook(TOKEN)
+    endpoint = WebhookEndpoint(
+        webhook,
+        pause_handover,
+        on_message,
+        store=MemoryStore(clock=clock),
+        duplicate_window=timedelta(seconds=5),
+    )
     endpoint.handle("POST", *message())
     clock.now += timedelta(seconds=6)
     endpoint.handle("POST", *message())
@@ -356,6 +375,6 @@ async def test_an_async_store_is_refused_by_a_sync_server() -> None:
         async def get(self, bot_id: str, user_id: str) -> None:
             return None
 
-    webhook = Webhook(TOKEN, store=AsyncOnly())  # type: ignore[arg-type]
+    webhook = Webhook(TOKEN)
     with pytest.raises(ConfigurationError, match="asynchronous"):
-        webhook.wsgi_app(pause_handover, end_message)
+        wsgi_app(webhook, pause_handover, end_message, store=AsyncOnly())  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from botcopy_handover import (
     UnsupportedMediaTypeError,
     Webhook,
     WebhookAuthenticationError,
+    WebhookEndpoint,
 )
 from botcopy_handover.testing import (
     build_webhook_request,
@@ -303,9 +304,6 @@ def test_tokens_come_from_the_environment_when_not_given(
         ((["ok", ""],), {}),
         (("tok",), {"custom_header": ("X-A", "")}),
         (("tok",), {"max_bytes": 0}),
-        (("tok",), {"reply_timeout": 0}),
-        (("tok",), {"handler_threads": 0}),
-        (("tok",), {"handover_fallback": {"paused": True}}),
     ],
 )
 def test_bad_settings_raise_configuration_error(
@@ -314,6 +312,30 @@ def test_bad_settings_raise_configuration_error(
     monkeypatch.delenv("BOTCOPY_ACCESS_TOKEN", raising=False)
     with pytest.raises(ConfigurationError):
         Webhook(*args, **options)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"reply_timeout": 0},
+        {"reply_timeout": 61},
+        {"handler_threads": 0},
+        {"store_timeout": 0},
+        {"after_reply_limit": 0},
+        {"handover_fallback": {"paused": True}},
+        {"message_fallback": None},
+    ],
+)
+def test_bad_serving_settings_raise_configuration_error(options: dict[str, Any]) -> None:
+    from botcopy_handover import Pause
+
+    with pytest.raises(ConfigurationError):
+        WebhookEndpoint(Webhook("tok"), lambda e: Pause(), lambda e: Pause(), **options)
+
+
+def test_the_webhook_takes_no_serving_settings() -> None:
+    with pytest.raises(TypeError):
+        Webhook("tok", reply_timeout=1)  # type: ignore[call-arg]
 
 
 def test_a_single_string_is_one_token_not_its_characters() -> None:
@@ -342,7 +364,7 @@ def test_a_body_token_other_than_the_header_token_is_refused_though_both_are_acc
 def test_the_endpoint_refuses_a_header_and_body_token_mismatch_with_401(webhook: Webhook) -> None:
     from botcopy_handover import Pause
 
-    endpoint = webhook.endpoint(lambda e: Pause(), lambda e: Pause())
+    endpoint = WebhookEndpoint(webhook, lambda e: Pause(), lambda e: Pause())
     request = build_webhook_request(
         sample_customer_message(),
         access_token=OLD_TOKEN,
@@ -459,9 +481,7 @@ def test_refused_calls_are_logged_one_by_one_then_counted_per_interval(
     assert "guess" not in caplog.text
 
 
-@pytest.mark.parametrize(
-    "options", [{"refusal_log_burst": -1}, {"refusal_log_interval": 0}, {"store_timeout": 0}]
-)
+@pytest.mark.parametrize("options", [{"refusal_log_burst": -1}, {"refusal_log_interval": 0}])
 def test_bad_logging_and_store_options_are_configuration_errors(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError):
         Webhook(TOKEN, **options)

@@ -13,7 +13,14 @@ import threading
 
 import pytest
 
-from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
+from botcopy_handover import (
+    CustomerMessage,
+    HandoverRequest,
+    Pause,
+    Reply,
+    Webhook,
+    WebhookEndpoint,
+)
 from botcopy_handover.testing import build_webhook_request, sample_handover
 
 TOKEN = "shutdown-report-token"
@@ -38,7 +45,7 @@ def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
 async def test_handlers_left_after_the_drain_are_logged_with_their_session_and_counted(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    endpoint = Webhook(TOKEN, reply_timeout=0.05).endpoint(stuck, stuck)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), stuck, stuck, reply_timeout=0.05)
     for session in ("sess-a", "sess-b"):
         headers, body = handover(session)
         assert (await endpoint.ahandle("POST", headers, body)).reply == Pause()
@@ -53,7 +60,7 @@ async def test_handlers_left_after_the_drain_are_logged_with_their_session_and_c
 def test_a_handler_cancelled_when_the_loop_ends_is_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    endpoint = Webhook(TOKEN, reply_timeout=0.05).endpoint(stuck, stuck)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), stuck, stuck, reply_timeout=0.05)
     headers, body = handover("sess-cancelled")
 
     async def serve_one_call_then_stop() -> None:
@@ -77,7 +84,7 @@ def test_handler_threads_still_running_at_close_are_logged(
         release.wait(10)
         return Pause()
 
-    endpoint = Webhook(TOKEN, reply_timeout=0.05).endpoint(blocked, blocked)
+    endpoint = WebhookEndpoint(Webhook(TOKEN), blocked, blocked, reply_timeout=0.05)
     headers, body = handover("sess-thread")
     assert endpoint.handle("POST", headers, body).reply == Pause()
     with caplog.at_level(logging.WARNING, logger="botcopy_handover.webhook"):

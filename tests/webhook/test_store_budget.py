@@ -27,8 +27,10 @@ from botcopy_handover import (
     Reply,
     StoreUnavailableError,
     Webhook,
+    WebhookEndpoint,
 )
 from botcopy_handover.testing import build_webhook_request, sample_customer_message, sample_handover
+from botcopy_handover.webhook import asgi_app, wsgi_app
 from tests.state.conftest import redis_url
 
 pytest.importorskip("redis")
@@ -94,8 +96,8 @@ def test_a_sync_endpoint_answers_in_time_when_redis_hangs(
     from botcopy_handover import RedisStore
 
     store = RedisStore(url=hung_redis_url)
-    app = Webhook(TOKEN, store=store, reply_timeout=BUDGET).wsgi_app(
-        on_handover, on_customer_message
+    app = wsgi_app(
+        Webhook(TOKEN), on_handover, on_customer_message, store=store, reply_timeout=BUDGET
     )
     request = build_webhook_request(sample_customer_message("order 7"), access_token=TOKEN)
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://hook") as client:
@@ -119,8 +121,8 @@ async def test_an_async_endpoint_answers_in_time_when_redis_hangs(
     from botcopy_handover import AsyncRedisStore
 
     store = AsyncRedisStore(url=hung_redis_url)
-    app = Webhook(TOKEN, store=store, reply_timeout=BUDGET).asgi_app(
-        on_handover, aon_customer_message
+    app = asgi_app(
+        Webhook(TOKEN), on_handover, aon_customer_message, store=store, reply_timeout=BUDGET
     )
     request = build_webhook_request(sample_customer_message("order 8"), access_token=TOKEN)
     transport = httpx.ASGITransport(app=app)
@@ -149,8 +151,15 @@ def test_a_handler_that_overruns_with_a_hung_store_still_gets_the_fallback_in_ti
         return End()
 
     store = RedisStore(url=hung_redis_url)
-    webhook = Webhook(TOKEN, store=store, reply_timeout=BUDGET, handover_fallback=Pause(3))
-    endpoint = webhook.endpoint(slow, on_customer_message)
+    webhook = Webhook(TOKEN)
+    endpoint = WebhookEndpoint(
+        webhook,
+        slow,
+        on_customer_message,
+        store=store,
+        reply_timeout=BUDGET,
+        handover_fallback=Pause(3),
+    )
     request = build_webhook_request(sample_handover(), access_token=TOKEN)
     started = time.monotonic()
     response = endpoint.handle("POST", request.headers, request.body)
@@ -170,8 +179,8 @@ async def test_a_paused_real_redis_does_not_delay_the_answer(
 
     url = redis_url()
     store = AsyncRedisStore(url=url, prefix="test:budget:")
-    app = Webhook(TOKEN, store=store, reply_timeout=BUDGET).asgi_app(
-        on_handover, aon_customer_message
+    app = asgi_app(
+        Webhook(TOKEN), on_handover, aon_customer_message, store=store, reply_timeout=BUDGET
     )
     request = build_webhook_request(sample_customer_message("order 9"), access_token=TOKEN)
     admin = redis.Redis.from_url(url)
@@ -237,8 +246,10 @@ async def test_a_store_slower_than_store_timeout_is_skipped_and_the_handler_runs
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
     store = AsyncRedisStore(url=f"redis://127.0.0.1:{listener.getsockname()[1]}/0")
-    webhook = Webhook(TOKEN, store=store, reply_timeout=BUDGET, store_timeout=0.1)
-    endpoint = webhook.endpoint(on_handover, handler)
+    webhook = Webhook(TOKEN)
+    endpoint = WebhookEndpoint(
+        webhook, on_handover, handler, store=store, reply_timeout=BUDGET, store_timeout=0.1
+    )
     request = build_webhook_request(sample_customer_message("hello"), access_token=TOKEN)
     try:
         started = time.monotonic()

@@ -1,4 +1,4 @@
-"""Webhook(store=...) with a real Redis: replicas share replies and catch duplicates."""
+"""A webhook endpoint with store= and a real Redis: replicas share replies and catch duplicates."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
+from botcopy_handover import (
+    CustomerMessage,
+    HandoverRequest,
+    Pause,
+    Reply,
+    Webhook,
+    WebhookEndpoint,
+)
 from botcopy_handover.testing import build_webhook_request, sample_customer_message
+from botcopy_handover.webhook import asgi_app
 from tests.state.conftest import redis_url
 
 TOKEN = "redis-webhook-token"
@@ -48,7 +56,7 @@ async def replicas(prefix: str) -> AsyncIterator[tuple[list[str], list[httpx.Asy
     clients = [
         httpx.AsyncClient(
             transport=httpx.ASGITransport(
-                app=Webhook(TOKEN, store=store).asgi_app(on_handover, on_customer_message)
+                app=asgi_app(Webhook(TOKEN), on_handover, on_customer_message, store=store)
             ),
             base_url="http://replica.test",
         )
@@ -100,7 +108,7 @@ def test_a_sync_endpoint_records_in_a_sync_redis_store(prefix: str) -> None:
 
     store = RedisStore(url=redis_url(), prefix=prefix)
     try:
-        endpoint = Webhook(TOKEN, store=store).endpoint(on_handover, on_customer_message)
+        endpoint = WebhookEndpoint(Webhook(TOKEN), on_handover, on_customer_message, store=store)
         request = build_webhook_request(sample_customer_message(), access_token=TOKEN)
         assert endpoint.handle("POST", request.headers, request.body).reply == Pause(40)
         state = store.get("bot-1", "user-1")

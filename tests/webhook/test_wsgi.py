@@ -26,7 +26,7 @@ from botcopy_handover.testing import (
     sample_customer_message,
     sample_handover,
 )
-from botcopy_handover.webhook import WSGIApp
+from botcopy_handover.webhook import WSGIApp, wsgi_app
 
 TOKEN = "wsgi-secret-token"
 
@@ -61,8 +61,8 @@ def store() -> MemoryStore:
 
 @pytest.fixture
 def url(store: MemoryStore) -> Iterator[str]:
-    webhook = Webhook(TOKEN, max_bytes=32 * 1024, store=store)
-    yield from serve_wsgiref(webhook.wsgi_app(on_handover, on_customer_message))
+    webhook = Webhook(TOKEN, max_bytes=32 * 1024)
+    yield from serve_wsgiref(wsgi_app(webhook, on_handover, on_customer_message, store=store))
 
 
 def post(url: str, body: object, **options: object) -> httpx.Response:
@@ -144,9 +144,17 @@ def test_a_slow_handler_gets_the_fallback_in_time() -> None:
         release.wait(10)
         return End()
 
-    webhook = Webhook(TOKEN, reply_timeout=0.05, handover_fallback=Pause(minutes=2))
+    webhook = Webhook(TOKEN)
     try:
-        for url in serve_wsgiref(webhook.wsgi_app(slow, on_customer_message)):
+        for url in serve_wsgiref(
+            wsgi_app(
+                webhook,
+                slow,
+                on_customer_message,
+                reply_timeout=0.05,
+                handover_fallback=Pause(minutes=2),
+            )
+        ):
             response = post(url, sample_handover())
             assert not release.is_set()
             assert response.json() == {"paused": True, "minutesPaused": 2}
@@ -158,7 +166,7 @@ def test_a_slow_handler_gets_the_fallback_in_time() -> None:
 def werkzeug_url() -> Iterator[str]:
     webhook = Webhook(TOKEN, max_bytes=16 * 1024)
     server = make_werkzeug_server(
-        "127.0.0.1", 0, webhook.wsgi_app(on_handover, on_customer_message), threaded=True
+        "127.0.0.1", 0, wsgi_app(webhook, on_handover, on_customer_message), threaded=True
     )
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
