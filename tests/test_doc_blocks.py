@@ -114,7 +114,14 @@ def test_block_runs_as_it_stands(block: Block, tmp_path: Path) -> None:
         script = tmp_path / "block.py"
         command = [sys.executable, str(script)]
     script.write_text(block.code, encoding="utf-8")
+    # The configuration every proxy in the docs reads from its environment;
+    # nothing listens at that address, and no block pushes while it runs.
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOTCOPY_")}
+    env.update(
+        BOTCOPY_ACCESS_TOKEN="doc-block-access-token",
+        BOTCOPY_API_KEY="doc-block-api-key",
+        BOTCOPY_BASE_URL="http://127.0.0.1:9",
+    )
     result = subprocess.run(  # noqa: S603 - the docs' own code
         command, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False, env=env
     )
