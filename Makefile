@@ -23,7 +23,7 @@ $(UV):
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade uv
 
 $(STAMP): pyproject.toml $(UV)
-	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet -e '.[all,test,dev,bench]'
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --compile-bytecode -e '.[all,test,dev,bench]'
 	touch $@
 
 demo: $(STAMP) ## Run a live-chat handover end to end against the local Botcopy emulator

@@ -59,7 +59,7 @@ for version in "$@"; do
     stamp=$env_dir/.installed-stamp
     if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
         if ! { "$uv" venv --quiet --allow-existing --python "$interpreter" "$env_dir" &&
-               VIRTUAL_ENV=$env_dir "$uv" pip install --quiet -e '.[all,test]'; }; then
+               VIRTUAL_ENV=$env_dir "$uv" pip install --quiet --compile-bytecode -e '.[all,test]'; }; then
             loud "SKIPPED Python $version: its environment could not be built ($interpreter)"
             skipped+=("$version")
             continue
