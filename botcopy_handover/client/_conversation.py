@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from botcopy_handover.client._base import check_customer
+from botcopy_handover.client._base import ClientCore, check_customer
 from botcopy_handover.models.push import (
     MessageEvent,
     PauseEvent,
@@ -12,9 +10,6 @@ from botcopy_handover.models.push import (
     ResumeEvent,
     TypingEvent,
 )
-
-if TYPE_CHECKING:
-    from botcopy_handover.client._base import ClientCore
 
 __all__ = ["ConversationCore"]
 
