@@ -23,11 +23,11 @@ from botcopy_handover.client._base import (
     Send,
     Sleep,
     TimeoutArg,
-    check_customer,
     classify_httpx_error,
     make_policy,
     store_failed,
 )
+from botcopy_handover.client._conversation import ConversationCore
 from botcopy_handover.client._keepalive import DEFAULT_TYPING_INTERVAL, AsyncTypingKeepalive
 from botcopy_handover.client._recording import (
     DEFAULT_STORE_TIMEOUT,
@@ -35,7 +35,7 @@ from botcopy_handover.client._recording import (
     check_store_timeout,
 )
 from botcopy_handover.client._retry import RetryPolicy
-from botcopy_handover.models.push import MessageEvent, PushEvent, ResumeEvent
+from botcopy_handover.models.push import PushEvent
 from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED
 from botcopy_handover.state._adapt import as_async_store
 from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
@@ -335,18 +335,14 @@ class AsyncClient:
             plan.close()
 
 
-class AsyncConversation:
+class AsyncConversation(ConversationCore):
     """The push methods bound to one customer; from :meth:`AsyncClient.conversation`."""
 
     def __init__(
         self, client: AsyncClient, user_id: str, bot_id: str, *, minutes_paused: int | None = None
     ) -> None:
+        super().__init__(client._core, user_id, bot_id, minutes_paused)
         self._client = client
-        self._core = client._core
-        self._core.typing_event(user_id, bot_id, minutes_paused, None)
-        self.user_id = user_id
-        self.bot_id = bot_id
-        self.minutes_paused = self._core.minutes(minutes_paused)
         self._keepalives: set[AsyncTypingKeepalive] = set()
 
     @property
@@ -363,9 +359,7 @@ class AsyncConversation:
         retry_unsafe: bool | None = None,
     ) -> PushResult:
         """Send the agent's ``text``; stops this conversation's typing keepalives first."""
-        event = self._core.message_event(
-            self.user_id, self.bot_id, text, minutes_paused, self.minutes_paused
-        )
+        event = self._message_event(text, minutes_paused)
         await self._stop_typing()
         return await self._client._push(event, timeout, retry_unsafe)
 
@@ -379,14 +373,7 @@ class AsyncConversation:
         retry_unsafe: bool | None = None,
     ) -> PushResult:
         """Show "You are now chatting with an Agent." (see :meth:`Client.pause`)."""
-        event = self._core.pause_event(
-            self.user_id,
-            self.bot_id,
-            minutes_paused,
-            self.minutes_paused,
-            agent_name,
-            agent_avatar_url,
-        )
+        event = self._pause_event(minutes_paused, agent_name, agent_avatar_url)
         return await self._client._push(event, timeout, retry_unsafe)
 
     async def resume(
@@ -397,7 +384,7 @@ class AsyncConversation:
         retry_unsafe: bool | None = None,
     ) -> PushResult:
         """Hand the customer back to the bot (see :meth:`Client.resume`)."""
-        event = self._core.resume_event(self.user_id, self.bot_id, unpause_event)
+        event = self._resume_event(unpause_event)
         await self._stop_typing()
         return await self._client._push(event, timeout, retry_unsafe)
 
@@ -413,7 +400,7 @@ class AsyncConversation:
         See :meth:`Conversation.typing`; here the keepalive is an asyncio task,
         cancelled and awaited when the block ends or a message is sent.
         """
-        event = self._core.typing_event(self.user_id, self.bot_id, None, self.minutes_paused)
+        event = self._typing_event()
 
         async def send() -> PushResult:
             return await self._client._push(event, timeout, None)
@@ -426,17 +413,10 @@ class AsyncConversation:
         self, event: PushEvent, *, timeout: TimeoutArg = UNSET, retry_unsafe: bool | None = None
     ) -> PushResult:
         """Push a prebuilt event for this customer (see :meth:`Conversation.send`)."""
-        check_customer(event, self.user_id, self.bot_id)
-        if isinstance(event, (MessageEvent, ResumeEvent)):
+        if self._stops_typing(event):
             await self._stop_typing()
         return await self._client._push(event, timeout, retry_unsafe)
 
     async def _stop_typing(self) -> None:
         for keepalive in list(self._keepalives):
             await keepalive.stop()
-
-    def __repr__(self) -> str:
-        return (
-            f"AsyncConversation(user_id={self.user_id!r}, bot_id={self.bot_id!r}, "
-            f"minutes_paused={self.minutes_paused})"
-        )

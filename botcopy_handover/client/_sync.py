@@ -21,11 +21,11 @@ from botcopy_handover.client._base import (
     Send,
     Sleep,
     TimeoutArg,
-    check_customer,
     classify_httpx_error,
     make_policy,
     store_failed,
 )
+from botcopy_handover.client._conversation import ConversationCore
 from botcopy_handover.client._keepalive import DEFAULT_TYPING_INTERVAL, TypingKeepalive
 from botcopy_handover.client._recording import (
     DEFAULT_STORE_TIMEOUT,
@@ -33,7 +33,7 @@ from botcopy_handover.client._recording import (
     check_store_timeout,
 )
 from botcopy_handover.client._retry import RetryPolicy
-from botcopy_handover.models.push import MessageEvent, PushEvent, ResumeEvent
+from botcopy_handover.models.push import PushEvent
 from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED
 from botcopy_handover.state._adapt import as_sync_store
 from botcopy_handover.state._store import ConversationStore
@@ -318,7 +318,7 @@ def _read_text(response: httpx.Response) -> str:
         return f"(the body could not be read: {type(exc).__name__})"
 
 
-class Conversation:
+class Conversation(ConversationCore):
     """The push methods bound to one customer; from :meth:`Client.conversation`.
 
     Example::
@@ -333,13 +333,8 @@ class Conversation:
     def __init__(
         self, client: Client, user_id: str, bot_id: str, *, minutes_paused: int | None = None
     ) -> None:
+        super().__init__(client._core, user_id, bot_id, minutes_paused)
         self._client = client
-        self._core = client._core
-        # Validate the ids and minutes now, not at the first push.
-        self._core.typing_event(user_id, bot_id, minutes_paused, None)
-        self.user_id = user_id
-        self.bot_id = bot_id
-        self.minutes_paused = self._core.minutes(minutes_paused)
         self._keepalives: set[TypingKeepalive] = set()
 
     @property
@@ -356,9 +351,7 @@ class Conversation:
         retry_unsafe: bool | None = None,
     ) -> PushResult:
         """Send the agent's ``text``; stops this conversation's typing keepalives first."""
-        event = self._core.message_event(
-            self.user_id, self.bot_id, text, minutes_paused, self.minutes_paused
-        )
+        event = self._message_event(text, minutes_paused)
         self._stop_typing()
         return self._client._push(event, timeout, retry_unsafe)
 
@@ -372,14 +365,7 @@ class Conversation:
         retry_unsafe: bool | None = None,
     ) -> PushResult:
         """Show "You are now chatting with an Agent." (see :meth:`Client.pause`)."""
-        event = self._core.pause_event(
-            self.user_id,
-            self.bot_id,
-            minutes_paused,
-            self.minutes_paused,
-            agent_name,
-            agent_avatar_url,
-        )
+        event = self._pause_event(minutes_paused, agent_name, agent_avatar_url)
         return self._client._push(event, timeout, retry_unsafe)
 
     def resume(
@@ -390,7 +376,7 @@ class Conversation:
         retry_unsafe: bool | None = None,
     ) -> PushResult:
         """Hand the customer back to the bot (see :meth:`Client.resume`)."""
-        event = self._core.resume_event(self.user_id, self.bot_id, unpause_event)
+        event = self._resume_event(unpause_event)
         self._stop_typing()
         return self._client._push(event, timeout, retry_unsafe)
 
@@ -413,7 +399,7 @@ class Conversation:
         code. With ``raise_errors=True`` the first send raises, and a later
         failure is raised when the block ends.
         """
-        event = self._core.typing_event(self.user_id, self.bot_id, None, self.minutes_paused)
+        event = self._typing_event()
 
         def send() -> PushResult:
             return self._client._push(event, timeout, None)
@@ -431,17 +417,10 @@ class Conversation:
             InvalidEventError: the event names another customer.
 
         """
-        check_customer(event, self.user_id, self.bot_id)
-        if isinstance(event, (MessageEvent, ResumeEvent)):
+        if self._stops_typing(event):
             self._stop_typing()
         return self._client._push(event, timeout, retry_unsafe)
 
     def _stop_typing(self) -> None:
         for keepalive in list(self._keepalives):
             keepalive.stop()
-
-    def __repr__(self) -> str:
-        return (
-            f"Conversation(user_id={self.user_id!r}, bot_id={self.bot_id!r}, "
-            f"minutes_paused={self.minutes_paused})"
-        )

@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
+    AliasPath,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
     ValidationError,
 )
+from pydantic.alias_generators import to_camel
 
 from botcopy_handover._errors import ErrorDetail, InvalidEventError
 from botcopy_handover.models._base import error_details, load_object
@@ -75,17 +76,62 @@ _OptionalUrl = Annotated[str, StringConstraints(max_length=2048), AfterValidator
 
 
 class _PushEventBase(BaseModel):
-    """Fields and behaviour every push event shares."""
+    """Fields and behaviour every push event shares.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
+    Each field's wire name is its pydantic alias (camelCase of the attribute,
+    or an explicit ``alias``/``validation_alias``), declared once on the field;
+    ``to_dict`` and ``parse_push_event`` both read it.
+    Constructors take the attribute names only.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=False,
+        loc_by_alias=False,
+        defer_build=True,
+    )
 
     event_type: ClassVar[EventType]
     paused: ClassVar[bool]
+    # (wire key, attribute or None for a class constant, value, parent object or None),
+    # in wire order; built once per class from the aliases.
+    _wire_plan: ClassVar[tuple[tuple[str, str | None, Any, str | None], ...]] = ()
+    # attribute -> its wire path (``agentProfile.name``), for error messages.
+    _wire_paths: ClassVar[dict[str, str]] = {}
 
     user_id: _Id
     """The customer, as sent in the webhook's ``userId``."""
     bot_id: _Id
     """The bot, as sent in the webhook's ``botId``."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        fields: list[tuple[str, str | None, Any, str | None]] = []
+        paths: dict[str, str] = {}
+        for attr, info in cls.model_fields.items():
+            wire = info.validation_alias if info.validation_alias is not None else info.alias
+            if isinstance(wire, AliasPath):
+                parent, key = (str(part) for part in wire.path)
+                fields.append((key, attr, None, parent))
+                paths[attr] = f"{parent}.{key}"
+            else:
+                assert isinstance(wire, str)
+                fields.append((wire, attr, None, None))
+                paths[attr] = wire
+        # eventType first, paused after the ids, as the spec's examples order them.
+        shared = len(_PushEventBase.model_fields)
+        cls._wire_plan = (
+            ("eventType", None, cls.event_type, None),
+            *fields[:shared],
+            ("paused", None, cls.paused, None),
+            *fields[shared:],
+        )
+        cls._wire_paths = paths
 
     def __init__(self, **data: Any) -> None:
         try:
@@ -98,13 +144,30 @@ class _PushEventBase(BaseModel):
         """``(bot_id, user_id)``: the key that names this customer's conversation."""
         return (self.bot_id, self.user_id)
 
-    @abstractmethod
     def to_dict(self) -> dict[str, Any]:
-        """The event's wire JSON as a dict, exactly as the spec names it."""
+        """The event's wire JSON as a dict, exactly as the spec names it.
+
+        Fields left ``None`` are left out; an object (``agentProfile``) appears
+        only when one of its fields is set.
+        """
+        values = self.__dict__
+        data: dict[str, Any] = {}
+        for key, attr, constant, parent in self._wire_plan:
+            value = constant if attr is None else values[attr]
+            if value is None:
+                continue
+            if parent is None:
+                data[key] = value
+            else:
+                data.setdefault(parent, {})[key] = value
+        return data
 
     def to_json(self) -> bytes:
         """The event's wire JSON, compact, UTF-8."""
-        return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False).encode()
+        return _encode(self.to_dict()).encode()
+
+
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class MessageEvent(_PushEventBase):
@@ -113,21 +176,10 @@ class MessageEvent(_PushEventBase):
     event_type: ClassVar[EventType] = "message"
     paused: ClassVar[bool] = True
 
-    text: _Text
-    """The message text; not empty."""
     minutes_paused: _Minutes = DEFAULT_MINUTES_PAUSED
     """Pushes the pause expiry back to this many minutes from now."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The event's wire JSON as a dict, exactly as the spec names it."""
-        return {
-            "eventType": "message",
-            "userId": self.user_id,
-            "botId": self.bot_id,
-            "paused": True,
-            "minutesPaused": self.minutes_paused,
-            "text": self.text,
-        }
+    text: _Text
+    """The message text; not empty."""
 
 
 class PauseEvent(_PushEventBase):
@@ -142,28 +194,12 @@ class PauseEvent(_PushEventBase):
 
     minutes_paused: _Minutes = DEFAULT_MINUTES_PAUSED
     """How long the pause lasts without further messages."""
-    agent_name: _OptionalName = None
-    """The agent's name, shown in the snackbar."""
-    agent_avatar_url: _OptionalUrl = None
-    """An absolute http(s) URL of the agent's picture."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The event's wire JSON as a dict, exactly as the spec names it."""
-        data: dict[str, Any] = {
-            "eventType": "channel_update",
-            "userId": self.user_id,
-            "botId": self.bot_id,
-            "paused": True,
-            "minutesPaused": self.minutes_paused,
-        }
-        profile: dict[str, str] = {}
-        if self.agent_name is not None:
-            profile["name"] = self.agent_name
-        if self.agent_avatar_url is not None:
-            profile["avatarUrl"] = self.agent_avatar_url
-        if profile:
-            data["agentProfile"] = profile
-        return data
+    agent_name: _OptionalName = Field(None, validation_alias=AliasPath("agentProfile", "name"))
+    """The agent's name, shown in the snackbar (``agentProfile.name``)."""
+    agent_avatar_url: _OptionalUrl = Field(
+        None, validation_alias=AliasPath("agentProfile", "avatarUrl")
+    )
+    """An absolute http(s) URL of the agent's picture (``agentProfile.avatarUrl``)."""
 
 
 class ResumeEvent(_PushEventBase):
@@ -177,20 +213,10 @@ class ResumeEvent(_PushEventBase):
     event_type: ClassVar[EventType] = "channel_update"
     paused: ClassVar[bool] = False
 
-    unpause_event: Annotated[str, AfterValidator(_check_unpause)] | None = None
+    unpause_event: Annotated[str, AfterValidator(_check_unpause)] | None = Field(
+        None, alias="unpauseChatEvent"
+    )
     """``"default"``, ``"none"``, a Dialogflow event name, or ``None`` (left out)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """The event's wire JSON as a dict, exactly as the spec names it."""
-        data: dict[str, Any] = {
-            "eventType": "channel_update",
-            "userId": self.user_id,
-            "botId": self.bot_id,
-            "paused": False,
-        }
-        if self.unpause_event is not None:
-            data["unpauseChatEvent"] = self.unpause_event
-        return data
 
 
 class TypingEvent(_PushEventBase):
@@ -202,27 +228,9 @@ class TypingEvent(_PushEventBase):
     minutes_paused: _Minutes = DEFAULT_MINUTES_PAUSED
     """Pushes the pause expiry back to this many minutes from now."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """The event's wire JSON as a dict, exactly as the spec names it."""
-        return {
-            "eventType": "user_typing",
-            "userId": self.user_id,
-            "botId": self.bot_id,
-            "paused": True,
-            "minutesPaused": self.minutes_paused,
-        }
-
 
 PushEvent = MessageEvent | PauseEvent | ResumeEvent | TypingEvent
 """Any event the push endpoint accepts."""
-
-# wire name -> (attribute name, required?) for each event, for parse_push_event.
-_WIRE_FIELDS: dict[str, dict[str, str]] = {
-    "message": {"userId": "user_id", "botId": "bot_id", "text": "text"},
-    "pause": {"userId": "user_id", "botId": "bot_id"},
-    "resume": {"userId": "user_id", "botId": "bot_id", "unpauseChatEvent": "unpause_event"},
-    "user_typing": {"userId": "user_id", "botId": "bot_id"},
-}
 
 
 def _invalid(path: str, message: str, type_: str) -> InvalidEventError:
@@ -249,52 +257,53 @@ def parse_push_event(data: bytes | str | Mapping[str, Any]) -> PushEvent:
         raise _invalid("paused", "must be true or false", "bool_type")
     if event_type != "channel_update" and not paused:
         raise _invalid("paused", f"must be true for {event_type}", "literal_error")
+    model = _MODELS[(event_type, paused)]
 
-    kind = "user_typing" if event_type == "user_typing" else event_type
-    if event_type == "channel_update":
-        kind = "pause" if paused else "resume"
-    fields = dict(_WIRE_FIELDS[kind])
-    if paused:
-        fields["minutesPaused"] = "minutes_paused"
-    known = {"eventType", "paused", *fields}
-    if kind == "pause":
-        known.add("agentProfile")
+    # The wire keys and the objects they sit in, from the model's aliases.
+    top: set[str] = {"eventType", "paused"}
+    nested: dict[str, set[str]] = {}
+    for key, _, _, parent in model._wire_plan:
+        if parent is None:
+            top.add(key)
+        else:
+            top.add(parent)
+            nested.setdefault(parent, set()).add(key)
     for key in obj:
-        if key not in known:
+        if key not in top:
             raise _invalid(str(key), f"is not a field of a {event_type} event", "extra_forbidden")
+    for parent, keys in nested.items():
+        if parent not in obj:
+            continue
+        inner = obj[parent]
+        if not isinstance(inner, Mapping):
+            raise _invalid(parent, "must be an object", "dict_type")
+        for key in inner:
+            if key not in keys:
+                raise _invalid(f"{parent}.{key}", f"is not a field of {parent}", "extra_forbidden")
+    # Optional when you build an event, but a sender must always say how long.
+    if paused and model._wire_paths["minutes_paused"] not in obj:
+        raise _invalid(
+            model._wire_paths["minutes_paused"], "Field required while paused", "missing"
+        )
 
-    kwargs: dict[str, Any] = {attr: obj[wire] for wire, attr in fields.items() if wire in obj}
-    if paused and "minutesPaused" not in obj:
-        raise _invalid("minutesPaused", "Field required while paused", "missing")
-    if kind == "pause" and "agentProfile" in obj:
-        profile = obj["agentProfile"]
-        if not isinstance(profile, Mapping):
-            raise _invalid("agentProfile", "must be an object", "dict_type")
-        for key in profile:
-            if key not in ("name", "avatarUrl"):
-                raise _invalid(
-                    f"agentProfile.{key}", "is not a field of agentProfile", "extra_forbidden"
-                )
-        kwargs["agent_name"] = profile.get("name")
-        kwargs["agent_avatar_url"] = profile.get("avatarUrl")
-
-    models: dict[str, type[_PushEventBase]] = {
-        "message": MessageEvent,
-        "pause": PauseEvent,
-        "resume": ResumeEvent,
-        "user_typing": TypingEvent,
-    }
-    model = models[kind]
-    wire_name = {attr: wire for wire, attr in fields.items()}
-    wire_name.update(
-        {"agent_name": "agentProfile.name", "agent_avatar_url": "agentProfile.avatarUrl"}
-    )
+    kwargs: dict[str, Any] = {}
+    for key, attr, _, parent in model._wire_plan:
+        source = obj if parent is None else obj.get(parent, {})
+        if attr is not None and key in source:
+            kwargs[attr] = source[key]
     try:
         return model(**kwargs)  # type: ignore[return-value]
     except InvalidEventError as exc:
         raise InvalidEventError(
             "Invalid push event",
             tuple(
-                ErrorDetail(wire_name.get(e.path, e.path), e.message, e.type) for e in exc.errors
+                ErrorDetail(model._wire_paths.get(e.path, e.path), e.message, e.type)
+                for e in exc.errors
             ),
         ) from None
+
+
+_MODELS: dict[tuple[str, bool], type[_PushEventBase]] = {
+    (event.event_type, event.paused): event
+    for event in (MessageEvent, PauseEvent, ResumeEvent, TypingEvent)
+}

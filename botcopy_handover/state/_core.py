@@ -1,8 +1,10 @@
 """What every store shares: argument checks, and the record's flat encoding.
 
-The Redis stores (sync and async) keep a conversation as a Redis hash of
-these fields; the memory store keeps the same fields in a dict, so both read
-and write records through :func:`encode_fields`/:func:`decode_fields`.
+The Redis stores (sync and async) keep a conversation as a Redis hash that
+their Lua scripts (``state/_lua.py``) write; :func:`decode_fields` reads such a
+hash back into a ``ConversationState``, and :func:`to_ms`/:func:`from_ms` are
+the millisecond timestamps the scripts store. The memory store keeps its own
+records and shares only the argument checks.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import contextlib
 import inspect
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Union
@@ -104,6 +104,54 @@ class _Plan:
         expires = to_ms(state.expires_at) if state.expires_at else 0
         return f"expiry-warning:{len(state.bot_id)}:{state.bot_id}:{state.user_id}:{expires}"
 
+    def steps(
+        self, due: list[ConversationState], clock: Callable[[], datetime]
+    ) -> Generator[_Lapse | _Claim | ExpiryNotice, bool | None, None]:
+        """The decisions of one poll over ``expiring()``'s answer, without I/O.
+
+        Yields a ``_Lapse`` or ``_Claim`` for the store to decide (send back
+        its ``bool``: whether this watcher won), then the ``ExpiryNotice`` to
+        give when it did (send back ``None``).
+        """
+        for state in due:
+            now = clock()
+            lapsed = self.lapsed(state, now)
+            if lapsed:
+                assert state.expires_at is not None
+                won = yield _Lapse(state.bot_id, state.user_id, state.expires_at)
+            else:
+                won = yield _Claim(self.warning_token(state), self.claim_ttl)
+            if won:
+                yield ExpiryNotice(state, lapsed, now)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lapse:
+    """Ask the store to record the lapse (``record_lapse``); only one replica wins."""
+
+    bot_id: str
+    user_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """Ask the store for the warning's claim (``claim``); only one replica wins."""
+
+    token: str
+    ttl: timedelta
+
+
+_Step = Union[_Lapse, _Claim, ExpiryNotice]  # noqa: UP007
+
+
+def _next(steps: Generator[_Step, bool | None, None], answer: bool | None) -> _Step | None:
+    """Resume ``steps`` with ``answer`` (the first call must pass ``None``); ``None`` at the end."""
+    try:
+        return steps.send(answer)
+    except StopIteration:
+        return None
+
 
 def _log_callback_error(notice: ExpiryNotice) -> None:
     logger.exception(
@@ -148,22 +196,21 @@ class ExpiryWatcher:
 
     def poll(self) -> list[ExpiryNotice]:
         """Look once: notify for each conversation due, return the notices given."""
-        plan = self._plan
-        given = []
-        for state in self.store.expiring(plan.warn_before):
-            now = self.store.clock()
-            if plan.lapsed(state, now):
-                assert state.expires_at is not None
-                if not self.store.record_lapse(state.bot_id, state.user_id, state.expires_at):
-                    continue
-            elif not self.store.claim(plan.warning_token(state), plan.claim_ttl):
-                continue
-            notice = ExpiryNotice(state, plan.lapsed(state, now), now)
-            try:
-                self.callback(notice)
-            except Exception:
-                _log_callback_error(notice)
-            given.append(notice)
+        steps = self._plan.steps(self.store.expiring(self._plan.warn_before), self.store.clock)
+        given: list[ExpiryNotice] = []
+        answer: bool | None = None
+        while (step := _next(steps, answer)) is not None:
+            if isinstance(step, ExpiryNotice):
+                try:
+                    self.callback(step)
+                except Exception:
+                    _log_callback_error(step)
+                given.append(step)
+                answer = None
+            elif isinstance(step, _Lapse):
+                answer = self.store.record_lapse(step.bot_id, step.user_id, step.expires_at)
+            else:
+                answer = self.store.claim(step.token, step.ttl)
         return given
 
     def _run(self) -> None:
@@ -235,24 +282,24 @@ class AsyncExpiryWatcher:
 
     async def poll(self) -> list[ExpiryNotice]:
         """Look once: notify for each conversation due, return the notices given."""
-        plan = self._plan
-        given = []
-        for state in await self.store.expiring(plan.warn_before):
-            now = self.store.clock()
-            if plan.lapsed(state, now):
-                assert state.expires_at is not None
-                if not await self.store.record_lapse(state.bot_id, state.user_id, state.expires_at):
-                    continue
-            elif not await self.store.claim(plan.warning_token(state), plan.claim_ttl):
-                continue
-            notice = ExpiryNotice(state, plan.lapsed(state, now), now)
-            try:
-                result = self.callback(notice)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                _log_callback_error(notice)
-            given.append(notice)
+        due = await self.store.expiring(self._plan.warn_before)
+        steps = self._plan.steps(due, self.store.clock)
+        given: list[ExpiryNotice] = []
+        answer: bool | None = None
+        while (step := _next(steps, answer)) is not None:
+            if isinstance(step, ExpiryNotice):
+                try:
+                    result = self.callback(step)
+                    if inspect.isawaitable(result):
+                        await result
+                except Exception:
+                    _log_callback_error(step)
+                given.append(step)
+                answer = None
+            elif isinstance(step, _Lapse):
+                answer = await self.store.record_lapse(step.bot_id, step.user_id, step.expires_at)
+            else:
+                answer = await self.store.claim(step.token, step.ttl)
         return given
 
     async def _run(self) -> None:

@@ -180,3 +180,12 @@ async def test_async_wrong_http_client_type_is_refused() -> None:
 def test_unknown_transport_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="transport"):
         AsyncClient("k", transport="curl")  # type: ignore[arg-type]
+
+
+async def test_each_conversation_twin_names_itself_and_its_customer() -> None:
+    with Client("k") as client:
+        chat = client.conversation("u1", "b1", minutes_paused=30)
+        assert repr(chat) == "Conversation(user_id='u1', bot_id='b1', minutes_paused=30)"
+    async with AsyncClient("k") as async_client:
+        achat = async_client.conversation("u1", "b1")
+        assert repr(achat) == "AsyncConversation(user_id='u1', bot_id='b1', minutes_paused=10)"

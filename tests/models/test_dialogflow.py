@@ -6,7 +6,7 @@ import json
 import math
 import re
 from pathlib import Path
-from types import MappingProxyType
+from types import MappingProxyType, ModuleType
 from typing import Any
 
 import pytest
@@ -867,3 +867,16 @@ def test_texts_agree_with_the_typed_messages_for_any_mix_of_messages(
     response = DialogflowResponse({"queryResult": query_result})
 
     assert response.texts == texts_from_messages(DialogflowResponse({"queryResult": query_result}))
+
+
+def test_the_package_exports_every_listed_name_and_its_public_types() -> None:
+    import botcopy_handover.models.dialogflow as package
+
+    listed = set(package.__all__)
+    assert all(hasattr(package, name) for name in listed)
+    public = {
+        name
+        for name, value in vars(package).items()
+        if not name.startswith("_") and name != "annotations" and not isinstance(value, ModuleType)
+    }
+    assert public == listed

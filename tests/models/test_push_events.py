@@ -304,3 +304,34 @@ def test_parse_push_event_is_strict_and_names_wire_fields(wire: dict[str, Any], 
 def test_parse_push_event_refuses_non_objects(body: bytes) -> None:
     with pytest.raises(InvalidEventError):
         parse_push_event(body)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        MessageEvent(**IDS, text="hi"),
+        PauseEvent(**IDS, agent_name="Dana", agent_avatar_url="https://cdn.example/d.png"),
+        ResumeEvent(**IDS, unpause_event="none"),
+        TypingEvent(**IDS),
+    ],
+)
+def test_every_field_is_written_and_read_under_one_wire_name(event: PushEvent) -> None:
+    wire = event.to_dict()
+    # Each attribute appears on the wire exactly once (every field is set here) ...
+    leaves = [k for k, v in wire.items() if not isinstance(v, dict)]
+    leaves += [f"{k}.{inner}" for k, v in wire.items() if isinstance(v, dict) for inner in v]
+    assert len(leaves) == len(type(event).model_fields) + 2  # + eventType, paused
+    # ... and a wire key the serialiser never writes is refused by the parser.
+    for key in wire:
+        if key in ("eventType", "paused"):
+            continue
+        renamed = {**{k: v for k, v in wire.items() if k != key}, key + "X": wire[key]}
+        with pytest.raises(InvalidEventError) as info:
+            parse_push_event(renamed)
+        assert info.value.errors[0].path == key + "X"
+
+
+def test_constructors_take_attribute_names_not_wire_names() -> None:
+    with pytest.raises(InvalidEventError) as info:
+        MessageEvent(userId="u", botId="b", text="hi")  # type: ignore[call-arg]
+    assert {e.path for e in info.value.errors} >= {"user_id", "userId"}

@@ -153,6 +153,25 @@ def test_the_interval_must_be_positive(store: MemoryStore, interval: float) -> N
         ExpiryWatcher(store, lambda n: None, interval=interval)
 
 
+async def test_two_async_replicas_notify_once_for_several_customers(
+    store: MemoryStore, clock: FakeClock
+) -> None:
+    seen: list[ExpiryNotice] = []
+    replicas = [
+        AsyncExpiryWatcher(store, seen.append, warn_before=timedelta(minutes=1)) for _ in "ab"
+    ]
+    store.record_pause("bot-1", "user-1", minutes=2)
+    store.record_pause("bot-1", "user-2", minutes=3)
+    clock.advance(minutes=1, seconds=30)  # user-1 is due a warning
+    for watcher in replicas:
+        await watcher.poll()
+    clock.advance(minutes=1)  # user-1 has lapsed, user-2 is due a warning
+    for watcher in replicas:
+        await watcher.poll()
+    assert sorted(summary(seen)) == [("user-1", False), ("user-1", True), ("user-2", False)]
+    assert summary(await replicas[0].poll()) == []
+
+
 async def test_the_async_watcher_awaits_a_coroutine_callback(
     store: MemoryStore, clock: FakeClock
 ) -> None:

@@ -99,19 +99,48 @@ def test_a_client_decoding_responses_works_too(url: str, prefix: str) -> None:
         assert store.remember_history("bot-1", "user-1", ["a"]) == ["a"]
 
 
+class ClosingRecorder(redis.Redis):
+    """A real redis-py client that counts its ``close()`` calls.
+
+    redis-py still answers ``ping()`` after ``close()`` (it reconnects), so
+    only a record of the call tells whether the store closed the client.
+    """
+
+    closes = 0
+
+    def close(self) -> None:
+        self.closes += 1
+        super().close()
+
+
+class AsyncClosingRecorder(redis.asyncio.Redis):
+    """The async twin of ``ClosingRecorder``, counting ``aclose()`` calls."""
+
+    closes = 0
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        self.closes += 1
+        await super().aclose(close_connection_pool)
+
+
 def test_an_injected_client_is_not_closed(url: str, prefix: str) -> None:
-    with redis.Redis.from_url(url) as client:
-        with RedisStore(client, prefix=prefix) as store:
-            store.claim("x", timedelta(seconds=1))
-        assert client.ping()
+    client = ClosingRecorder(connection_pool=redis.ConnectionPool.from_url(url))
+    with RedisStore(client, prefix=prefix) as store:
+        store.claim("x", timedelta(seconds=1))
+    assert client.closes == 0
+    client.close()
+    assert client.closes == 1  # the recorder records
+    client.connection_pool.disconnect()
 
 
 async def test_an_injected_async_client_is_not_closed(url: str, prefix: str) -> None:
-    client = redis.asyncio.Redis.from_url(url)
+    client = AsyncClosingRecorder(connection_pool=redis.asyncio.ConnectionPool.from_url(url))
     async with AsyncRedisStore(client, prefix=prefix) as store:
         await store.claim("x", timedelta(seconds=1))
-    assert await client.ping()
+    assert client.closes == 0
     await client.aclose()
+    assert client.closes == 1  # the recorder records
+    await client.connection_pool.disconnect()
 
 
 def test_an_unreachable_redis_raises_a_typed_error_without_the_password() -> None:
