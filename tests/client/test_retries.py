@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 import pytest
 
 from botcopy_handover import (
@@ -232,9 +233,11 @@ async def test_async_connection_refused_is_retried(closed_port_url: str, sleeps:
 async def test_async_read_timeout_is_not_retried_for_a_message(
     server: PushServer, sleeps: Sleeps
 ) -> None:
-    server.reply(Reply(delay=0.5))
+    server.reply(Reply(delay=2.0))
+    # Only the read is short: a slow connect on a busy machine is another case.
+    timeout = httpx.Timeout(0.2, connect=10.0)
     async with AsyncClient(
-        "k", base_url=server.url, retry=FAST, sleep=sleeps.asleep, timeout=0.05
+        "k", base_url=server.url, retry=FAST, sleep=sleeps.asleep, timeout=timeout
     ) as client:
         with pytest.raises(APITimeoutError):
             await client.send_message("u1", "b1", "hi")
