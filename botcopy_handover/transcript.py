@@ -68,7 +68,7 @@ from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
 __all__ = ["TranscriptEntry", "TranscriptFormat", "TranscriptSource", "render_transcript"]
 
 TranscriptFormat: TypeAlias = Literal["text", "markdown", "html"]
-"""The output formats of :func:`render_transcript`."""
+"""The output formats of [`render_transcript`][botcopy_handover.render_transcript]."""
 
 TranscriptEntry: TypeAlias = (
     CustomerQuery
@@ -81,10 +81,10 @@ TranscriptEntry: TypeAlias = (
     | CustomerMessage
     | MessageEvent
 )
-"""One thing :func:`render_transcript` shows: a history item, a webhook body, an agent push."""
+"""One thing [`render_transcript`][botcopy_handover.render_transcript] shows: a history item, a webhook body, an agent push."""  # noqa: E501 - a link in the summary
 
 TranscriptSource: TypeAlias = HandoverRequest | CustomerMessage | Iterable[TranscriptEntry]
-"""What :func:`render_transcript` accepts: one webhook body, or any sequence of entries."""
+"""What [`render_transcript`][botcopy_handover.render_transcript] accepts: one webhook body, or any sequence of entries."""  # noqa: E501 - a link in the summary
 
 _FORMATS = ("text", "markdown", "html")
 
@@ -165,13 +165,13 @@ def render_transcript(
     Args:
         event_or_history: What to show:
 
-            * a :class:`~botcopy_handover.HandoverRequest`: its history, then
+            * a [`HandoverRequest`][botcopy_handover.HandoverRequest]: its history, then
               the customer input that fired the trigger and the bot's reply
               (``dialogflowResponse``), each unless the history already holds it;
-            * a :class:`~botcopy_handover.CustomerMessage`: the customer's
+            * a [`CustomerMessage`][botcopy_handover.CustomerMessage]: the customer's
               message to the agent;
             * any iterable of history items, webhook bodies and agent
-              :class:`~botcopy_handover.MessageEvent` pushes, to append the
+              [`MessageEvent`][botcopy_handover.MessageEvent] pushes, to append the
               messages that came after a handover:
               ``render_transcript([request, *later_messages])``.
         format: ``"text"``, ``"markdown"`` or ``"html"``. HTML is a fragment:

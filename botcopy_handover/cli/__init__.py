@@ -1,7 +1,7 @@
 """The ``botcopy-handover`` command: poke a live-chat proxy from a shell.
 
 ``main`` builds one argparse parser with a subcommand per module in
-:data:`COMMANDS`. Each command module ``_<name>.py`` defines
+`COMMANDS`. Each command module ``_<name>.py`` defines
 ``register(subparsers)``, which adds its parser and sets
 ``handler=run``, where ``run(args) -> int`` does the work and returns the exit
 status. ``main`` turns errors into exit statuses, so commands just raise:
@@ -49,7 +49,7 @@ Exit status: 0 done, 1 error, 2 wrong usage, 130 interrupted.
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``botcopy-handover`` argument parser, with every command in :data:`COMMANDS`."""
+    """The ``botcopy-handover`` argument parser, with every command in `COMMANDS`."""
     parser = argparse.ArgumentParser(
         prog="botcopy-handover",
         description=_DESCRIPTION,

@@ -1,12 +1,12 @@
 """Push events to the customer: ``Client`` (blocking) and ``AsyncClient`` (asyncio).
 
-* :mod:`._base` — the one core: settings, request building, retry decisions,
+* `._base` — the one core: settings, request building, retry decisions,
   error mapping, logging. No I/O.
-* :mod:`._sync`, :mod:`._async` — the I/O over httpx (and :mod:`._aiohttp`).
-* :mod:`._retry` — what may be retried and how long to wait.
-* :mod:`._redact` — the API key kept out of errors and logs.
-* :mod:`._recording` — accepted pushes recorded in the store, within a bound.
-* :mod:`._keepalive` — the typing indicator kept up while an agent types.
+* `._sync`, `._async` — the I/O over httpx (and `._aiohttp`).
+* `._retry` — what may be retried and how long to wait.
+* `._redact` — the API key kept out of errors and logs.
+* `._recording` — accepted pushes recorded in the store, within a bound.
+* `._keepalive` — the typing indicator kept up while an agent types.
 """
 
 from botcopy_handover.client._async import AsyncClient, AsyncConversation

@@ -119,27 +119,28 @@ def _is_aiohttp_session(obj: object) -> bool:
 class AsyncClient:
     """Push events to the customer through Botcopy, with asyncio.
 
-    Takes the same arguments as :class:`Client`, plus:
+    Takes the same arguments as [`Client`][botcopy_handover.Client], plus:
 
     Args:
-        api_key: As for :class:`Client`.
-        base_url: As for :class:`Client`.
-        timeout: As for :class:`Client`.
-        minutes_paused: As for :class:`Client`.
-        max_retries: As for :class:`Client`.
-        retry_unsafe: As for :class:`Client`.
-        retry: As for :class:`Client`.
+        api_key: As for [`Client`][botcopy_handover.Client].
+        base_url: As for [`Client`][botcopy_handover.Client].
+        timeout: As for [`Client`][botcopy_handover.Client].
+        minutes_paused: As for [`Client`][botcopy_handover.Client].
+        max_retries: As for [`Client`][botcopy_handover.Client].
+        retry_unsafe: As for [`Client`][botcopy_handover.Client].
+        retry: As for [`Client`][botcopy_handover.Client].
         http_client: An ``httpx.AsyncClient`` or an ``aiohttp.ClientSession``
             to send with, used as is and never closed by the SDK.
         transport: ``"httpx"`` (default) or ``"aiohttp"``: which library the
             SDK sends with when it creates the HTTP client itself. ``"aiohttp"``
             needs ``pip install botcopy-handover[aiohttp]`` and is much faster
             with many concurrent pushes.
-        store_timeout: As for :class:`Client`; the store call is cancelled at the bound.
+        store_timeout: As for [`Client`][botcopy_handover.Client]; the store call is cancelled at
+            the bound.
         sleep: Waits between retries; injectable for tests.
         store: Record every push Botcopy accepted in this store: an async
             store (``AsyncRedisStore``) or a ``MemoryStore``. A store failure
-            does not fail the push: see :attr:`PushResult.store_error`.
+            does not fail the push: see `PushResult.store_error`.
 
     Example::
 
@@ -231,7 +232,7 @@ class AsyncClient:
         timeout: TimeoutArg = UNSET,
         retry_unsafe: bool | None = None,
     ) -> PushResult:
-        """Send the agent's ``text`` to the customer (see :meth:`Client.send_message`)."""
+        """Send the agent's ``text`` to the customer (see [`Client.send_message`][botcopy_handover.Client.send_message])."""  # noqa: E501 - a link in the summary
         event = self._core.message_event(user_id, bot_id, text, minutes_paused, None)
         return await self._push(event, timeout, retry_unsafe)
 
@@ -246,7 +247,7 @@ class AsyncClient:
         timeout: TimeoutArg = UNSET,
         retry_unsafe: bool | None = None,
     ) -> PushResult:
-        """Show "You are now chatting with an Agent." (see :meth:`Client.pause`)."""
+        """Show "You are now chatting with an Agent." (see [`Client.pause`][botcopy_handover.Client.pause])."""  # noqa: E501 - a link in the summary
         event = self._core.pause_event(
             user_id, bot_id, minutes_paused, None, agent_name, agent_avatar_url
         )
@@ -261,7 +262,7 @@ class AsyncClient:
         timeout: TimeoutArg = UNSET,
         retry_unsafe: bool | None = None,
     ) -> PushResult:
-        """Hand the customer back to the bot (see :meth:`Client.resume`)."""
+        """Hand the customer back to the bot (see [`Client.resume`][botcopy_handover.Client.resume])."""  # noqa: E501 - a link in the summary
         event = self._core.resume_event(user_id, bot_id, unpause_event)
         return await self._push(event, timeout, retry_unsafe)
 
@@ -274,7 +275,7 @@ class AsyncClient:
         timeout: TimeoutArg = UNSET,
         retry_unsafe: bool | None = None,
     ) -> PushResult:
-        """Show the typing indicator once (see :meth:`Client.typing`)."""
+        """Show the typing indicator once (see [`Client.typing`][botcopy_handover.Client.typing])."""  # noqa: E501 - a link in the summary
         event = self._core.typing_event(user_id, bot_id, minutes_paused, None)
         return await self._push(event, timeout, retry_unsafe)
 
@@ -336,7 +337,7 @@ class AsyncClient:
 
 
 class AsyncConversation(ConversationCore):
-    """The push methods bound to one customer; from :meth:`AsyncClient.conversation`."""
+    """The push methods bound to one customer; from [`AsyncClient.conversation`][botcopy_handover.AsyncClient.conversation]."""  # noqa: E501 - a link in the summary
 
     def __init__(
         self, client: AsyncClient, user_id: str, bot_id: str, *, minutes_paused: int | None = None
@@ -372,7 +373,7 @@ class AsyncConversation(ConversationCore):
         timeout: TimeoutArg = UNSET,
         retry_unsafe: bool | None = None,
     ) -> PushResult:
-        """Show "You are now chatting with an Agent." (see :meth:`Client.pause`)."""
+        """Show "You are now chatting with an Agent." (see [`Client.pause`][botcopy_handover.Client.pause])."""  # noqa: E501 - a link in the summary
         event = self._pause_event(minutes_paused, agent_name, agent_avatar_url)
         return await self._client._push(event, timeout, retry_unsafe)
 
@@ -383,7 +384,7 @@ class AsyncConversation(ConversationCore):
         timeout: TimeoutArg = UNSET,
         retry_unsafe: bool | None = None,
     ) -> PushResult:
-        """Hand the customer back to the bot (see :meth:`Client.resume`)."""
+        """Hand the customer back to the bot (see [`Client.resume`][botcopy_handover.Client.resume])."""  # noqa: E501 - a link in the summary
         event = self._resume_event(unpause_event)
         await self._stop_typing()
         return await self._client._push(event, timeout, retry_unsafe)
@@ -397,7 +398,8 @@ class AsyncConversation(ConversationCore):
     ) -> AsyncTypingKeepalive:
         """``await`` it to show the typing indicator once; ``async with`` it to keep it up.
 
-        See :meth:`Conversation.typing`; here the keepalive is an asyncio task,
+        See [`Conversation.typing`][botcopy_handover.Conversation.typing]; here the keepalive is an
+        asyncio task,
         cancelled and awaited when the block ends or a message is sent.
         """
         event = self._typing_event()
@@ -412,7 +414,7 @@ class AsyncConversation(ConversationCore):
     async def send(
         self, event: PushEvent, *, timeout: TimeoutArg = UNSET, retry_unsafe: bool | None = None
     ) -> PushResult:
-        """Push a prebuilt event for this customer (see :meth:`Conversation.send`)."""
+        """Push a prebuilt event for this customer (see [`Conversation.send`][botcopy_handover.Conversation.send])."""  # noqa: E501 - a link in the summary
         if self._stops_typing(event):
             await self._stop_typing()
         return await self._client._push(event, timeout, retry_unsafe)

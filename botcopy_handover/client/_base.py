@@ -3,7 +3,7 @@
 Everything that is not I/O lives here and is written once: settings from
 arguments or the environment, the events built from method arguments, the
 request headers, retry decisions, error mapping and logging. A push is a
-small generator (:meth:`ClientCore.push`) that yields *steps* — "send these
+small generator (`ClientCore.push`) that yields *steps* — "send these
 bytes", "sleep this long" — and receives what happened; the sync and async
 classes only perform the steps.
 """
@@ -261,7 +261,7 @@ class ClientCore:
     Args:
         api_key: Botcopy's push API key, or ``None`` to read ``BOTCOPY_API_KEY``.
         base_url: Where Botcopy lives, or ``None`` to read ``BOTCOPY_BASE_URL``.
-        timeout: Per-request timeout; unset means :data:`DEFAULT_TIMEOUT` for an
+        timeout: Per-request timeout; unset means `DEFAULT_TIMEOUT` for an
             HTTP client the SDK creates, and the injected client's own otherwise.
         minutes_paused: Default ``minutesPaused`` of every paused event.
         retry: The retry policy.

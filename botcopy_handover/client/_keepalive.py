@@ -69,7 +69,8 @@ class _KeepaliveBase:
 class TypingKeepalive(_KeepaliveBase):
     """A typing indicator that was sent; as a context manager, kept up by a thread.
 
-    Returned by :meth:`Conversation.typing`. Attributes ``result``, ``error``
+    Returned by [`Conversation.typing`][botcopy_handover.Conversation.typing]. Attributes
+    ``result``, ``error``
     and ``sent`` say how it went.
     """
 
@@ -140,7 +141,8 @@ class TypingKeepalive(_KeepaliveBase):
 class AsyncTypingKeepalive(_KeepaliveBase):
     """A typing indicator to await once, or to keep up with ``async with`` (a task).
 
-    Returned by :meth:`AsyncConversation.typing`: ``await chat.typing()``
+    Returned by [`AsyncConversation.typing`][botcopy_handover.AsyncConversation.typing]: ``await
+    chat.typing()``
     sends one indicator; ``async with chat.typing():`` sends one at once and
     re-sends it every ``interval`` seconds until the block ends or a message
     is sent on the conversation.

@@ -9,7 +9,7 @@ blackholed network) is treated like one that is down.
 An async store call is cancelled at the bound. A sync call cannot be
 interrupted, so it runs on a small pool of daemon threads and is abandoned at
 the bound: it may still complete later, and a hung one never keeps the
-process from exiting. A plain :class:`MemoryStore` is called directly: it
+process from exiting. A plain [`MemoryStore`][botcopy_handover.MemoryStore] is called directly: it
 does no I/O and cannot hang.
 """
 

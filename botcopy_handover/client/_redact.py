@@ -4,7 +4,8 @@ A server, or a proxy in between, that echoes the ``Authorization`` value into
 a malformed status line or header makes h11 and aiohttp quote it in their
 exception messages; aiohttp also keeps the request headers on its errors. The
 SDK chains those exceptions to its own, so it scrubs the whole chain in place
-before raising. :class:`RedactingFilter` does the same for log records, for
+before raising. [`RedactingFilter`][botcopy_handover.RedactingFilter] does the same for log records,
+for
 the third-party loggers (``httpx``, ``httpcore``) the SDK does not write.
 
 Not only the key is found, but any piece of it of 8 characters or more, also
@@ -95,7 +96,7 @@ class Redactor:
         return "".join(out)
 
     def binary(self, data: bytes) -> bytes:
-        """``data`` redacted as :meth:`text` does, reading it as Latin-1."""
+        """``data`` redacted as [`text`][botcopy_handover.AgentMessage.text] does, reading it as Latin-1."""  # noqa: E501 - a link in the summary
         text = data.decode("latin-1")
         redacted = self.text(text)
         return data if redacted is text else redacted.encode("latin-1")

@@ -47,7 +47,7 @@ class Client:
     Args:
         api_key: Botcopy's push API key (from the portal's Connect page). When
             ``None``, read from ``BOTCOPY_API_KEY``; neither raises
-            :class:`~botcopy_handover.ConfigurationError`.
+            [`ConfigurationError`][botcopy_handover.ConfigurationError].
         base_url: Botcopy's address. When ``None``, read from
             ``BOTCOPY_BASE_URL``, else ``https://api.botcopy.com``. Point it at
             the local emulator or a proxy.
@@ -66,8 +66,8 @@ class Client:
         sleep: Waits between retries; injectable for tests.
         store: Record every push Botcopy accepted in this conversation store
             (``MemoryStore``, ``RedisStore``), as
-            :func:`~botcopy_handover.state.record_push` says. A store failure
-            does not fail the push: see :attr:`PushResult.store_error`.
+            `record_push` says. A store failure
+            does not fail the push: see `PushResult.store_error`.
         store_timeout: The longest a push waits for its store record (1 s);
             a store slower than that is reported in ``store_error`` like one
             that is down, and the push returns. ``None``: wait as long as the
@@ -319,7 +319,7 @@ def _read_text(response: httpx.Response) -> str:
 
 
 class Conversation(ConversationCore):
-    """The push methods bound to one customer; from :meth:`Client.conversation`.
+    """The push methods bound to one customer; from `Client.conversation`.
 
     Example::
 
@@ -364,7 +364,7 @@ class Conversation(ConversationCore):
         timeout: TimeoutArg = UNSET,
         retry_unsafe: bool | None = None,
     ) -> PushResult:
-        """Show "You are now chatting with an Agent." (see :meth:`Client.pause`)."""
+        """Show "You are now chatting with an Agent." (see [`Client.pause`][botcopy_handover.Client.pause])."""  # noqa: E501 - a link in the summary
         event = self._pause_event(minutes_paused, agent_name, agent_avatar_url)
         return self._client._push(event, timeout, retry_unsafe)
 
@@ -375,7 +375,7 @@ class Conversation(ConversationCore):
         timeout: TimeoutArg = UNSET,
         retry_unsafe: bool | None = None,
     ) -> PushResult:
-        """Hand the customer back to the bot (see :meth:`Client.resume`)."""
+        """Hand the customer back to the bot (see [`Client.resume`][botcopy_handover.Client.resume])."""  # noqa: E501 - a link in the summary
         event = self._resume_event(unpause_event)
         self._stop_typing()
         return self._client._push(event, timeout, retry_unsafe)

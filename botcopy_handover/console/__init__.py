@@ -1,6 +1,7 @@
 """The agent console: a working live-chat desk for teams without one.
 
-``botcopy-handover console`` serves it; :func:`create_app` gives you the ASGI
+``botcopy-handover console`` serves it; [`create_app`][botcopy_handover.console.create_app] gives
+you the ASGI
 app to serve yourself. Botcopy's webhook is at ``/botcopy``, the agents' page
 at ``/``. It is built only from the SDK's public API, so it also reads as the
 largest example of it. Needs ``pip install "botcopy-handover[console]"``

@@ -1,6 +1,6 @@
 """The console's ASGI app: Botcopy's webhook at ``/botcopy``, the agents' UI at ``/``.
 
-The HTTP face of the :class:`~botcopy_handover.console._desk.Desk`: routes,
+The HTTP face of the `Desk`: routes,
 the login, CSRF and host checks (``_auth``), the live WebSocket.
 
 =====================================  =============================================

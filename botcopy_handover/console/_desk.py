@@ -1,12 +1,12 @@
 """The desk behind the console: Botcopy's webhook handlers, the agents' actions, expiry notices.
 
-Only the SDK's public API: a :class:`~botcopy_handover.Webhook` with a store
-answers Step One and Two, an :class:`~botcopy_handover.AsyncClient` with the
+Only the SDK's public API: a [`Webhook`][botcopy_handover.Webhook] with a store
+answers Step One and Two, an [`AsyncClient`][botcopy_handover.AsyncClient] with the
 same store pushes what agents do (``pause`` with the agent's name, messages,
 the typing keepalive, ``resume``), an
-:class:`~botcopy_handover.AsyncExpiryWatcher` warns before a pause lapses, and
-:func:`~botcopy_handover.render_transcript` renders the Step One history.
-What was said is kept in a :mod:`chat log <botcopy_handover.console._log>`.
+[`AsyncExpiryWatcher`][botcopy_handover.AsyncExpiryWatcher] warns before a pause lapses, and
+[`render_transcript`][botcopy_handover.render_transcript] renders the Step One history.
+What was said is kept in a `chat log`.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 The SDK's conversation store keeps what Botcopy must agree on (paused, until
 when, the agent); the console also needs what was said: the history from
 Step One (rendered once, by the SDK's transcript renderer) and every line
-after it. :class:`MemoryChatLog` keeps that in one process;
-:class:`RedisChatLog` in Redis, so every console process behind one load
+after it. `MemoryChatLog` keeps that in one process;
+`RedisChatLog` in Redis, so every console process behind one load
 balancer shows the same conversations, and its pub/sub channel tells every
 process (and so every agent's browser) at once that one changed.
 """

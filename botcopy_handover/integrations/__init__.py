@@ -3,20 +3,25 @@
 Each module imports its framework, so install the matching extra and import
 the module you need; importing this package imports no framework.
 
-* :mod:`botcopy_handover.integrations.starlette`: ``webhook_route`` (a Starlette ``Route``)
+* [`botcopy_handover.integrations.starlette`][botcopy_handover.integrations.starlette]:
+  ``webhook_route`` (a Starlette ``Route``)
   (``pip install botcopy-handover[starlette]``)
-* :mod:`botcopy_handover.integrations.fastapi`: ``webhook_router`` (an ``APIRouter``) and
+* [`botcopy_handover.integrations.fastapi`][botcopy_handover.integrations.fastapi]:
+  ``webhook_router`` (an ``APIRouter``) and
   the ``verified_event`` dependency (``pip install botcopy-handover[fastapi]``)
-* :mod:`botcopy_handover.integrations.flask`: ``webhook_blueprint`` and ``webhook_view``
+* [`botcopy_handover.integrations.flask`][botcopy_handover.integrations.flask]:
+  ``webhook_blueprint`` and ``webhook_view``
   (``pip install botcopy-handover[flask]``)
-* :mod:`botcopy_handover.integrations.django`: ``webhook_view`` (WSGI) and
+* [`botcopy_handover.integrations.django`][botcopy_handover.integrations.django]: ``webhook_view``
+  (WSGI) and
   ``async_webhook_view`` (ASGI), CSRF-exempt (``pip install botcopy-handover[django]``)
-* :mod:`botcopy_handover.integrations.aiohttp`: ``webhook_handler`` and ``add_webhook_route``
+* [`botcopy_handover.integrations.aiohttp`][botcopy_handover.integrations.aiohttp]:
+  ``webhook_handler`` and ``add_webhook_route``
   (``pip install botcopy-handover[aiohttp]``)
 
 Every adapter only moves bytes: verification, status codes, JSON error
 bodies, the reply deadline and its fallback are decided once, in
-:class:`~botcopy_handover.WebhookEndpoint`. Any other ASGI or WSGI framework
-can serve :meth:`Webhook.asgi_app <botcopy_handover.Webhook.asgi_app>` or
-:meth:`Webhook.wsgi_app <botcopy_handover.Webhook.wsgi_app>` directly.
+[`WebhookEndpoint`][botcopy_handover.WebhookEndpoint]. Any other ASGI or WSGI framework
+can serve `Webhook.asgi_app` or
+`Webhook.wsgi_app` directly.
 """

@@ -56,13 +56,14 @@ def webhook_handler(
     the body is read, and ``request.content`` is read no further than
     ``webhook.max_bytes`` (the application's ``client_max_size`` does not
     apply: it limits ``request.read()``, which the handler does not use).
-    :func:`add_webhook_route` also waits for late handlers at shutdown.
+    [`add_webhook_route`][botcopy_handover.integrations.aiohttp.add_webhook_route] also waits for
+    late handlers at shutdown.
     ``**options`` are the serving settings of
     [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
-            is synchronous I/O (use :class:`~botcopy_handover.AsyncRedisStore`).
+            is synchronous I/O (use [`AsyncRedisStore`][botcopy_handover.AsyncRedisStore]).
 
     Example::
 
@@ -93,8 +94,8 @@ def add_webhook_route(
     Args:
         app: The application, before it starts.
         webhook: The verification settings, deadline and fallbacks.
-        on_handover: Called with each :class:`~botcopy_handover.HandoverRequest`.
-        on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
+        on_handover: Called with each [`HandoverRequest`][botcopy_handover.HandoverRequest].
+        on_customer_message: Called with each [`CustomerMessage`][botcopy_handover.CustomerMessage].
         path: The route's path.
         name: The route's name, for ``app.router[name].url_for()``.
         shutdown_timeout: Seconds to wait at shutdown for late handlers

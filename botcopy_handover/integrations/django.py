@@ -9,8 +9,11 @@ Example, in ``urls.py``::
 
     urlpatterns = [path("botcopy", webhook_view(webhook, on_handover, on_customer_message))]
 
-Under WSGI (gunicorn, ``runserver``) use :func:`webhook_view`. Under ASGI
-(uvicorn, daphne) use :func:`async_webhook_view`: Django would run a sync
+Under WSGI (gunicorn, ``runserver``) use
+[`webhook_view`][botcopy_handover.integrations.django.webhook_view]. Under ASGI
+(uvicorn, daphne) use
+[`async_webhook_view`][botcopy_handover.integrations.django.async_webhook_view]: Django would run a
+sync
 view on its one shared thread, so a slow handler would hold up every other
 sync view. Under ASGI Django receives the whole body before any view runs,
 so an oversized body is refused from its ``Content-Length`` or after it
@@ -68,8 +71,8 @@ def webhook_view(
 
     Args:
         webhook: The verification settings, deadline and fallbacks.
-        on_handover: Called with each :class:`~botcopy_handover.HandoverRequest`.
-        on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
+        on_handover: Called with each [`HandoverRequest`][botcopy_handover.HandoverRequest].
+        on_customer_message: Called with each [`CustomerMessage`][botcopy_handover.CustomerMessage].
         **options: The serving settings (``reply_timeout``, fallbacks,
             ``store``, ``handler_threads``, push clients...) of
             [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
@@ -107,14 +110,14 @@ def async_webhook_view(
     on_customer_message: MessageHandler,
     **options: Unpack[EndpointOptions],
 ) -> Callable[[HttpRequest], Coroutine[Any, Any, HttpResponse]]:
-    """:func:`webhook_view` as an async view, for Django served over ASGI.
+    """`webhook_view` as an async view, for Django served over ASGI.
 
     ``async def`` handlers run on the event loop; plain functions in the
     endpoint's worker threads. Takes the same ``**options``.
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
-            is synchronous I/O (use :class:`~botcopy_handover.AsyncRedisStore`).
+            is synchronous I/O (use [`AsyncRedisStore`][botcopy_handover.AsyncRedisStore]).
 
     Example::
 

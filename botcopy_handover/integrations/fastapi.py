@@ -55,8 +55,8 @@ def webhook_router(
 
     Args:
         webhook: The verification settings, deadline and fallbacks.
-        on_handover: Called with each :class:`~botcopy_handover.HandoverRequest`.
-        on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
+        on_handover: Called with each [`HandoverRequest`][botcopy_handover.HandoverRequest].
+        on_customer_message: Called with each [`CustomerMessage`][botcopy_handover.CustomerMessage].
         path: The route's path; ``include_router(prefix=...)`` still applies.
         name: The route's name.
         shutdown_timeout: Seconds to wait at shutdown for late handlers.
@@ -66,7 +66,7 @@ def webhook_router(
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
-            is synchronous I/O (use :class:`~botcopy_handover.AsyncRedisStore`).
+            is synchronous I/O (use [`AsyncRedisStore`][botcopy_handover.AsyncRedisStore]).
 
     Example::
 
@@ -98,10 +98,11 @@ def verified_event(
 
     The headers are checked before the body is read, and the body is read no
     further than ``webhook.max_bytes``. A refused call is answered with
-    :class:`~fastapi.HTTPException` and the webhook's status code, its JSON
+    `HTTPException` and the webhook's status code, its JSON
     error under ``detail``: ``{"detail": {"error": ..., "message": ...}}``.
     Your route answers the reply itself, within Botcopy's 5 seconds: the
-    deadline guard of :func:`webhook_router` does not apply here.
+    deadline guard of [`webhook_router`][botcopy_handover.integrations.fastapi.webhook_router] does
+    not apply here.
 
     Example::
 

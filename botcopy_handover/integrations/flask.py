@@ -54,7 +54,8 @@ def webhook_view(
     endpoint's worker threads, so the reply deadline holds; they may be plain
     functions or ``async def``.
 
-    Route it for :data:`WEBHOOK_METHODS`, so that other methods than ``POST``
+    Route it for [`WEBHOOK_METHODS`][botcopy_handover.integrations.flask.WEBHOOK_METHODS], so that
+    other methods than ``POST``
     get the webhook's JSON 405 rather than Flask's HTML one; if you use
     Flask-WTF's ``CSRFProtect``, exempt the view (Botcopy sends no CSRF token).
 
@@ -103,14 +104,14 @@ def webhook_blueprint(
     name: str = "botcopy",
     **options: Unpack[EndpointOptions],
 ) -> Blueprint:
-    """A blueprint serving Botcopy's webhook calls at ``url`` (see :func:`webhook_view`).
+    """A blueprint serving Botcopy's webhook calls at ``url`` (see `webhook_view`).
 
     The view's endpoint name is ``<name>.webhook``, e.g. ``url_for("botcopy.webhook")``.
 
     Args:
         webhook: The verification settings, deadline and fallbacks.
-        on_handover: Called with each :class:`~botcopy_handover.HandoverRequest`.
-        on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
+        on_handover: Called with each [`HandoverRequest`][botcopy_handover.HandoverRequest].
+        on_customer_message: Called with each [`CustomerMessage`][botcopy_handover.CustomerMessage].
         url: The URL rule; ``register_blueprint(url_prefix=...)`` still applies.
         name: The blueprint's name.
         **options: The serving settings (``reply_timeout``, fallbacks,

@@ -1,7 +1,7 @@
 """The webhook in a Starlette app: a route, and the verified event for your own endpoints.
 
 Install with ``pip install botcopy-handover[starlette]``. FastAPI users have
-:mod:`botcopy_handover.integrations.fastapi` on top of this.
+[`botcopy_handover.integrations.fastapi`][botcopy_handover.integrations.fastapi] on top of this.
 
 Example::
 
@@ -43,7 +43,7 @@ __all__ = ["WebhookRoute", "receive_event", "webhook_route"]
 
 
 class WebhookRoute(Route):
-    """A Starlette route serving the webhook's :class:`~botcopy_handover.webhook.ASGIApp`.
+    """A Starlette route serving the webhook's [`ASGIApp`][botcopy_handover.webhook.ASGIApp].
 
     It takes every HTTP method, so a ``GET`` gets the webhook's own 405 JSON
     answer with ``Allow: POST`` rather than the framework's. It is left out of
@@ -97,11 +97,13 @@ def webhook_route(
 
     Args:
         webhook: The verification settings, deadline and fallbacks.
-        on_handover: Called with each :class:`~botcopy_handover.HandoverRequest`.
-        on_customer_message: Called with each :class:`~botcopy_handover.CustomerMessage`.
+        on_handover: Called with each [`HandoverRequest`][botcopy_handover.HandoverRequest].
+        on_customer_message: Called with each [`CustomerMessage`][botcopy_handover.CustomerMessage].
         path: The route's path.
         name: The route's name.
-        shutdown_timeout: Seconds :meth:`WebhookRoute.lifespan` waits at
+        shutdown_timeout: Seconds
+            [`WebhookRoute.lifespan`][botcopy_handover.integrations.starlette.WebhookRoute.lifespan]
+            waits at
             shutdown for handlers still running past their deadline.
         **options: The serving settings (``reply_timeout``, fallbacks,
             ``store``, ``handler_threads``, push clients...) of
@@ -109,7 +111,7 @@ def webhook_route(
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
-            is synchronous I/O (use :class:`~botcopy_handover.AsyncRedisStore`).
+            is synchronous I/O (use [`AsyncRedisStore`][botcopy_handover.AsyncRedisStore]).
 
     Example::
 

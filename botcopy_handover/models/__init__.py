@@ -1,10 +1,10 @@
 """Typed models for every payload Botcopy sends or accepts.
 
-* :mod:`~botcopy_handover.models.webhook` — the two webhook bodies.
-* :mod:`~botcopy_handover.models.history` — message-history items.
-* :mod:`~botcopy_handover.models.dialogflow` — views over detectIntent responses.
-* :mod:`~botcopy_handover.models.replies` — what the webhook answers.
-* :mod:`~botcopy_handover.models.push` — events for the push endpoint.
+* `webhook` — the two webhook bodies.
+* `history` — message-history items.
+* `dialogflow` — views over detectIntent responses.
+* `replies` — what the webhook answers.
+* `push` — events for the push endpoint.
 """
 
 from botcopy_handover.models._base import BotPlatform, Timestamp

@@ -155,7 +155,7 @@ def load_object(
 
 
 def error_details(exc: ValidationError, *, drop_leading: int = 0) -> tuple[ErrorDetail, ...]:
-    """Turn a pydantic ``ValidationError`` into our :class:`ErrorDetail` list.
+    """Turn a pydantic ``ValidationError`` into our `ErrorDetail` list.
 
     Only the location and pydantic's reason are kept, never the input value,
     so a secret in the offending body cannot reach a message.

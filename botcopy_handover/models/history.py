@@ -232,7 +232,7 @@ class CustomerToAgentMessage(_HistoryItemBase):
 
     The spec documents ``direction: out`` for this kind (payload shaped like a
     Step Two ``queryParams``); an ``in`` item of this shape reads as a
-    :class:`CustomerQuery`, as the two cannot be told apart.
+    [`CustomerQuery`][botcopy_handover.CustomerQuery], as the two cannot be told apart.
     """
 
     kind: ClassVar[HistoryKind] = "customer_to_agent"
@@ -347,4 +347,4 @@ HistoryItem = Annotated[
     _KnownItem | UnknownHistoryItem,
     Field(union_mode="left_to_right"),
 ]
-"""Any message-history item: one of the five kinds, or :class:`UnknownHistoryItem`."""
+"""Any message-history item: one of the five kinds, or [`UnknownHistoryItem`][botcopy_handover.UnknownHistoryItem]."""  # noqa: E501 - a link in the summary

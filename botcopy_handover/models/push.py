@@ -1,7 +1,7 @@
 """Events you push to Botcopy's endpoint, validated before they leave.
 
 Each event serialises to exactly the JSON of the spec (``to_dict``/``to_json``);
-building an invalid one raises :class:`~botcopy_handover.InvalidEventError`::
+building an invalid one raises [`InvalidEventError`][botcopy_handover.InvalidEventError]::
 
     >>> MessageEvent(user_id="u1", bot_id="b1", text="Hi!").to_dict()
     {'eventType': 'message', 'userId': 'u1', 'botId': 'b1', 'paused': True, 'minutesPaused': 10, 'text': 'Hi!'}

@@ -69,8 +69,10 @@ class Pause:
     Each reply or push pushes the expiry back; when it lapses, the bot answers
     again.
 
-    >>> Pause().to_dict()
-    {'paused': True, 'minutesPaused': 10}
+    Examples:
+        >>> Pause().to_dict()
+        {'paused': True, 'minutesPaused': 10}
+
     """
 
     minutes: int = DEFAULT_MINUTES_PAUSED
@@ -92,8 +94,10 @@ class Pause:
 class Continue:
     """Do not pause: the bot goes on answering the customer.
 
-    >>> Continue().to_dict()
-    {'paused': False}
+    Examples:
+        >>> Continue().to_dict()
+        {'paused': False}
+
     """
 
     paused: ClassVar[Literal[False]] = False
@@ -111,8 +115,10 @@ class Continue:
 class End:
     """End the live chat now: the bot takes over again.
 
-    >>> End().to_dict()
-    {'paused': False, 'minutesPaused': 0}
+    Examples:
+        >>> End().to_dict()
+        {'paused': False, 'minutesPaused': 0}
+
     """
 
     paused: ClassVar[Literal[False]] = False

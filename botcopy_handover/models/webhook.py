@@ -1,8 +1,10 @@
 """The two bodies Botcopy POSTs to your webhook.
 
-* :class:`HandoverRequest` — the spec's "Step One": a trigger fired in the bot;
+* [`HandoverRequest`][botcopy_handover.HandoverRequest] — the spec's "Step One": a trigger fired in
+  the bot;
   the body carries Dialogflow's response and the conversation history.
-* :class:`CustomerMessage` — the spec's "Step Two": the bot is paused and the
+* [`CustomerMessage`][botcopy_handover.CustomerMessage] — the spec's "Step Two": the bot is paused
+  and the
   customer wrote again; forward the text to your desk.
 """
 
@@ -42,7 +44,7 @@ class QueryInput(WireModel):
     """``queryInput``: the customer input that reached the trigger, or the live chat.
 
     ``text`` is ``None`` when the input was not text (for example an event);
-    the other input kinds are kept in :attr:`extra`.
+    the other input kinds are kept in `extra`.
     """
 
     text: TextInput | None = None
@@ -69,7 +71,7 @@ def _is_token_key(key: str) -> bool:
 def body_tokens(event: HandoverRequest | CustomerMessage) -> tuple[object, ...]:
     """Every token value the body carries, under any spelling of ``accessToken``.
 
-    Not exported: :class:`~botcopy_handover.Webhook` verifies each one.
+    Not exported: [`Webhook`][botcopy_handover.Webhook] verifies each one.
     """
     main = () if event.access_token is None else (event.access_token,)
     other: tuple[object, ...] = event.__dict__.get("_other_tokens", ())
@@ -81,7 +83,7 @@ class _EventBase(WireModel):
     """The access token set on the portal (``accessToken``), also sent in ``Authorization``.
 
     Left out of ``repr`` and ``model_dump`` so it cannot reach a log by
-    accident; verify it with :class:`~botcopy_handover.Webhook`, which
+    accident; verify it with [`Webhook`][botcopy_handover.Webhook], which
     compares in constant time, rather than by hand.
     """
     user_id: str
@@ -117,8 +119,8 @@ class _EventBase(WireModel):
 class HandoverRequest(_EventBase):
     """Step One: a handover trigger fired; pause the bot and bring in an agent.
 
-    Reply with :class:`~botcopy_handover.Pause` within 5 seconds to hand the
-    conversation over, or :class:`~botcopy_handover.Continue` to let the bot go on.
+    Reply with [`Pause`][botcopy_handover.Pause] within 5 seconds to hand the
+    conversation over, or [`Continue`][botcopy_handover.Continue] to let the bot go on.
     """
 
     dialogflow_response: dict[str, Any]
@@ -126,7 +128,7 @@ class HandoverRequest(_EventBase):
     message_history: Annotated[list[Any], NoneAsEmpty()] = Field(default_factory=list, repr=False)
     """The history exactly as sent (``messageHistory``): one JSON value per item.
 
-    Read :attr:`history` for typed items.
+    Read [`history`][botcopy_handover.HandoverRequest.history] for typed items.
     """
     query_input: QueryInput = Field(default_factory=QueryInput)
     """The customer input that led to the trigger."""
@@ -138,7 +140,7 @@ class HandoverRequest(_EventBase):
         Items are typed on first access, not when the body is parsed, so an
         endpoint that never looks at the history (or only forwards the text)
         does not pay for a long one. Typing an item cannot fail: an item that
-        fits no kind is an :class:`~botcopy_handover.UnknownHistoryItem`, so
+        fits no kind is an [`UnknownHistoryItem`][botcopy_handover.UnknownHistoryItem], so
         deferring it changes no outcome of parsing.
         """
         # Cached by hand: functools.cached_property takes a lock on 3.10/3.11,
@@ -152,7 +154,7 @@ class HandoverRequest(_EventBase):
 
     @cached_property
     def dialogflow(self) -> DialogflowResponse:
-        """A typed view of :attr:`dialogflow_response`: what the bot last said, and why."""
+        """A typed view of [`dialogflow_response`][botcopy_handover.HandoverRequest.dialogflow_response]: what the bot last said, and why."""  # noqa: E501 - a link in the summary
         return DialogflowResponse(self.dialogflow_response)
 
     @property
@@ -173,8 +175,8 @@ class _TextQueryInput(QueryInput):
 class CustomerMessage(_EventBase):
     """Step Two: the bot is paused and the customer sent a message for the agent.
 
-    Reply with :class:`~botcopy_handover.Pause` to keep the live chat going,
-    :class:`~botcopy_handover.End` to end it.
+    Reply with [`Pause`][botcopy_handover.Pause] to keep the live chat going,
+    [`End`][botcopy_handover.End] to end it.
     """
 
     query_input: _TextQueryInput

@@ -1,12 +1,15 @@
 """A durable outbox: agent messages that survive restarts and arrive in order, once.
 
-* :class:`AsyncOutbox` / :class:`Outbox`: ``send()`` stores an event and
+* [`AsyncOutbox`][botcopy_handover.AsyncOutbox] / [`Outbox`][botcopy_handover.Outbox]: ``send()``
+  stores an event and
   returns; ``run()`` delivers, in as many runners and processes as you like.
-* :class:`OutboxFailure`: what ``on_failure`` gets for an event given up on.
-* :class:`MemoryQueue` (one process), :class:`~botcopy_handover.outbox.redis.RedisQueue`
-  and :class:`~botcopy_handover.outbox.redis.AsyncRedisQueue` (Redis Streams,
+* [`OutboxFailure`][botcopy_handover.OutboxFailure]: what ``on_failure`` gets for an event given up
+on.
+* [`MemoryQueue`][botcopy_handover.MemoryQueue] (one process),
+  [`RedisQueue`][botcopy_handover.outbox.redis.RedisQueue]
+  and [`AsyncRedisQueue`][botcopy_handover.outbox.redis.AsyncRedisQueue] (Redis Streams,
   shared by replicas; imported lazily so redis-py stays optional).
-* :mod:`._core`: the one no-I/O core, :mod:`._async` and :mod:`._sync` the I/O.
+* `._core`: the one no-I/O core, `._async` and `._sync` the I/O.
 
 See the "Durable outbox" page of the docs.
 """

@@ -70,7 +70,7 @@ def runner_name() -> str:
 
 @dataclass(frozen=True, slots=True)
 class OutboxReceipt:
-    """What :meth:`AsyncOutbox.send` (or :meth:`Outbox.send`) did with an event.
+    """What `AsyncOutbox.send` (or `Outbox.send`) did with an event.
 
     Attributes:
         event: The event.
@@ -88,7 +88,7 @@ class OutboxReceipt:
 
 
 class _MemoryAsAsync:
-    """A :class:`MemoryQueue` seen as an async queue: calls go straight through."""
+    """A [`MemoryQueue`][botcopy_handover.MemoryQueue] seen as an async queue: calls go straight through."""  # noqa: E501 - a link in the summary
 
     def __init__(self, queue: MemoryQueue) -> None:
         self.queue = queue
@@ -191,7 +191,8 @@ def log_failure(failure: OutboxFailure) -> None:
 class AsyncOutbox:
     """Agent messages that survive restarts and arrive in order, for asyncio.
 
-    :meth:`send` stores an event durably and returns; :meth:`run` delivers
+    [`send`][botcopy_handover.AsyncOutbox.send] stores an event durably and returns;
+    [`run`][botcopy_handover.AsyncOutbox.run] delivers
     stored events until cancelled. Run as many runners as you like, in as
     many processes as you like: each customer's events are pushed one at a
     time, in the order sent; customers never wait on each other.
@@ -207,12 +208,12 @@ class AsyncOutbox:
         store: The conversation store: messages for a customer whose chat
             ended are reported instead of sent, and every delivered event is
             recorded. With an ``AsyncRedisStore`` the queue defaults to an
-            :class:`~botcopy_handover.outbox.AsyncRedisQueue` on the same
+            [`AsyncRedisQueue`][botcopy_handover.outbox.AsyncRedisQueue] on the same
             Redis; with a ``MemoryStore`` to a
-            :class:`~botcopy_handover.outbox.MemoryQueue`.
+            [`MemoryQueue`][botcopy_handover.outbox.MemoryQueue].
         queue: Where events wait: an ``AsyncRedisQueue`` (durable, shared by
             replicas) or a ``MemoryQueue`` (this process only).
-        on_failure: Called with an :class:`OutboxFailure` for each event
+        on_failure: Called with an [`OutboxFailure`][botcopy_handover.OutboxFailure] for each event
             given up on (a function or a coroutine function); by default the
             failure is logged at ERROR.
         lease: How long a runner holds its partitions without renewing; a
@@ -286,7 +287,7 @@ class AsyncOutbox:
     async def send(self, event: PushEvent) -> OutboxReceipt:
         """Store ``event`` durably for delivery; returns once it is stored.
 
-        A :class:`TypingEvent` is not queued: it is pushed at once (and a
+        A [`TypingEvent`][botcopy_handover.TypingEvent] is not queued: it is pushed at once (and a
         failure raised here), so it never waits behind a message.
 
         Raises:

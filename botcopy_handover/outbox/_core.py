@@ -3,7 +3,7 @@
 What is decided here, once: which partition a customer's events go to, how an
 event is written into a queue entry and read back, whether a failed push may
 have reached Botcopy, how long to wait before the next attempt, and the whole
-life of one entry as a small generator (:func:`deliver`) that yields *steps*
+life of one entry as a small generator (`deliver`) that yields *steps*
 ("mark the push as started", "push", "report", "acknowledge") and receives
 what happened. The sync and async outboxes only perform the steps.
 """
@@ -73,7 +73,7 @@ DEFAULT_PARTITIONS = 16
 """How many partitions a queue has: the most runners that deliver at once."""
 
 FailureReason = Literal["refused", "maybe_delivered", "expired", "interrupted", "chat_ended"]
-"""Why an event was handed to ``on_failure`` (see :class:`OutboxFailure`)."""
+"""Why an event was handed to ``on_failure`` (see [`OutboxFailure`][botcopy_handover.OutboxFailure])."""  # noqa: E501 - a link in the summary
 
 
 def maybe_delivered(error: BaseException) -> bool:
@@ -123,7 +123,7 @@ class Entry:
     Attributes:
         id: The queue's id of the entry (a Redis stream id), increasing per partition.
         event: The event, or ``None`` when the stored entry could not be read.
-        enqueued_at: When :meth:`send` stored it.
+        enqueued_at: When [`send`][botcopy_handover.AsyncClient.send] stored it.
         deadline: When the outbox stops trying and reports it.
         started_at: When a push of it started under a runner that then
             stopped (crash, lost lease): Botcopy may have it already.
@@ -190,8 +190,9 @@ class OutboxFailure:
         event: The event (``None`` only for a queue entry that could not be read).
         error: The last error: the push's own (``RateLimitError``,
             ``APITimeoutError``...), or one of the outbox's
-            (:class:`ChatEndedError`, :class:`DeliveryExpiredError`,
-            :class:`PushInterruptedError`).
+            ([`ChatEndedError`][botcopy_handover.ChatEndedError],
+            [`DeliveryExpiredError`][botcopy_handover.DeliveryExpiredError],
+            [`PushInterruptedError`][botcopy_handover.PushInterruptedError]).
         maybe_delivered: Botcopy may have shown it to the customer: do not
             resend it blindly.
         reason: ``refused`` (Botcopy refused it, a retry cannot help),
@@ -215,7 +216,7 @@ class OutboxFailure:
 
 
 FailureHandler = Callable[[OutboxFailure], Awaitable[None] | None]
-"""``on_failure``: a function of an :class:`OutboxFailure` (``AsyncOutbox``: or a coroutine one)."""
+"""``on_failure``: a function of an [`OutboxFailure`][botcopy_handover.OutboxFailure] (``AsyncOutbox``: or a coroutine one)."""  # noqa: E501 - a link in the summary
 
 
 @dataclass(frozen=True)

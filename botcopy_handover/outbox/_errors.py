@@ -1,4 +1,4 @@
-"""The outbox's own errors, as handed to ``on_failure`` in :attr:`OutboxFailure.error`.
+"""The outbox's own errors, as handed to ``on_failure`` in `OutboxFailure.error`.
 
     BotcopyError
     └── OutboxError                 the outbox did not deliver an event
@@ -18,7 +18,7 @@ __all__ = ["ChatEndedError", "DeliveryExpiredError", "OutboxError", "PushInterru
 
 
 class OutboxError(BotcopyError):
-    """The outbox did not deliver an event (see :class:`OutboxFailure`)."""
+    """The outbox did not deliver an event (see [`OutboxFailure`][botcopy_handover.OutboxFailure])."""  # noqa: E501 - a link in the summary
 
 
 class ChatEndedError(OutboxError):

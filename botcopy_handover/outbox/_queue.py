@@ -1,13 +1,13 @@
 """What an outbox queue backend does: the operations the runners need.
 
 A queue is split into partitions; each customer's events go to one
-partition (:func:`~botcopy_handover.outbox._core.partition_of`), and one
+partition (`partition_of`), and one
 runner at a time holds a partition's lease and delivers its events. Every
 operation touches one partition only, so on Redis Cluster each partition's
 keys share one hash slot and nothing spans slots.
 
 Entries come back as ``(id, fields, started_at)``: ``fields`` as written by
-:func:`~botcopy_handover.outbox._core.encode_entry`, ``started_at`` (epoch
+`encode_entry`, ``started_at`` (epoch
 seconds) when a push of the entry had begun under an earlier owner.
 """
 
@@ -24,7 +24,7 @@ RawEntry = tuple[str, Mapping[str, str], float | None]
 
 @runtime_checkable
 class OutboxQueue(Protocol):
-    """The operations of a synchronous outbox queue (:class:`MemoryQueue`, :class:`RedisQueue`)."""
+    """The operations of a synchronous outbox queue ([`MemoryQueue`][botcopy_handover.MemoryQueue], [`RedisQueue`][botcopy_handover.RedisQueue])."""  # noqa: E501 - a link in the summary
 
     @property
     def partitions(self) -> int:
@@ -82,7 +82,7 @@ class OutboxQueue(Protocol):
 
 @runtime_checkable
 class AsyncOutboxQueue(Protocol):
-    """:class:`OutboxQueue`'s operations, awaitable (:class:`AsyncRedisQueue`)."""
+    """`OutboxQueue`'s operations, awaitable ([`AsyncRedisQueue`][botcopy_handover.AsyncRedisQueue])."""  # noqa: E501 - a link in the summary
 
     @property
     def partitions(self) -> int:
@@ -90,51 +90,51 @@ class AsyncOutboxQueue(Protocol):
         ...
 
     async def append(self, partition: int, fields: Mapping[str, str]) -> str:
-        """See :meth:`OutboxQueue.append`."""
+        """See `OutboxQueue.append`."""
         ...
 
     async def heartbeat(self, runner: str, ttl_ms: int) -> int:
-        """See :meth:`OutboxQueue.heartbeat`."""
+        """See `OutboxQueue.heartbeat`."""
         ...
 
     async def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
-        """See :meth:`OutboxQueue.acquire`."""
+        """See `OutboxQueue.acquire`."""
         ...
 
     async def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
-        """See :meth:`OutboxQueue.renew`."""
+        """See `OutboxQueue.renew`."""
         ...
 
     async def release(self, partition: int, runner: str) -> None:
-        """See :meth:`OutboxQueue.release`."""
+        """See `OutboxQueue.release`."""
         ...
 
     async def claim_pending(self, partition: int, runner: str) -> list[RawEntry]:
-        """See :meth:`OutboxQueue.claim_pending`."""
+        """See `OutboxQueue.claim_pending`."""
         ...
 
     async def read_new(
         self, partition: int, runner: str, count: int, block_ms: int
     ) -> list[RawEntry]:
-        """See :meth:`OutboxQueue.read_new`."""
+        """See `OutboxQueue.read_new`."""
         ...
 
     async def pending(self, partition: int, entry_id: str) -> bool:
-        """See :meth:`OutboxQueue.pending`."""
+        """See `OutboxQueue.pending`."""
         ...
 
     async def start(self, partition: int, runner: str, entry_id: str) -> bool:
-        """See :meth:`OutboxQueue.start`."""
+        """See `OutboxQueue.start`."""
         ...
 
     async def unstart(self, partition: int, entry_id: str) -> None:
-        """See :meth:`OutboxQueue.unstart`."""
+        """See `OutboxQueue.unstart`."""
         ...
 
     async def done(self, partition: int, runner: str, entry_id: str) -> None:
-        """See :meth:`OutboxQueue.done`."""
+        """See `OutboxQueue.done`."""
         ...
 
     async def backlog(self) -> int:
-        """See :meth:`OutboxQueue.backlog`."""
+        """See `OutboxQueue.backlog`."""
         ...

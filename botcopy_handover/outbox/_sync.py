@@ -71,26 +71,28 @@ def _default_queue(store: object) -> OutboxQueue:
 class Outbox:
     """Agent messages that survive restarts and arrive in order, for threaded code.
 
-    The same guarantees and arguments as :class:`AsyncOutbox`, with a
-    :class:`~botcopy_handover.Client`, a ``RedisStore`` or ``MemoryStore``,
-    and a :class:`~botcopy_handover.outbox.RedisQueue` or
-    :class:`~botcopy_handover.outbox.MemoryQueue`. :meth:`run` blocks until
-    :meth:`stop` is called (from another thread); customers are served by a
+    The same guarantees and arguments as [`AsyncOutbox`][botcopy_handover.AsyncOutbox], with a
+    [`Client`][botcopy_handover.Client], a ``RedisStore`` or ``MemoryStore``,
+    and a [`RedisQueue`][botcopy_handover.outbox.RedisQueue] or
+    [`MemoryQueue`][botcopy_handover.outbox.MemoryQueue]. [`run`][botcopy_handover.Outbox.run]
+    blocks until
+    [`stop`][botcopy_handover.Outbox.stop] is called (from another thread); customers are served by
+    a
     pool of up to ``workers`` threads.
 
     Args:
         client: The push client.
-        store: The conversation store (see :class:`AsyncOutbox`).
+        store: The conversation store (see [`AsyncOutbox`][botcopy_handover.AsyncOutbox]).
         queue: Where events wait; by default from the store.
-        on_failure: Called with an :class:`OutboxFailure` for each event
+        on_failure: Called with an [`OutboxFailure`][botcopy_handover.OutboxFailure] for each event
             given up on; by default the failure is logged at ERROR.
-        lease: See :class:`AsyncOutbox`.
-        give_up_after: See :class:`AsyncOutbox`.
-        at_least_once: See :class:`AsyncOutbox`.
-        initial_backoff: See :class:`AsyncOutbox`.
-        max_backoff: See :class:`AsyncOutbox`.
-        shutdown_grace: See :class:`AsyncOutbox`.
-        in_flight: See :class:`AsyncOutbox`.
+        lease: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
+        give_up_after: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
+        at_least_once: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
+        initial_backoff: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
+        max_backoff: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
+        shutdown_grace: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
+        in_flight: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
         workers: Most customers served at once by one runner.
 
     Example::
@@ -147,7 +149,7 @@ class Outbox:
     # -- sending ------------------------------------------------------------------
 
     def send(self, event: PushEvent) -> OutboxReceipt:
-        """Store ``event`` durably for delivery (see :meth:`AsyncOutbox.send`)."""
+        """Store ``event`` durably for delivery (see [`AsyncOutbox.send`][botcopy_handover.AsyncOutbox.send])."""  # noqa: E501 - a link in the summary
         event = check_event(event)
         if isinstance(event, TypingEvent):
             result = self.client.send(event)
@@ -160,7 +162,7 @@ class Outbox:
     def send_message(
         self, user_id: str, bot_id: str, text: str, *, minutes_paused: int | None = None
     ) -> OutboxReceipt:
-        """Queue the agent's ``text`` for the customer (see :meth:`AsyncOutbox.send_message`)."""
+        """Queue the agent's ``text`` for the customer (see [`AsyncOutbox.send_message`][botcopy_handover.AsyncOutbox.send_message])."""  # noqa: E501 - a link in the summary
         minutes = self.client.minutes_paused if minutes_paused is None else minutes_paused
         return self.send(
             MessageEvent(user_id=user_id, bot_id=bot_id, text=text, minutes_paused=minutes)
@@ -175,7 +177,7 @@ class Outbox:
         agent_name: str | None = None,
         agent_avatar_url: str | None = None,
     ) -> OutboxReceipt:
-        """Queue "You are now chatting with an Agent." (see :meth:`AsyncOutbox.pause`)."""
+        """Queue "You are now chatting with an Agent." (see [`AsyncOutbox.pause`][botcopy_handover.AsyncOutbox.pause])."""  # noqa: E501 - a link in the summary
         minutes = self.client.minutes_paused if minutes_paused is None else minutes_paused
         return self.send(
             PauseEvent(
@@ -190,7 +192,7 @@ class Outbox:
     def resume(
         self, user_id: str, bot_id: str, *, unpause_event: str | None = "default"
     ) -> OutboxReceipt:
-        """Queue handing the customer back to the bot (see :meth:`AsyncOutbox.resume`)."""
+        """Queue handing the customer back to the bot (see [`AsyncOutbox.resume`][botcopy_handover.AsyncOutbox.resume])."""  # noqa: E501 - a link in the summary
         return self.send(ResumeEvent(user_id=user_id, bot_id=bot_id, unpause_event=unpause_event))
 
     def typing(
@@ -213,11 +215,11 @@ class Outbox:
     # -- delivering ---------------------------------------------------------------
 
     def run(self, *, name: str | None = None) -> None:
-        """Deliver queued events until :meth:`stop` is called (see :meth:`AsyncOutbox.run`)."""
+        """Deliver queued events until [`stop`][botcopy_handover.Outbox.stop] is called (see [`AsyncOutbox.run`][botcopy_handover.AsyncOutbox.run])."""  # noqa: E501 - a link in the summary
         _Runner(self, name or runner_name()).run()
 
     def stop(self) -> None:
-        """Ask every :meth:`run` of this outbox to hand its partitions back and return."""
+        """Ask every [`run`][botcopy_handover.Outbox.run] of this outbox to hand its partitions back and return."""  # noqa: E501 - a link in the summary
         self._stop.set()
 
 

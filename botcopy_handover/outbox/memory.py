@@ -3,7 +3,8 @@
 The same partitions, leases and started marks as the Redis queue, so any
 number of runners in one process share it correctly; nothing survives the
 process. Thread-safe; async runners use it too (its operations never block
-but for :meth:`MemoryQueue.read_new`, which they call without waiting).
+but for [`MemoryQueue.read_new`][botcopy_handover.MemoryQueue.read_new], which they call without
+waiting).
 """
 
 from __future__ import annotations

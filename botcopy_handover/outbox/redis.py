@@ -349,7 +349,7 @@ class RedisQueue:
 
 
 class AsyncRedisQueue:
-    """:class:`RedisQueue` for asyncio (``redis.asyncio.Redis``): the same keys and scripts.
+    """`RedisQueue` for asyncio (``redis.asyncio.Redis``): the same keys and scripts.
 
     Sync and async runners can share one queue.
 
@@ -357,7 +357,7 @@ class AsyncRedisQueue:
         client: A ``redis.asyncio.Redis`` (or a client with the same commands),
             used as is and not closed by the queue.
         prefix: Namespace of the keys.
-        partitions: How many partitions (see :class:`RedisQueue`).
+        partitions: How many partitions (see [`RedisQueue`][botcopy_handover.RedisQueue]).
 
     """
 
@@ -393,12 +393,12 @@ class AsyncRedisQueue:
             raise _unavailable(exc, self._where) from exc
 
     async def append(self, partition: int, fields: Mapping[str, str]) -> str:
-        """See :meth:`RedisQueue.append`."""
+        """See [`RedisQueue.append`][botcopy_handover.RedisQueue.append]."""
         events = self._keys.events(partition)
         return _text(await self._await(lambda: self._client.xadd(events, _entry_fields(fields))))
 
     async def heartbeat(self, runner: str, ttl_ms: int) -> int:
-        """See :meth:`RedisQueue.heartbeat`."""
+        """See [`RedisQueue.heartbeat`][botcopy_handover.RedisQueue.heartbeat]."""
         now = _now_ms()
 
         async def call() -> list[Any]:
@@ -411,7 +411,7 @@ class AsyncRedisQueue:
         return int((await self._await(call))[-1])
 
     async def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
-        """See :meth:`RedisQueue.acquire`."""
+        """See [`RedisQueue.acquire`][botcopy_handover.RedisQueue.acquire]."""
         lease = self._keys.lease(partition)
         if not await self._await(lambda: self._client.set(lease, runner, nx=True, px=lease_ms)):
             return False
@@ -428,19 +428,19 @@ class AsyncRedisQueue:
                 raise
 
     async def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
-        """See :meth:`RedisQueue.renew`."""
+        """See [`RedisQueue.renew`][botcopy_handover.RedisQueue.renew]."""
         script = self._scripts["renew"]
         keys = [self._keys.lease(partition)]
         return bool(await self._await(lambda: script(keys=keys, args=[runner, lease_ms])))
 
     async def release(self, partition: int, runner: str) -> None:
-        """See :meth:`RedisQueue.release`."""
+        """See [`RedisQueue.release`][botcopy_handover.RedisQueue.release]."""
         script = self._scripts["release"]
         keys = [self._keys.lease(partition)]
         await self._await(lambda: script(keys=keys, args=[runner]))
 
     async def claim_pending(self, partition: int, runner: str) -> list[RawEntry]:
-        """See :meth:`RedisQueue.claim_pending`."""
+        """See [`RedisQueue.claim_pending`][botcopy_handover.RedisQueue.claim_pending]."""
         events = self._keys.events(partition)
         found: list[tuple[str, dict[str, str]]] = []
         cursor = "0-0"
@@ -463,7 +463,7 @@ class AsyncRedisQueue:
     async def read_new(
         self, partition: int, runner: str, count: int, block_ms: int
     ) -> list[RawEntry]:
-        """See :meth:`RedisQueue.read_new`."""
+        """See [`RedisQueue.read_new`][botcopy_handover.RedisQueue.read_new]."""
         events = self._keys.events(partition)
         try:
             raw = await self._client.xreadgroup(
@@ -479,30 +479,30 @@ class AsyncRedisQueue:
         return [(entry_id, fields, None) for entry_id, fields in _read_answer(raw)]
 
     async def pending(self, partition: int, entry_id: str) -> bool:
-        """See :meth:`RedisQueue.pending`."""
+        """See [`RedisQueue.pending`][botcopy_handover.RedisQueue.pending]."""
         key = self._keys.events(partition)
         return bool(await self._await(lambda: self._client.xrange(key, entry_id, entry_id)))
 
     async def start(self, partition: int, runner: str, entry_id: str) -> bool:
-        """See :meth:`RedisQueue.start`."""
+        """See [`RedisQueue.start`][botcopy_handover.RedisQueue.start]."""
         script = self._scripts["start"]
         keys = [self._keys.lease(partition), self._keys.started(partition)]
         args: list[str | int] = [runner, entry_id, _now_ms()]
         return bool(await self._await(lambda: script(keys=keys, args=args)))
 
     async def unstart(self, partition: int, entry_id: str) -> None:
-        """See :meth:`RedisQueue.unstart`."""
+        """See [`RedisQueue.unstart`][botcopy_handover.RedisQueue.unstart]."""
         key = self._keys.started(partition)
         await self._await(lambda: self._client.hdel(key, entry_id))
 
     async def done(self, partition: int, runner: str, entry_id: str) -> None:
-        """See :meth:`RedisQueue.done`."""
+        """See [`RedisQueue.done`][botcopy_handover.RedisQueue.done]."""
         script = self._scripts["done"]
         keys = self._keys.done(partition)
         await self._await(lambda: script(keys=keys, args=[GROUP, entry_id, runner]))
 
     async def backlog(self) -> int:
-        """See :meth:`RedisQueue.backlog`."""
+        """See [`RedisQueue.backlog`][botcopy_handover.RedisQueue.backlog]."""
         total = 0
         for p in range(self.partitions):
             key = self._keys.events(p)

@@ -1,16 +1,19 @@
 """Conversation state across restarts and replicas.
 
-* :class:`ConversationState`: what a store records per customer.
-* :class:`ConversationStore` / :class:`AsyncConversationStore`: the operations.
-* :class:`MemoryStore`: one process, the default.
-* :class:`ExpiryWatcher` / :class:`AsyncExpiryWatcher`: call you when a pause
+* [`ConversationState`][botcopy_handover.ConversationState]: what a store records per customer.
+* [`ConversationStore`][botcopy_handover.ConversationStore] /
+[`AsyncConversationStore`][botcopy_handover.AsyncConversationStore]: the operations.
+* [`MemoryStore`][botcopy_handover.MemoryStore]: one process, the default.
+* [`ExpiryWatcher`][botcopy_handover.ExpiryWatcher] /
+  [`AsyncExpiryWatcher`][botcopy_handover.AsyncExpiryWatcher]: call you when a pause
   is about to lapse, and when it has.
-* :class:`Deduplicator` / :class:`AsyncDeduplicator`: the same body twice, the
+* [`Deduplicator`][botcopy_handover.Deduplicator] /
+  [`AsyncDeduplicator`][botcopy_handover.AsyncDeduplicator]: the same body twice, the
   same history twice.
-* :func:`record_reply` / :func:`record_push` (and ``arecord_*``): what a
+* `record_reply` / `record_push` (and ``arecord_*``): what a
   webhook reply or an accepted push means for the store.
-* :class:`~botcopy_handover.state.redis.RedisStore` and
-  :class:`~botcopy_handover.state.redis.AsyncRedisStore`: shared by replicas
+* [`RedisStore`][botcopy_handover.state.redis.RedisStore] and
+  [`AsyncRedisStore`][botcopy_handover.state.redis.AsyncRedisStore]: shared by replicas
   (extra ``botcopy-handover[redis]``; imported lazily so redis-py stays optional).
 """
 

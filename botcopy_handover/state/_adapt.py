@@ -1,4 +1,4 @@
-"""Let async code take a :class:`MemoryStore` as it takes an async store."""
+"""Let async code take a [`MemoryStore`][botcopy_handover.MemoryStore] as it takes an async store."""  # noqa: E501 - a link in the summary
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ __all__ = ["as_async_store", "as_sync_store"]
 
 
 class _MemoryAsAsync:
-    """A :class:`MemoryStore` seen through :class:`AsyncConversationStore`.
+    """A `MemoryStore` seen through `AsyncConversationStore`.
 
     Calls go straight through, on the event loop: the memory store holds its
     lock for a few dictionary operations only, so a thread hop would cost more
@@ -85,12 +85,12 @@ class _MemoryAsAsync:
 
 
 def as_async_store(store: ConversationStore | AsyncConversationStore) -> AsyncConversationStore:
-    """``store`` as an async store: async stores as they are, a :class:`MemoryStore` wrapped.
+    """``store`` as an async store: async stores as they are, a `MemoryStore` wrapped.
 
     Raises:
         ConfigurationError: ``store`` is synchronous and would block the event
-            loop on I/O (for example a :class:`RedisStore`: use
-            :class:`AsyncRedisStore` in async code).
+            loop on I/O (for example a [`RedisStore`][botcopy_handover.RedisStore]: use
+            [`AsyncRedisStore`][botcopy_handover.AsyncRedisStore] in async code).
 
     """
     if isinstance(store, MemoryStore):

@@ -1,8 +1,8 @@
 """What every store shares: argument checks, and the record's flat encoding.
 
 The Redis stores (sync and async) keep a conversation as a Redis hash that
-their Lua scripts (``state/_lua.py``) write; :func:`decode_fields` reads such a
-hash back into a ``ConversationState``, and :func:`to_ms`/:func:`from_ms` are
+their Lua scripts (``state/_lua.py``) write; `decode_fields` reads such a
+hash back into a ``ConversationState``, and `to_ms`/`from_ms` are
 the millisecond timestamps the scripts store. The memory store keeps its own
 records and shares only the argument checks.
 """
@@ -29,7 +29,7 @@ __all__ = [
 
 
 def check_text(value: object, name: str) -> str:
-    """``value`` if it is a non-empty ``str``, else a :class:`StoreError` naming ``name``."""
+    """``value`` if it is a non-empty ``str``, else a [`StoreError`][botcopy_handover.StoreError] naming ``name``."""  # noqa: E501 - a link in the summary
     if not isinstance(value, str) or not value:
         raise StoreError(f"{name} must be a non-empty string")
     return value
@@ -49,7 +49,7 @@ def check_minutes_arg(minutes: object) -> int:
 
 
 def check_duration(value: object, name: str) -> timedelta:
-    """``value`` if it is a ``timedelta`` (zero or more), else a :class:`StoreError`."""
+    """``value`` if it is a ``timedelta`` (zero or more), else a [`StoreError`][botcopy_handover.StoreError]."""  # noqa: E501 - a link in the summary
     if not isinstance(value, timedelta) or value < timedelta(0):
         raise StoreError(f"{name} must be a timedelta of zero or more")
     return value

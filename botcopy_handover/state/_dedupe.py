@@ -5,7 +5,7 @@
   fingerprint is the SHA-256 of its parsed content as canonical JSON (sorted
   keys, no whitespace), **without the access token**, which rotates and is no
   part of the message. Two bodies with the same fingerprint within a short
-  window (default :data:`DEFAULT_DUPLICATE_WINDOW`) are one delivery. The
+  window (default `DEFAULT_DUPLICATE_WINDOW`) are one delivery. The
   price: a customer who really sends the same text twice within the window is
   forwarded once. Keep the window short.
 * **History.** Each Step One call carries the whole history again. Items are
@@ -50,10 +50,12 @@ def body_fingerprint(event: HandoverRequest | CustomerMessage) -> str:
     token. Key order, whitespace and unknown-field order make no difference;
     any change to the customer, session, text or history does.
 
-    >>> from botcopy_handover import parse_webhook
-    >>> body = b'{"userId": "u", "botId": "b", "queryInput": {"text": {"text": "hi"}}}'
-    >>> body_fingerprint(parse_webhook(body)) == body_fingerprint(parse_webhook(body + b" "))
-    True
+    Examples:
+        >>> from botcopy_handover import parse_webhook
+        >>> body = b'{"userId": "u", "botId": "b", "queryInput": {"text": {"text": "hi"}}}'
+        >>> body_fingerprint(parse_webhook(body)) == body_fingerprint(parse_webhook(body + b" "))
+        True
+
     """
     # The kind is part of the identity: the same ids and text as Step One and
     # as Step Two are different deliveries.
@@ -88,8 +90,8 @@ class Deduplicator:
     Shares what it has seen through the store, so replicas agree.
 
     Args:
-        store: A synchronous store (:class:`~botcopy_handover.MemoryStore`,
-            :class:`~botcopy_handover.RedisStore`).
+        store: A synchronous store ([`MemoryStore`][botcopy_handover.MemoryStore],
+            [`RedisStore`][botcopy_handover.RedisStore]).
         window: How long a body counts as already seen.
 
     """
@@ -116,11 +118,11 @@ class Deduplicator:
 
 
 class AsyncDeduplicator:
-    """:class:`Deduplicator` for asyncio code.
+    """[`Deduplicator`][botcopy_handover.Deduplicator] for asyncio code.
 
     Args:
-        store: An async store (:class:`~botcopy_handover.AsyncRedisStore`) or
-            a :class:`~botcopy_handover.MemoryStore`.
+        store: An async store ([`AsyncRedisStore`][botcopy_handover.AsyncRedisStore]) or
+            a [`MemoryStore`][botcopy_handover.MemoryStore].
         window: How long a body counts as already seen.
 
     """
@@ -135,7 +137,7 @@ class AsyncDeduplicator:
         self.window = check_duration(window, "window")
 
     async def is_duplicate(self, event: HandoverRequest | CustomerMessage) -> bool:
-        """Whether the same body was seen within the window (see :class:`Deduplicator`)."""
+        """Whether the same body was seen within the window (see [`Deduplicator`][botcopy_handover.Deduplicator])."""  # noqa: E501 - a link in the summary
         return not await self.store.claim(_claim_token(event), self.window)
 
     async def new_history(self, event: HandoverRequest) -> list[HistoryItem]:

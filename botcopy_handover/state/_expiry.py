@@ -1,7 +1,7 @@
 """Watch pauses run out: Botcopy says nothing when one lapses, so we look.
 
-A watcher polls the store's :meth:`~botcopy_handover.ConversationStore.expiring`
-and calls your callback with an :class:`ExpiryNotice`:
+A watcher polls the store's [`expiring`][botcopy_handover.ConversationStore.expiring]
+and calls your callback with an [`ExpiryNotice`][botcopy_handover.ExpiryNotice]:
 
 * once when a pause is about to lapse (within ``warn_before``): the desk may
   keep it alive (send a message or a pause push) or tell the agent;
@@ -10,7 +10,8 @@ and calls your callback with an :class:`ExpiryNotice`:
 
 "Once" holds across replicas: every replica may run a watcher, and the store
 decides atomically which one notifies (a claim for warnings; the lapse is
-recorded by exactly one :meth:`record_lapse`). A message that pushes the
+recorded by exactly one [`record_lapse`][botcopy_handover.AsyncConversationStore.record_lapse]). A
+message that pushes the
 expiry back makes a new warning possible for the new expiry. Notices are
 delivered at most once: if your callback raises, the error is logged and the
 notice is not repeated.
@@ -75,7 +76,7 @@ class ExpiryNotice:
 
     @property
     def remaining(self) -> timedelta:
-        """How long the pause had left at :attr:`at` (zero once lapsed)."""
+        """How long the pause had left at `at` (zero once lapsed)."""
         return self.state.remaining(self.at)
 
 
@@ -167,13 +168,15 @@ class ExpiryWatcher:
 
     Args:
         store: A synchronous store; its clock is the watcher's clock.
-        callback: Called with an :class:`ExpiryNotice`, in the watcher's thread.
+        callback: Called with an [`ExpiryNotice`][botcopy_handover.ExpiryNotice], in the watcher's
+            thread.
         warn_before: How long before the expiry to warn; ``timedelta(0)`` for
             lapse notices only.
         interval: Seconds between polls.
 
-    Use it as a context manager, or call :meth:`start` and :meth:`stop`; or
-    call :meth:`poll` yourself (from a scheduler, or in tests)::
+    Use it as a context manager, or call [`start`][botcopy_handover.ExpiryWatcher.start] and
+    [`stop`][botcopy_handover.ExpiryWatcher.stop]; or
+    call [`poll`][botcopy_handover.ExpiryWatcher.poll] yourself (from a scheduler, or in tests)::
 
         with ExpiryWatcher(store, on_expiry, warn_before=timedelta(minutes=2)):
             serve_forever()
@@ -252,11 +255,12 @@ class ExpiryWatcher:
 
 
 class AsyncExpiryWatcher:
-    """:class:`ExpiryWatcher` as an asyncio task.
+    """[`ExpiryWatcher`][botcopy_handover.ExpiryWatcher] as an asyncio task.
 
     Args:
-        store: An async store, or a :class:`~botcopy_handover.MemoryStore`.
-        callback: Called with an :class:`ExpiryNotice`; may be a coroutine function.
+        store: An async store, or a [`MemoryStore`][botcopy_handover.MemoryStore].
+        callback: Called with an [`ExpiryNotice`][botcopy_handover.ExpiryNotice]; may be a coroutine
+            function.
         warn_before: How long before the expiry to warn.
         interval: Seconds between polls.
 

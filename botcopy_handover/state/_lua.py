@@ -10,7 +10,7 @@ write. Times come from the caller's clock (``ARGV[1]``, ms), never from Redis.
 
 The scripts touch keys they derive from others (the ticket key stored in the
 record), so they need one Redis server (or a primary with replicas). On Redis
-Cluster the stores use :mod:`botcopy_handover.state._lua_cluster` instead,
+Cluster the stores use `botcopy_handover.state._lua_cluster` instead,
 with a key layout of their own; this one is unchanged, so data written by
 earlier releases on one server stays readable.
 """

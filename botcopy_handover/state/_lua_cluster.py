@@ -13,7 +13,7 @@ script touches carries the same hash tag:
   ``{prefix}claim:{token}`` are single keys, each in its own slot.
 
 What one script cannot do across slots, the store does in steps (see
-:mod:`botcopy_handover.state._redis_core`): linking a ticket writes the
+`botcopy_handover.state._redis_core`): linking a ticket writes the
 record, then the ticket key, then unlinks the former owner; finding by ticket
 reads the ticket key, then the record, and trusts the link only if the record
 names the ticket too. The ticket key's expiry cannot be re-armed by the

@@ -115,14 +115,14 @@ async def arecord_reply(
     event: HandoverRequest | CustomerMessage,
     reply: Reply,
 ) -> ConversationState | None:
-    """:func:`record_reply` for async code (an async store, or a ``MemoryStore``)."""
+    """`record_reply` for async code (an async store, or a ``MemoryStore``)."""
     return await _aapply(as_async_store(store), _for_reply(event, reply))
 
 
 async def arecord_push(
     store: AsyncConversationStore | ConversationStore, event: PushEvent
 ) -> ConversationState:
-    """:func:`record_push` for async code (an async store, or a ``MemoryStore``)."""
+    """`record_push` for async code (an async store, or a ``MemoryStore``)."""
     state = await _aapply(as_async_store(store), _for_push(event))
     assert state is not None
     return state

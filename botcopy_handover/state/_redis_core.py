@@ -6,10 +6,10 @@ receives their answers, then returns the operation's result. The stores only
 drive flows, with ``redis.Redis``/``redis.asyncio.Redis`` or their cluster
 counterparts, so the two never differ in what they send.
 
-On one server (or a primary with replicas), :class:`RedisCore` makes every
+On one server (or a primary with replicas), `RedisCore` makes every
 operation one atomic script over the historical key layout. On Redis Cluster,
-:class:`ClusterCore` keeps each script's keys in one hash slot (see
-:mod:`botcopy_handover.state._lua_cluster`) and takes the operations that span
+`ClusterCore` keeps each script's keys in one hash slot (see
+`botcopy_handover.state._lua_cluster`) and takes the operations that span
 slots (ticket links, ``expiring`` over the shards) in several steps.
 """
 

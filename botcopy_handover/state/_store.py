@@ -48,8 +48,8 @@ class ConversationState:
         user_id: The customer, as in ``userId``.
         paused: Whether the bot was left paused (a live agent has the chat).
             Stays ``True`` after ``expires_at`` until an
-            :class:`~botcopy_handover.ExpiryWatcher` records the lapse; use
-            :meth:`is_paused` to ask about a given time.
+            [`ExpiryWatcher`][botcopy_handover.ExpiryWatcher] records the lapse; use
+            [`is_paused`][botcopy_handover.ConversationState.is_paused] to ask about a given time.
         minutes_paused: The pause length last sent; each message in either
             direction pushes the expiry back by this much. 0 when not paused.
         expires_at: When Botcopy will un-pause the bot unless another message
@@ -93,8 +93,8 @@ class ConversationState:
 class ConversationStore(Protocol):
     """The operations of a synchronous conversation store.
 
-    Implemented by :class:`~botcopy_handover.MemoryStore` and
-    :class:`~botcopy_handover.RedisStore`. Every write is atomic: replicas
+    Implemented by [`MemoryStore`][botcopy_handover.MemoryStore] and
+    [`RedisStore`][botcopy_handover.RedisStore]. Every write is atomic: replicas
     updating the same conversation at once lose no update.
     """
 
@@ -157,7 +157,7 @@ class ConversationStore(Protocol):
     def remember_history(self, bot_id: str, user_id: str, ids: Iterable[str]) -> list[str]:
         """Remember history item ids; return those not seen before, in the order given.
 
-        The last id given becomes :attr:`ConversationState.last_history_id`.
+        The last id given becomes `ConversationState.last_history_id`.
         """
         ...
 
@@ -165,7 +165,8 @@ class ConversationStore(Protocol):
         """Paused conversations whose pause ends within ``within`` from now, or has ended.
 
         Soonest first. Lapsed pauses stay listed until recorded with
-        :meth:`record_lapse` (or resumed, or paused again).
+        [`record_lapse`][botcopy_handover.ConversationStore.record_lapse] (or resumed, or paused
+        again).
         """
         ...
 
@@ -184,11 +185,12 @@ class ConversationStore(Protocol):
 
 @runtime_checkable
 class AsyncConversationStore(Protocol):
-    """The operations of :class:`ConversationStore`, awaitable.
+    """The operations of [`ConversationStore`][botcopy_handover.ConversationStore], awaitable.
 
-    Implemented by :class:`~botcopy_handover.AsyncRedisStore`; async code
-    also accepts a :class:`~botcopy_handover.MemoryStore`, whose operations
-    never block. See :class:`ConversationStore` for what each one does.
+    Implemented by [`AsyncRedisStore`][botcopy_handover.AsyncRedisStore]; async code
+    also accepts a [`MemoryStore`][botcopy_handover.MemoryStore], whose operations
+    never block. See [`ConversationStore`][botcopy_handover.ConversationStore] for what each one
+    does.
     """
 
     @property
@@ -197,7 +199,7 @@ class AsyncConversationStore(Protocol):
         ...
 
     async def get(self, bot_id: str, user_id: str) -> ConversationState | None:
-        """See :meth:`ConversationStore.get`."""
+        """See [`ConversationStore.get`][botcopy_handover.ConversationStore.get]."""
         ...
 
     async def record_pause(
@@ -209,41 +211,41 @@ class AsyncConversationStore(Protocol):
         agent_name: str | None = None,
         agent_avatar_url: str | None = None,
     ) -> ConversationState:
-        """See :meth:`ConversationStore.record_pause`."""
+        """See [`ConversationStore.record_pause`][botcopy_handover.ConversationStore.record_pause]."""  # noqa: E501 - a link in the summary
         ...
 
     async def touch(self, bot_id: str, user_id: str) -> ConversationState | None:
-        """See :meth:`ConversationStore.touch`."""
+        """See [`ConversationStore.touch`][botcopy_handover.ConversationStore.touch]."""
         ...
 
     async def record_resume(self, bot_id: str, user_id: str) -> ConversationState:
-        """See :meth:`ConversationStore.record_resume`."""
+        """See [`ConversationStore.record_resume`][botcopy_handover.ConversationStore.record_resume]."""  # noqa: E501 - a link in the summary
         ...
 
     async def record_lapse(self, bot_id: str, user_id: str, expires_at: datetime) -> bool:
-        """See :meth:`ConversationStore.record_lapse`."""
+        """See [`ConversationStore.record_lapse`][botcopy_handover.ConversationStore.record_lapse]."""  # noqa: E501 - a link in the summary
         ...
 
     async def link_ticket(self, bot_id: str, user_id: str, ticket_id: str) -> ConversationState:
-        """See :meth:`ConversationStore.link_ticket`."""
+        """See [`ConversationStore.link_ticket`][botcopy_handover.ConversationStore.link_ticket]."""
         ...
 
     async def find_by_ticket(self, ticket_id: str) -> ConversationState | None:
-        """See :meth:`ConversationStore.find_by_ticket`."""
+        """See [`ConversationStore.find_by_ticket`][botcopy_handover.ConversationStore.find_by_ticket]."""  # noqa: E501 - a link in the summary
         ...
 
     async def remember_history(self, bot_id: str, user_id: str, ids: Iterable[str]) -> list[str]:
-        """See :meth:`ConversationStore.remember_history`."""
+        """See [`ConversationStore.remember_history`][botcopy_handover.ConversationStore.remember_history]."""  # noqa: E501 - a link in the summary
         ...
 
     async def expiring(self, within: timedelta) -> list[ConversationState]:
-        """See :meth:`ConversationStore.expiring`."""
+        """See [`ConversationStore.expiring`][botcopy_handover.ConversationStore.expiring]."""
         ...
 
     async def claim(self, token: str, ttl: timedelta) -> bool:
-        """See :meth:`ConversationStore.claim`."""
+        """See [`ConversationStore.claim`][botcopy_handover.ConversationStore.claim]."""
         ...
 
     async def delete(self, bot_id: str, user_id: str) -> bool:
-        """See :meth:`ConversationStore.delete`."""
+        """See [`ConversationStore.delete`][botcopy_handover.ConversationStore.delete]."""
         ...

@@ -2,7 +2,7 @@
 
 The default store: nothing to install or run, right for one process. It is
 lost on restart and not shared between replicas; use
-:class:`~botcopy_handover.RedisStore` for those.
+[`RedisStore`][botcopy_handover.RedisStore] for those.
 """
 
 from __future__ import annotations
@@ -56,9 +56,10 @@ class MemoryStore:
         clock: Returns the current aware time; inject one in tests.
         retention: How long a record outlives its pause.
 
-    >>> store = MemoryStore()
-    >>> store.record_pause("bot-1", "user-1", minutes=10).paused
-    True
+    Examples:
+        >>> store = MemoryStore()
+        >>> store.record_pause("bot-1", "user-1", minutes=10).paused
+        True
 
     """
 

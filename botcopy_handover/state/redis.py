@@ -1,7 +1,7 @@
 """``RedisStore`` and ``AsyncRedisStore``: conversation state shared by replicas.
 
 Install the extra: ``pip install "botcopy-handover[redis]"``. Both classes
-drive the flows of :mod:`botcopy_handover.state._redis_core`, which build
+drive the flows of `botcopy_handover.state._redis_core`, which build
 every call (script, keys, arguments) and read every answer; the two classes
 only do the I/O, with ``redis.Redis`` or ``redis.asyncio.Redis`` (one server,
 or a primary with replicas), or with ``redis.cluster.RedisCluster`` or
@@ -187,8 +187,9 @@ class RedisStore:
         shards: On a cluster, how many hash tags conversations are spread
             over; every replica must use the same number. Ignored on one server.
 
-    >>> store = RedisStore(url="redis://127.0.0.1:6379/0")  # doctest: +SKIP
-    >>> store = RedisStore(url="redis://10.0.0.5:7000", cluster=True)  # doctest: +SKIP
+    Examples:
+        >>> store = RedisStore(url="redis://127.0.0.1:6379/0")  # doctest: +SKIP
+        >>> store = RedisStore(url="redis://10.0.0.5:7000", cluster=True)  # doctest: +SKIP
 
     """
 

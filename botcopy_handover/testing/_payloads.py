@@ -97,8 +97,11 @@ def intent_path(session: str, display_name: str) -> str:
     ``projects/P/agent/intents/ID`` for an ES session (environments and users
     included), ``projects/P/locations/L/agents/A/intents/ID`` for a CX one.
 
-    >>> intent_path("projects/p/agent/sessions/s", "faq").startswith("projects/p/agent/intents/")
-    True
+    Examples:
+        >>> name = intent_path("projects/p/agent/sessions/s", "faq")
+        >>> name.startswith("projects/p/agent/intents/")
+        True
+
     """
     match = _CX_AGENT.match(session) or _ES_AGENT.match(session)
     agent = match.group(1) if match else "projects/unknown/agent"
@@ -193,8 +196,10 @@ def _value(value: Any) -> dict[str, Any]:
 def to_struct(obj: Mapping[str, Any]) -> dict[str, Any]:
     """A JSON object as a Node.js-client ``google.protobuf.Struct``: ``{"fields": {...}}``.
 
-    >>> to_struct({"a": 1})
-    {'fields': {'a': {'numberValue': 1.0, 'kind': 'numberValue'}}}
+    Examples:
+        >>> to_struct({"a": 1})
+        {'fields': {'a': {'numberValue': 1.0, 'kind': 'numberValue'}}}
+
     """
     return {"fields": {key: _value(value) for key, value in obj.items()}}
 

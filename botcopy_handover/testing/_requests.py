@@ -86,7 +86,8 @@ def build_webhook_request(
     """Build a webhook request: valid by default, wrong in exactly the way you ask.
 
     Args:
-        event: The body: a typed event, a dict (e.g. from :func:`sample_handover`),
+        event: The body: a typed event, a dict (e.g. from
+            [`sample_handover`][botcopy_handover.testing.sample_handover]),
             or raw bytes sent as they are.
         access_token: The token for ``Authorization``; ``None`` leaves the header out.
         body_access_token: The body's ``accessToken``: the same as
@@ -97,7 +98,7 @@ def build_webhook_request(
         content_type: The ``Content-Type``; ``None`` leaves it out.
         method: The HTTP method.
 
-    Example:
+    Examples:
         >>> request = build_webhook_request(sample_customer_message("hi"), access_token="t")
         >>> request.headers["Authorization"], request.json()["queryInput"]["text"]["text"]
         ('t', 'hi')

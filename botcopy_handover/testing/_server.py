@@ -17,9 +17,10 @@ __all__ = ["LoopbackServer"]
 
 
 class LoopbackServer:
-    """An ASGI app served by uvicorn in a daemon thread, stopped cleanly by :meth:`stop`.
+    """An ASGI app served by uvicorn in a daemon thread, stopped cleanly by `stop`.
 
-    The socket is bound before the thread starts, so :attr:`port` is known at
+    The socket is bound before the thread starts, so
+    [`port`][botcopy_handover.testing.LoopbackServer.port] is known at
     once (port 0 picks a free one) and no test races the server's start.
 
     Args:
@@ -80,7 +81,7 @@ class LoopbackServer:
         return sock
 
     def bind(self) -> LoopbackServer:
-        """Bind the socket (so :attr:`port` is known) without serving yet; then :meth:`run`."""
+        """Bind the socket (so [`port`][botcopy_handover.testing.LoopbackServer.port] is known) without serving yet; then [`run`][botcopy_handover.testing.LoopbackServer.run]."""  # noqa: E501 - a link in the summary
         self._prepare()
         return self
 

@@ -6,10 +6,11 @@ Registered through the ``pytest11`` entry point, so installing
 ====================================  ===============================================
 fixture                               gives
 ====================================  ===============================================
-``botcopy``                           a running :class:`BotcopyEmulator` (one per test)
+``botcopy``                           a running
+[`BotcopyEmulator`][botcopy_handover.testing.pytest_plugin.BotcopyEmulator] (one per test)
 ``botcopy_settings``                  the emulator's settings; override it in a conftest
-``botcopy_client``                    a :class:`~botcopy_handover.Client` pointed at it
-``botcopy_async_client``              an :class:`~botcopy_handover.AsyncClient` (needs
+``botcopy_client``                    a [`Client`][botcopy_handover.Client] pointed at it
+``botcopy_async_client``              an [`AsyncClient`][botcopy_handover.AsyncClient] (needs
                                       pytest-asyncio)
 ``botcopy_serve``                     ``serve(app) -> LoopbackServer``: run your ASGI proxy
 ``botcopy_request``                   ``build_webhook_request`` with the emulator's token
@@ -78,7 +79,7 @@ def _require_testing_extra(fixture: str, *modules: str) -> None:
 
 @pytest.fixture
 def botcopy_settings() -> dict[str, Any]:
-    """Keyword arguments for :class:`BotcopyEmulator`; override in your ``conftest.py``.
+    """Keyword arguments for `BotcopyEmulator`; override in your ``conftest.py``.
 
     Example::
 
@@ -113,7 +114,7 @@ def botcopy(
 
 @pytest.fixture
 def botcopy_client(botcopy: BotcopyEmulator) -> Iterator[Client]:
-    """A :class:`~botcopy_handover.Client` with the emulator's URL and API key."""
+    """A [`Client`][botcopy_handover.Client] with the emulator's URL and API key."""
     with Client(api_key=botcopy.api_key, base_url=botcopy.url) as client:
         yield client
 
@@ -133,7 +134,7 @@ else:
     async def botcopy_async_client(  # type: ignore[misc]  # one of two definitions
         botcopy: BotcopyEmulator,
     ) -> AsyncIterator[AsyncClient]:
-        """An :class:`~botcopy_handover.AsyncClient` with the emulator's URL and API key."""
+        """An [`AsyncClient`][botcopy_handover.AsyncClient] with the emulator's URL and API key."""
         async with AsyncClient(api_key=botcopy.api_key, base_url=botcopy.url) as client:
             yield client
 

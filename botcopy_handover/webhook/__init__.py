@@ -8,7 +8,7 @@
   shares (reply timeout, fallbacks, store, worker threads, push clients).
 * [AsyncHandlerContext][botcopy_handover.AsyncHandlerContext] and
   [HandlerContext][botcopy_handover.HandlerContext]: a handler's second parameter.
-* :func:`parse_webhook`: the body alone, no verification.
+* [`parse_webhook`][botcopy_handover.parse_webhook]: the body alone, no verification.
 """
 
 from botcopy_handover.webhook._context import (

@@ -1,9 +1,11 @@
 """The one request core every adapter shares: method, headers and body in; status and JSON out.
 
-An adapter only moves bytes: it calls :meth:`WebhookEndpoint.precheck` with
+An adapter only moves bytes: it calls
+[`WebhookEndpoint.precheck`][botcopy_handover.WebhookEndpoint.precheck] with
 the method and headers (so a bad or oversized call is refused before its body
 is read), reads the body up to ``max_bytes``, and answers what
-:meth:`WebhookEndpoint.respond` (or :meth:`~WebhookEndpoint.arespond`) returns.
+[`WebhookEndpoint.respond`][botcopy_handover.WebhookEndpoint.respond] (or
+[`arespond`][botcopy_handover.WebhookEndpoint.arespond]) returns.
 Everything else — verification, parsing, which handler runs, the deadline,
 the fallback, the store — is decided here, once, for sync and async servers.
 """
@@ -289,7 +291,7 @@ class WebhookEndpoint:
 
     @property
     def max_bytes(self) -> int:
-        """The body size limit; adapters stop reading past it and answer :meth:`too_large`."""
+        """The body size limit; adapters stop reading past it and answer [`too_large`][botcopy_handover.WebhookEndpoint.too_large]."""  # noqa: E501 - a link in the summary
         return self.webhook.max_bytes
 
     # -- the request, step by step (adapters call these) ---------------------
@@ -352,7 +354,7 @@ class WebhookEndpoint:
         body: bytes | bytearray | memoryview | str,
         headers: HeadersLike | None = None,
     ) -> WebhookResponse:
-        """:meth:`respond` for asyncio servers: async handlers run on the loop."""
+        """[`respond`][botcopy_handover.WebhookEndpoint.respond] for asyncio servers: async handlers run on the loop."""  # noqa: E501 - a link in the summary
         deadline = time.monotonic() + self.reply_timeout
         try:
             event = self.webhook.parse(body, headers=headers)
@@ -385,7 +387,7 @@ class WebhookEndpoint:
     async def ahandle(
         self, method: str, headers: HeadersLike, body: bytes | bytearray | memoryview | str
     ) -> WebhookResponse:
-        """:meth:`handle` for asyncio servers."""
+        """[`handle`][botcopy_handover.WebhookEndpoint.handle] for asyncio servers."""
         return self.precheck(method, headers) or await self.arespond(body, headers)
 
     async def drain(self, timeout: float = 5.0) -> int:

@@ -55,10 +55,12 @@ def is_json_content_type(value: str | None) -> bool:
     ``application/json`` and structured-syntax types such as
     ``application/vnd.botcopy+json`` count as JSON; a missing value does not.
 
-    >>> is_json_content_type("application/json; charset=utf-8")
-    True
-    >>> is_json_content_type("text/plain")
-    False
+    Examples:
+        >>> is_json_content_type("application/json; charset=utf-8")
+        True
+        >>> is_json_content_type("text/plain")
+        False
+
     """
     if not value:
         return False

@@ -116,7 +116,7 @@ def parse_webhook(
     """Parse a webhook body from Botcopy into a typed event.
 
     Pass the body exactly as received. This does not check the access token;
-    :class:`~botcopy_handover.Webhook` does both.
+    [`Webhook`][botcopy_handover.Webhook] does both.
 
     A body a framework has already decoded (a ``dict``) is validated the same
     way and refused with the same errors; only the size limit does not apply
@@ -130,8 +130,10 @@ def parse_webhook(
             this; at most, and by default, the decoder's own limit of 200.
 
     Returns:
-        A :class:`HandoverRequest` (Step One: a trigger fired, with history) or a
-        :class:`CustomerMessage` (Step Two: the customer wrote while paused).
+        A [`HandoverRequest`][botcopy_handover.HandoverRequest] (Step One: a trigger fired, with
+        history) or a
+        [`CustomerMessage`][botcopy_handover.CustomerMessage] (Step Two: the customer wrote while
+        paused).
 
     Raises:
         PayloadTooLargeError: The body is over ``max_bytes``.
@@ -139,7 +141,7 @@ def parse_webhook(
             lone surrogate), not JSON, not an object, too deep, or misses or
             mistypes a required field; ``errors`` names each field by its wire path.
 
-    Example:
+    Examples:
         >>> event = parse_webhook(b'{"userId": "u1", "botId": "b1", '
         ...     b'"queryInput": {"text": {"text": "hello", "languageCode": "en"}}}')
         >>> event.text

@@ -11,7 +11,7 @@ logged. Nothing the store does, raises or fails to do stops the answer.
 
 Synchronous stores are called in a small pool of their own threads (a
 handler that never returns must not starve the store, nor a hung store the
-handlers); a :class:`~botcopy_handover.MemoryStore` never blocks and is
+handlers); a [`MemoryStore`][botcopy_handover.MemoryStore] never blocks and is
 called directly.
 """
 

@@ -6,7 +6,7 @@ Verification, in the order a server can do it:
    and the custom header, if configured, holds its value. Both checks always
    run and fail with one message, so a caller cannot learn which part was
    wrong. Secrets are compared as SHA-256 digests with
-   :func:`hmac.compare_digest`: constant time, and no length leaks either.
+   `hmac.compare_digest`: constant time, and no length leaks either.
 2. ``Content-Type`` is JSON.
 3. The body is a Botcopy webhook body, within the size limit.
 4. The body's token, when present under any spelling (``accessToken``,
@@ -78,7 +78,7 @@ class Webhook:
         max_bytes: Refuse bodies larger than this (HTTP 413). Adapters refuse
             them before reading them whole.
         max_depth: Refuse bodies nesting deeper than this (see
-            :func:`~botcopy_handover.parse_webhook`).
+            [`parse_webhook`][botcopy_handover.parse_webhook]).
         refusal_log_burst: How many refused calls (401) are logged one by one
             in each ``refusal_log_interval``; the rest are counted and logged as
             one summary line, so a token scanner cannot flood the logs.
@@ -88,7 +88,7 @@ class Webhook:
         ConfigurationError: No token was given or found, a token is empty, or
             an option is out of range.
 
-    Example:
+    Examples:
         >>> from botcopy_handover import Webhook
         >>> webhook = Webhook(access_tokens=["tok-new", "tok-old"])
         >>> webhook
@@ -185,8 +185,8 @@ class Webhook:
         framework's headers object, or ``(name, value)`` pairs).
 
         Returns:
-            A :class:`~botcopy_handover.HandoverRequest` (Step One) or a
-            :class:`~botcopy_handover.CustomerMessage` (Step Two).
+            A [`HandoverRequest`][botcopy_handover.HandoverRequest] (Step One) or a
+            [`CustomerMessage`][botcopy_handover.CustomerMessage] (Step Two).
 
         Raises:
             WebhookAuthenticationError: 401, the credentials are missing or wrong.
@@ -196,7 +196,7 @@ class Webhook:
             WebhookAuthenticationError: 401, the body's token is not accepted
                 or is not the header's.
 
-        Example:
+        Examples:
             >>> webhook = Webhook(access_tokens="t")
             >>> event = webhook.receive(
             ...     b'{"userId": "u", "botId": "b", "queryInput": {"text": {"text": "hi"}}}',
@@ -215,7 +215,7 @@ class Webhook:
         *,
         headers: HeadersLike | None = None,
     ) -> HandoverRequest | CustomerMessage:
-        """Parse a body whose headers :meth:`verify_headers` accepted, and check its token.
+        """Parse a body whose headers `verify_headers` accepted, and check its token.
 
         The body's token, under any spelling of ``accessToken``, must be an
         accepted one; given the request's ``headers``, it must also be the

@@ -48,7 +48,7 @@ class ASGIApp:
 
     Raises:
         ConfigurationError: The webhook's store is synchronous I/O (use
-            :class:`~botcopy_handover.AsyncRedisStore` with an ASGI server).
+            [`AsyncRedisStore`][botcopy_handover.AsyncRedisStore] with an ASGI server).
 
     """
 

@@ -10,7 +10,8 @@ practice means one of three spellings of the same data:
   ``{"fields": {"k": {"stringValue": "v", "kind": "stringValue"}}}`` and every
   oneof carries a sibling naming its set member (``"message": "text"``).
 
-:class:`DialogflowResponse` reads all three, for Dialogflow ES (v2) and CX (v3),
+[`DialogflowResponse`][botcopy_handover.DialogflowResponse] reads all three, for Dialogflow ES (v2)
+and CX (v3),
 into the same views::
 
     >>> view = DialogflowResponse({"queryResult": {
@@ -24,7 +25,7 @@ into the same views::
     True
 
 The view never raises on odd input: a field of the wrong type is skipped or read
-as ``None``, and a message it cannot read becomes an :class:`UnknownMessage`.
+as ``None``, and a message it cannot read becomes an `UnknownMessage`.
 One odd payload must not fail a webhook.
 """
 

@@ -25,7 +25,7 @@ class OutputContext:
     name: str
     """The full resource name, ``projects/<p>/agent/sessions/<s>/contexts/<short_name>``."""
     short_name: str
-    """The last path segment of :attr:`name` as written (Dialogflow lower-cases it)."""
+    """The last path segment of [`name`][botcopy_handover.OutputContext.name] as written (Dialogflow lower-cases it)."""  # noqa: E501 - a link in the summary
     lifespan_count: int | None
     """Turns left before the context expires; ``0`` means it has expired.
 
@@ -48,7 +48,7 @@ class QuickReplies:
 
 @dataclass(frozen=True, slots=True)
 class CardButton:
-    """A button on a :class:`Card`."""
+    """A button on a [`Card`][botcopy_handover.Card]."""
 
     text: str
     """The button label."""

@@ -107,7 +107,7 @@ class DialogflowResponse:
         ES messages meant for a named platform (``FACEBOOK``, ``SLACK``, ...)
         usually repeat the default ones, so when any message has no platform
         only those are kept; otherwise all are. A text message with several
-        lines gives one :class:`TextMessage` per line; empty lines are dropped.
+        lines gives one `TextMessage` per line; empty lines are dropped.
         """
         out: list[DialogflowMessage] = []
         for message in self._raw_messages:

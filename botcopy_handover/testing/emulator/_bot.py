@@ -3,12 +3,12 @@
 The bot answers with detectIntent responses in Dialogflow's REST JSON form,
 ES (``queryResult.fulfillmentMessages``, output contexts) or CX
 (``queryResult.responseMessages``, session parameters), built by the same
-builders as :func:`~botcopy_handover.testing.sample_handover`. A customer
+builders as [`sample_handover`][botcopy_handover.testing.sample_handover]. A customer
 text containing one of the handover phrases gets the bot's ``trigger``: the
 ES output context (default ``bc-human-handover``) or the CX session
 parameter (default ``bcHumanHandover``).
 
-Botcopy does not read phrases: :func:`carries_trigger` decides, from the
+Botcopy does not read phrases: `carries_trigger` decides, from the
 response alone, whether the portal's configured trigger is in it.
 """
 

@@ -7,7 +7,9 @@ It plays three parts:
   ``Bearer`` prefix is refused), ``Content-Type: application/json``, every
   field checked (see ``_intake``); each accepted event is applied to the
   customer's conversation and recorded;
-* **the customer and the bot**: :meth:`BotcopyEmulator.customer_says` runs a
+* **the customer and the bot**:
+  [`BotcopyEmulator.customer_says`][botcopy_handover.testing.emulator.BotcopyEmulator.customer_says]
+  runs a
   scripted Dialogflow bot, calls your webhook with Step One when the bot's
   response carries the portal's trigger and with Step Two while paused, and
   applies your reply the way Botcopy does — including ignoring it after the
@@ -21,9 +23,9 @@ Pushes for a customer the emulator has not seen are accepted (Botcopy's
 document does not say otherwise) and start a conversation.
 
 Where the document is loose, each conversation meets one reading of it (a
-:class:`~botcopy_handover.testing.emulator.Variant`, rotated), and the
+`Variant`, rotated), and the
 behaviours it leaves open follow
-:class:`~botcopy_handover.testing.emulator.Readings`.
+`Readings`.
 """
 
 from __future__ import annotations
@@ -120,26 +122,29 @@ class BotcopyEmulator:
             ``api_key`` and ``access_token``.
         custom_header: ``(name, value)`` of the portal's custom header, if any.
         platform: The scripted bot's Dialogflow edition, ``"es"`` or ``"cx"``.
-        bot: A :class:`~botcopy_handover.testing.emulator.ScriptedBot` of your own
+        bot: A [`ScriptedBot`][botcopy_handover.testing.emulator.ScriptedBot] of your own
             (overrides ``platform``).
         trigger: The portal's trigger: the ES output context (compared
             lower-cased) or the CX session parameter; default
             ``bc-human-handover`` (ES) or ``bcHumanHandover`` (CX). Step One fires
             when the bot's response carries it.
         variant: The wire forms to send (a
-            :class:`~botcopy_handover.testing.emulator.Variant`, ``"mixed"`` or
+            `Variant`, ``"mixed"`` or
             ``"plain"``); ``"mixed"`` gives successive conversations every
             combination in turn.
         variant_seed: Seeds the order in which ``"mixed"`` axes rotate.
         readings: The emulator's readings of the document's open questions
-            (:class:`~botcopy_handover.testing.emulator.Readings`).
+            (`Readings`).
         project: The Dialogflow project in session and intent names.
         reply_deadline: Seconds the emulator waits for your webhook's reply
             (Botcopy: 5).
         clock: Returns the current time (aware); inject one to move time in tests.
         host: Where the server listens; loopback only by default.
-        port: The port; 0 picks a free one (see :attr:`url`).
-        bot_id: The default bot for :meth:`customer_says` and friends.
+        port: The port; 0 picks a free one (see
+            [`url`][botcopy_handover.testing.emulator.BotcopyEmulator.url]).
+        bot_id: The default bot for
+            [`customer_says`][botcopy_handover.testing.emulator.BotcopyEmulator.customer_says] and
+            friends.
         user_id: The default customer.
         fault_seed: Seeds the RNG of rate-based faults.
         http_client: The ``httpx.Client`` to call your webhook with (for

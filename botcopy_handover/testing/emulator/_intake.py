@@ -6,7 +6,7 @@
   constant time against every configured key.
 * **Content type**: ``application/json``, parameters allowed
   (``; charset=utf-8``); anything else, ``+json`` types included, is 415.
-* **Event**: checked by :func:`~botcopy_handover.models.push.parse_push_event`,
+* **Event**: checked by [`parse_push_event`][botcopy_handover.models.push.parse_push_event],
   except that ``minutesPaused`` is a JSON number as a JavaScript server reads
   it: ``10.0`` is 10 and ``2.5`` is two and a half minutes.
 """

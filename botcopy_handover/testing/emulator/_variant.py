@@ -3,13 +3,13 @@
 Botcopy's document can be read more than one way. Where the difference is
 in *what Botcopy sends* (the shape of a history item, the form of a
 Dialogflow response, whether a field is there), a proxy must accept every
-form, so the emulator varies them: a :class:`Variant` names one form per
+form, so the emulator varies them: a `Variant` names one form per
 axis or ``"mixed"``, and each new conversation gets one concrete
-:class:`Reading`, taken in turn from a seeded shuffle of every combination.
+`Reading`, taken in turn from a seeded shuffle of every combination.
 
 Where the difference is in *what Botcopy does* (with ``{paused: false}``
 in Step Two, with an unknown field in a push), the emulator picks one
-reading and offers the other in :class:`Readings`.
+reading and offers the other in `Readings`.
 """
 
 from __future__ import annotations
