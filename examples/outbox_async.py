@@ -16,13 +16,9 @@ import asyncio
 import os
 from datetime import timedelta
 
-from botcopy_handover import (
-    AsyncClient,
-    AsyncConversationStore,
-    AsyncOutbox,
-    MemoryStore,
-    OutboxFailure,
-)
+from botcopy_handover import AsyncClient, AsyncOutbox, MemoryStore
+from botcopy_handover.outbox import OutboxFailure
+from botcopy_handover.state import AsyncConversationStore
 from botcopy_handover.testing.emulator import BotcopyEmulator
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import threading
 import time
 
-from botcopy_handover import Client, MemoryStore, Outbox, OutboxFailure
+from botcopy_handover import Client, MemoryStore, Outbox
+from botcopy_handover.outbox import OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
 
 

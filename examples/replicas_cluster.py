@@ -22,13 +22,8 @@ from datetime import datetime, timedelta, timezone
 
 import redis.cluster
 
-from botcopy_handover import (
-    AsyncExpiryWatcher,
-    AsyncRedisStore,
-    ExpiryNotice,
-    ExpiryWatcher,
-    RedisStore,
-)
+from botcopy_handover import AsyncRedisStore, RedisStore
+from botcopy_handover.state import AsyncExpiryWatcher, ExpiryNotice, ExpiryWatcher
 
 BOT = "bot-shop"
 CUSTOMERS = [f"customer-{n:02}" for n in range(30)]

@@ -17,15 +17,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from botcopy_handover import (
-    ConversationStore,
-    Deduplicator,
-    ExpiryNotice,
-    ExpiryWatcher,
-    HandoverRequest,
-    MemoryStore,
-    parse_webhook,
-)
+from botcopy_handover import HandoverRequest, MemoryStore, parse_webhook
+from botcopy_handover.state import ConversationStore, Deduplicator, ExpiryNotice, ExpiryWatcher
 
 SAMPLE = Path(__file__).parent.parent / "tests" / "fixtures" / "webhooks" / "step_one_spec.json"
 

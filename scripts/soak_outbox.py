@@ -42,7 +42,8 @@ from typing import Any
 
 import redis
 
-from botcopy_handover import AsyncClient, RetryPolicy
+from botcopy_handover import AsyncClient
+from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import AsyncOutbox, OutboxFailure
 from botcopy_handover.outbox.redis import AsyncRedisQueue
 from botcopy_handover.state.redis import AsyncRedisStore

@@ -4,7 +4,8 @@ A server, or a proxy in between, that echoes the ``Authorization`` value into
 a malformed status line or header makes h11 and aiohttp quote it in their
 exception messages; aiohttp also keeps the request headers on its errors. The
 SDK chains those exceptions to its own, so it scrubs the whole chain in place
-before raising. [`RedactingFilter`][botcopy_handover.RedactingFilter] does the same for log records,
+before raising. [`RedactingFilter`][botcopy_handover.client.RedactingFilter] does the same for log
+records,
 for
 the third-party loggers (``httpx``, ``httpcore``) the SDK does not write.
 
@@ -198,7 +199,7 @@ class RedactingFilter(logging.Filter):
     Example::
 
         import logging, os
-        from botcopy_handover import RedactingFilter
+        from botcopy_handover.client import RedactingFilter
 
         handler = logging.StreamHandler()
         handler.addFilter(RedactingFilter(os.environ["BOTCOPY_API_KEY"]))

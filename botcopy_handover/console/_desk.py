@@ -4,7 +4,7 @@ Only the SDK's public API: a [`Webhook`][botcopy_handover.Webhook] with a store
 answers Step One and Two, an [`AsyncClient`][botcopy_handover.AsyncClient] with the
 same store pushes what agents do (``pause`` with the agent's name, messages,
 the typing keepalive, ``resume``), an
-[`AsyncExpiryWatcher`][botcopy_handover.AsyncExpiryWatcher] warns before a pause lapses, and
+[`AsyncExpiryWatcher`][botcopy_handover.state.AsyncExpiryWatcher] warns before a pause lapses, and
 [`render_transcript`][botcopy_handover.render_transcript] renders the Step One history.
 What was said is kept in a `chat log`.
 """
@@ -22,12 +22,9 @@ from typing import Any
 from botcopy_handover import (
     AsyncClient,
     AsyncConversation,
-    AsyncConversationStore,
-    AsyncExpiryWatcher,
     ConfigurationError,
     Continue,
     CustomerMessage,
-    ExpiryNotice,
     HandoverRequest,
     MemoryStore,
     Pause,
@@ -37,6 +34,7 @@ from botcopy_handover import (
 )
 from botcopy_handover.console._auth import Guard
 from botcopy_handover.console._log import ChatLine, ChatLog, MemoryChatLog, RedisChatLog, now_ms
+from botcopy_handover.state import AsyncConversationStore, AsyncExpiryWatcher, ExpiryNotice
 
 __all__ = ["ConflictError", "ConsoleConfig", "Desk", "NotFoundError"]
 

@@ -21,7 +21,9 @@ the module you need; importing this package imports no framework.
 
 Every adapter only moves bytes: verification, status codes, JSON error
 bodies, the reply deadline and its fallback are decided once, in
-[`WebhookEndpoint`][botcopy_handover.WebhookEndpoint]. Any other ASGI or WSGI framework
+[`WebhookEndpoint`][botcopy_handover.webhook.WebhookEndpoint]. Any other ASGI or WSGI framework
 can serve `Webhook.asgi_app` or
 `Webhook.wsgi_app` directly.
 """
+
+__all__: list[str] = []

@@ -59,7 +59,7 @@ def webhook_handler(
     [`add_webhook_route`][botcopy_handover.integrations.aiohttp.add_webhook_route] also waits for
     late handlers at shutdown.
     ``**options`` are the serving settings of
-    [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+    [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
@@ -102,7 +102,7 @@ def add_webhook_route(
             (and as long again for after-reply work).
         **options: The serving settings (``reply_timeout``, fallbacks,
             ``store``, ``handler_threads``, push clients...) of
-            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+            [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
 
     Returns:
         The route added.

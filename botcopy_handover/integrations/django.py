@@ -13,8 +13,7 @@ Under WSGI (gunicorn, ``runserver``) use
 [`webhook_view`][botcopy_handover.integrations.django.webhook_view]. Under ASGI
 (uvicorn, daphne) use
 [`async_webhook_view`][botcopy_handover.integrations.django.async_webhook_view]: Django would run a
-sync
-view on its one shared thread, so a slow handler would hold up every other
+sync view on its one shared thread, so a slow handler would hold up every other
 sync view. Under ASGI Django receives the whole body before any view runs,
 so an oversized body is refused from its ``Content-Length`` or after it
 arrived, not while it arrives.
@@ -75,7 +74,7 @@ def webhook_view(
         on_customer_message: Called with each [`CustomerMessage`][botcopy_handover.CustomerMessage].
         **options: The serving settings (``reply_timeout``, fallbacks,
             ``store``, ``handler_threads``, push clients...) of
-            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+            [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store

@@ -62,7 +62,7 @@ def webhook_router(
         shutdown_timeout: Seconds to wait at shutdown for late handlers.
         **options: The serving settings (``reply_timeout``, fallbacks,
             ``store``, ``handler_threads``, push clients...) of
-            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+            [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store

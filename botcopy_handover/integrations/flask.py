@@ -65,7 +65,7 @@ def webhook_view(
         on_customer_message: Called with each [CustomerMessage][botcopy_handover.CustomerMessage].
         **options: The serving settings (``reply_timeout``, fallbacks,
             ``store``, ``handler_threads``, push clients...) of
-            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+            [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store
@@ -116,7 +116,7 @@ def webhook_blueprint(
         name: The blueprint's name.
         **options: The serving settings (``reply_timeout``, fallbacks,
             ``store``, ``handler_threads``, push clients...) of
-            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+            [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store

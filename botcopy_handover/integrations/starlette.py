@@ -107,7 +107,7 @@ def webhook_route(
             shutdown for handlers still running past their deadline.
         **options: The serving settings (``reply_timeout``, fallbacks,
             ``store``, ``handler_threads``, push clients...) of
-            [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+            [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, or the webhook's store

@@ -3,7 +3,8 @@
 * [`AsyncOutbox`][botcopy_handover.AsyncOutbox] / [`Outbox`][botcopy_handover.Outbox]: ``send()``
   stores an event and
   returns; ``run()`` delivers, in as many runners and processes as you like.
-* [`OutboxFailure`][botcopy_handover.OutboxFailure]: what ``on_failure`` gets for an event given up
+* [`OutboxFailure`][botcopy_handover.outbox.OutboxFailure]: what ``on_failure`` gets for an event
+  given up
 on.
 * [`MemoryQueue`][botcopy_handover.MemoryQueue] (one process),
   [`RedisQueue`][botcopy_handover.outbox.redis.RedisQueue]
@@ -14,9 +15,7 @@ on.
 See the "Durable outbox" page of the docs.
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from botcopy_handover.outbox._async import AsyncOutbox, OutboxReceipt
 from botcopy_handover.outbox._core import (
@@ -38,7 +37,7 @@ from botcopy_handover.outbox._queue import AsyncOutboxQueue, OutboxQueue
 from botcopy_handover.outbox._sync import Outbox
 from botcopy_handover.outbox.memory import MemoryQueue
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from botcopy_handover.outbox.redis import AsyncRedisQueue, RedisQueue
 
 __all__ = [
@@ -64,9 +63,18 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def _load_redis(name: str) -> object:
     if name in ("RedisQueue", "AsyncRedisQueue"):
         from botcopy_handover.outbox import redis as _redis
 
         return getattr(_redis, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if not _typing.TYPE_CHECKING:
+    # Hidden from type checkers, so a misspelt name is an error for them, not Any.
+    __getattr__ = _load_redis
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

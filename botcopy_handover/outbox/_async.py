@@ -213,8 +213,8 @@ class AsyncOutbox:
             [`MemoryQueue`][botcopy_handover.outbox.MemoryQueue].
         queue: Where events wait: an ``AsyncRedisQueue`` (durable, shared by
             replicas) or a ``MemoryQueue`` (this process only).
-        on_failure: Called with an [`OutboxFailure`][botcopy_handover.OutboxFailure] for each event
-            given up on (a function or a coroutine function); by default the
+        on_failure: Called with an [`OutboxFailure`][botcopy_handover.outbox.OutboxFailure] for each
+            event given up on (a function or a coroutine function); by default the
             failure is logged at ERROR.
         lease: How long a runner holds its partitions without renewing; a
             crashed runner's events are taken over after this.

@@ -73,7 +73,7 @@ DEFAULT_PARTITIONS = 16
 """How many partitions a queue has: the most runners that deliver at once."""
 
 FailureReason = Literal["refused", "maybe_delivered", "expired", "interrupted", "chat_ended"]
-"""Why an event was handed to ``on_failure`` (see [`OutboxFailure`][botcopy_handover.OutboxFailure])."""  # noqa: E501 - a link in the summary
+"""Why an event was handed to ``on_failure`` (see [`OutboxFailure`][botcopy_handover.outbox.OutboxFailure])."""  # noqa: E501 - a link in the summary
 
 
 def maybe_delivered(error: BaseException) -> bool:
@@ -190,9 +190,9 @@ class OutboxFailure:
         event: The event (``None`` only for a queue entry that could not be read).
         error: The last error: the push's own (``RateLimitError``,
             ``APITimeoutError``...), or one of the outbox's
-            ([`ChatEndedError`][botcopy_handover.ChatEndedError],
-            [`DeliveryExpiredError`][botcopy_handover.DeliveryExpiredError],
-            [`PushInterruptedError`][botcopy_handover.PushInterruptedError]).
+            ([`ChatEndedError`][botcopy_handover.outbox.ChatEndedError],
+            [`DeliveryExpiredError`][botcopy_handover.outbox.DeliveryExpiredError],
+            [`PushInterruptedError`][botcopy_handover.outbox.PushInterruptedError]).
         maybe_delivered: Botcopy may have shown it to the customer: do not
             resend it blindly.
         reason: ``refused`` (Botcopy refused it, a retry cannot help),
@@ -216,7 +216,7 @@ class OutboxFailure:
 
 
 FailureHandler = Callable[[OutboxFailure], Awaitable[None] | None]
-"""``on_failure``: a function of an [`OutboxFailure`][botcopy_handover.OutboxFailure] (``AsyncOutbox``: or a coroutine one)."""  # noqa: E501 - a link in the summary
+"""``on_failure``: a function of an [`OutboxFailure`][botcopy_handover.outbox.OutboxFailure] (``AsyncOutbox``: or a coroutine one)."""  # noqa: E501 - a link in the summary
 
 
 @dataclass(frozen=True)

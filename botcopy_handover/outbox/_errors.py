@@ -18,7 +18,7 @@ __all__ = ["ChatEndedError", "DeliveryExpiredError", "OutboxError", "PushInterru
 
 
 class OutboxError(BotcopyError):
-    """The outbox did not deliver an event (see [`OutboxFailure`][botcopy_handover.OutboxFailure])."""  # noqa: E501 - a link in the summary
+    """The outbox did not deliver an event (see [`OutboxFailure`][botcopy_handover.outbox.OutboxFailure])."""  # noqa: E501 - a link in the summary
 
 
 class ChatEndedError(OutboxError):

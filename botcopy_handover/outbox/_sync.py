@@ -77,15 +77,14 @@ class Outbox:
     [`MemoryQueue`][botcopy_handover.outbox.MemoryQueue]. [`run`][botcopy_handover.Outbox.run]
     blocks until
     [`stop`][botcopy_handover.Outbox.stop] is called (from another thread); customers are served by
-    a
-    pool of up to ``workers`` threads.
+    a pool of up to ``workers`` threads.
 
     Args:
         client: The push client.
         store: The conversation store (see [`AsyncOutbox`][botcopy_handover.AsyncOutbox]).
         queue: Where events wait; by default from the store.
-        on_failure: Called with an [`OutboxFailure`][botcopy_handover.OutboxFailure] for each event
-            given up on; by default the failure is logged at ERROR.
+        on_failure: Called with an [`OutboxFailure`][botcopy_handover.outbox.OutboxFailure] for each
+            event given up on; by default the failure is logged at ERROR.
         lease: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
         give_up_after: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
         at_least_once: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].

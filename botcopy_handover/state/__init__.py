@@ -1,14 +1,15 @@
 """Conversation state across restarts and replicas.
 
-* [`ConversationState`][botcopy_handover.ConversationState]: what a store records per customer.
-* [`ConversationStore`][botcopy_handover.ConversationStore] /
-[`AsyncConversationStore`][botcopy_handover.AsyncConversationStore]: the operations.
+* [`ConversationState`][botcopy_handover.state.ConversationState]: what a store records per
+  customer.
+* [`ConversationStore`][botcopy_handover.state.ConversationStore] /
+  [`AsyncConversationStore`][botcopy_handover.state.AsyncConversationStore]: the operations.
 * [`MemoryStore`][botcopy_handover.MemoryStore]: one process, the default.
-* [`ExpiryWatcher`][botcopy_handover.ExpiryWatcher] /
-  [`AsyncExpiryWatcher`][botcopy_handover.AsyncExpiryWatcher]: call you when a pause
+* [`ExpiryWatcher`][botcopy_handover.state.ExpiryWatcher] /
+  [`AsyncExpiryWatcher`][botcopy_handover.state.AsyncExpiryWatcher]: call you when a pause
   is about to lapse, and when it has.
-* [`Deduplicator`][botcopy_handover.Deduplicator] /
-  [`AsyncDeduplicator`][botcopy_handover.AsyncDeduplicator]: the same body twice, the
+* [`Deduplicator`][botcopy_handover.state.Deduplicator] /
+  [`AsyncDeduplicator`][botcopy_handover.state.AsyncDeduplicator]: the same body twice, the
   same history twice.
 * `record_reply` / `record_push` (and ``arecord_*``): what a
   webhook reply or an accepted push means for the store.
@@ -17,9 +18,7 @@
   (extra ``botcopy-handover[redis]``; imported lazily so redis-py stays optional).
 """
 
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
+import typing as _typing
 
 from botcopy_handover.state._dedupe import (
     DEFAULT_DUPLICATE_WINDOW,
@@ -45,7 +44,7 @@ from botcopy_handover.state._store import (
 )
 from botcopy_handover.state.memory import MemoryStore
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from botcopy_handover.state.redis import AsyncRedisStore, RedisStore
 
 __all__ = [
@@ -73,9 +72,18 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def _load_redis(name: str) -> object:
     if name in ("RedisStore", "AsyncRedisStore"):
         from botcopy_handover.state import redis as _redis
 
         return getattr(_redis, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if not _typing.TYPE_CHECKING:
+    # Hidden from type checkers, so a misspelt name is an error for them, not Any.
+    __getattr__ = _load_redis
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -118,7 +118,7 @@ class Deduplicator:
 
 
 class AsyncDeduplicator:
-    """[`Deduplicator`][botcopy_handover.Deduplicator] for asyncio code.
+    """[`Deduplicator`][botcopy_handover.state.Deduplicator] for asyncio code.
 
     Args:
         store: An async store ([`AsyncRedisStore`][botcopy_handover.AsyncRedisStore]) or
@@ -137,7 +137,7 @@ class AsyncDeduplicator:
         self.window = check_duration(window, "window")
 
     async def is_duplicate(self, event: HandoverRequest | CustomerMessage) -> bool:
-        """Whether the same body was seen within the window (see [`Deduplicator`][botcopy_handover.Deduplicator])."""  # noqa: E501 - a link in the summary
+        """Whether the same body was seen within the window (see [`Deduplicator`][botcopy_handover.state.Deduplicator])."""  # noqa: E501 - a link in the summary
         return not await self.store.claim(_claim_token(event), self.window)
 
     async def new_history(self, event: HandoverRequest) -> list[HistoryItem]:

@@ -1,7 +1,7 @@
 """Watch pauses run out: Botcopy says nothing when one lapses, so we look.
 
-A watcher polls the store's [`expiring`][botcopy_handover.ConversationStore.expiring]
-and calls your callback with an [`ExpiryNotice`][botcopy_handover.ExpiryNotice]:
+A watcher polls the store's [`expiring`][botcopy_handover.state.ConversationStore.expiring]
+and calls your callback with an [`ExpiryNotice`][botcopy_handover.state.ExpiryNotice]:
 
 * once when a pause is about to lapse (within ``warn_before``): the desk may
   keep it alive (send a message or a pause push) or tell the agent;
@@ -10,7 +10,8 @@ and calls your callback with an [`ExpiryNotice`][botcopy_handover.ExpiryNotice]:
 
 "Once" holds across replicas: every replica may run a watcher, and the store
 decides atomically which one notifies (a claim for warnings; the lapse is
-recorded by exactly one [`record_lapse`][botcopy_handover.AsyncConversationStore.record_lapse]). A
+recorded by exactly one
+[`record_lapse`][botcopy_handover.state.AsyncConversationStore.record_lapse]). A
 message that pushes the
 expiry back makes a new warning possible for the new expiry. Notices are
 delivered at most once: if your callback raises, the error is logged and the
@@ -168,15 +169,16 @@ class ExpiryWatcher:
 
     Args:
         store: A synchronous store; its clock is the watcher's clock.
-        callback: Called with an [`ExpiryNotice`][botcopy_handover.ExpiryNotice], in the watcher's
-            thread.
+        callback: Called with an [`ExpiryNotice`][botcopy_handover.state.ExpiryNotice], in the
+            watcher's thread.
         warn_before: How long before the expiry to warn; ``timedelta(0)`` for
             lapse notices only.
         interval: Seconds between polls.
 
-    Use it as a context manager, or call [`start`][botcopy_handover.ExpiryWatcher.start] and
-    [`stop`][botcopy_handover.ExpiryWatcher.stop]; or
-    call [`poll`][botcopy_handover.ExpiryWatcher.poll] yourself (from a scheduler, or in tests)::
+    Use it as a context manager, or call [`start`][botcopy_handover.state.ExpiryWatcher.start] and
+    [`stop`][botcopy_handover.state.ExpiryWatcher.stop]; or
+    call [`poll`][botcopy_handover.state.ExpiryWatcher.poll] yourself (from a scheduler, or in
+    tests)::
 
         with ExpiryWatcher(store, on_expiry, warn_before=timedelta(minutes=2)):
             serve_forever()
@@ -255,12 +257,12 @@ class ExpiryWatcher:
 
 
 class AsyncExpiryWatcher:
-    """[`ExpiryWatcher`][botcopy_handover.ExpiryWatcher] as an asyncio task.
+    """[`ExpiryWatcher`][botcopy_handover.state.ExpiryWatcher] as an asyncio task.
 
     Args:
         store: An async store, or a [`MemoryStore`][botcopy_handover.MemoryStore].
-        callback: Called with an [`ExpiryNotice`][botcopy_handover.ExpiryNotice]; may be a coroutine
-            function.
+        callback: Called with an [`ExpiryNotice`][botcopy_handover.state.ExpiryNotice]; may be a
+            coroutine function.
         warn_before: How long before the expiry to warn.
         interval: Seconds between polls.
 

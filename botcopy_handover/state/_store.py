@@ -48,8 +48,9 @@ class ConversationState:
         user_id: The customer, as in ``userId``.
         paused: Whether the bot was left paused (a live agent has the chat).
             Stays ``True`` after ``expires_at`` until an
-            [`ExpiryWatcher`][botcopy_handover.ExpiryWatcher] records the lapse; use
-            [`is_paused`][botcopy_handover.ConversationState.is_paused] to ask about a given time.
+            [`ExpiryWatcher`][botcopy_handover.state.ExpiryWatcher] records the lapse; use
+            [`is_paused`][botcopy_handover.state.ConversationState.is_paused] to ask about a given
+            time.
         minutes_paused: The pause length last sent; each message in either
             direction pushes the expiry back by this much. 0 when not paused.
         expires_at: When Botcopy will un-pause the bot unless another message
@@ -165,8 +166,8 @@ class ConversationStore(Protocol):
         """Paused conversations whose pause ends within ``within`` from now, or has ended.
 
         Soonest first. Lapsed pauses stay listed until recorded with
-        [`record_lapse`][botcopy_handover.ConversationStore.record_lapse] (or resumed, or paused
-        again).
+        [`record_lapse`][botcopy_handover.state.ConversationStore.record_lapse] (or resumed, or
+        paused again).
         """
         ...
 
@@ -185,12 +186,12 @@ class ConversationStore(Protocol):
 
 @runtime_checkable
 class AsyncConversationStore(Protocol):
-    """The operations of [`ConversationStore`][botcopy_handover.ConversationStore], awaitable.
+    """The operations of [`ConversationStore`][botcopy_handover.state.ConversationStore], awaitable.
 
     Implemented by [`AsyncRedisStore`][botcopy_handover.AsyncRedisStore]; async code
     also accepts a [`MemoryStore`][botcopy_handover.MemoryStore], whose operations
-    never block. See [`ConversationStore`][botcopy_handover.ConversationStore] for what each one
-    does.
+    never block. See [`ConversationStore`][botcopy_handover.state.ConversationStore] for what each
+    one does.
     """
 
     @property
@@ -199,7 +200,7 @@ class AsyncConversationStore(Protocol):
         ...
 
     async def get(self, bot_id: str, user_id: str) -> ConversationState | None:
-        """See [`ConversationStore.get`][botcopy_handover.ConversationStore.get]."""
+        """See [`ConversationStore.get`][botcopy_handover.state.ConversationStore.get]."""
         ...
 
     async def record_pause(
@@ -211,41 +212,41 @@ class AsyncConversationStore(Protocol):
         agent_name: str | None = None,
         agent_avatar_url: str | None = None,
     ) -> ConversationState:
-        """See [`ConversationStore.record_pause`][botcopy_handover.ConversationStore.record_pause]."""  # noqa: E501 - a link in the summary
+        """See [`ConversationStore.record_pause`][botcopy_handover.state.ConversationStore.record_pause]."""  # noqa: E501 - a link in the summary
         ...
 
     async def touch(self, bot_id: str, user_id: str) -> ConversationState | None:
-        """See [`ConversationStore.touch`][botcopy_handover.ConversationStore.touch]."""
+        """See [`ConversationStore.touch`][botcopy_handover.state.ConversationStore.touch]."""
         ...
 
     async def record_resume(self, bot_id: str, user_id: str) -> ConversationState:
-        """See [`ConversationStore.record_resume`][botcopy_handover.ConversationStore.record_resume]."""  # noqa: E501 - a link in the summary
+        """See [`ConversationStore.record_resume`][botcopy_handover.state.ConversationStore.record_resume]."""  # noqa: E501 - a link in the summary
         ...
 
     async def record_lapse(self, bot_id: str, user_id: str, expires_at: datetime) -> bool:
-        """See [`ConversationStore.record_lapse`][botcopy_handover.ConversationStore.record_lapse]."""  # noqa: E501 - a link in the summary
+        """See [`ConversationStore.record_lapse`][botcopy_handover.state.ConversationStore.record_lapse]."""  # noqa: E501 - a link in the summary
         ...
 
     async def link_ticket(self, bot_id: str, user_id: str, ticket_id: str) -> ConversationState:
-        """See [`ConversationStore.link_ticket`][botcopy_handover.ConversationStore.link_ticket]."""
+        """See [`link_ticket`][botcopy_handover.state.ConversationStore.link_ticket]."""
         ...
 
     async def find_by_ticket(self, ticket_id: str) -> ConversationState | None:
-        """See [`ConversationStore.find_by_ticket`][botcopy_handover.ConversationStore.find_by_ticket]."""  # noqa: E501 - a link in the summary
+        """See [`ConversationStore.find_by_ticket`][botcopy_handover.state.ConversationStore.find_by_ticket]."""  # noqa: E501 - a link in the summary
         ...
 
     async def remember_history(self, bot_id: str, user_id: str, ids: Iterable[str]) -> list[str]:
-        """See [`ConversationStore.remember_history`][botcopy_handover.ConversationStore.remember_history]."""  # noqa: E501 - a link in the summary
+        """See [`ConversationStore.remember_history`][botcopy_handover.state.ConversationStore.remember_history]."""  # noqa: E501 - a link in the summary
         ...
 
     async def expiring(self, within: timedelta) -> list[ConversationState]:
-        """See [`ConversationStore.expiring`][botcopy_handover.ConversationStore.expiring]."""
+        """See [`ConversationStore.expiring`][botcopy_handover.state.ConversationStore.expiring]."""
         ...
 
     async def claim(self, token: str, ttl: timedelta) -> bool:
-        """See [`ConversationStore.claim`][botcopy_handover.ConversationStore.claim]."""
+        """See [`ConversationStore.claim`][botcopy_handover.state.ConversationStore.claim]."""
         ...
 
     async def delete(self, bot_id: str, user_id: str) -> bool:
-        """See [`ConversationStore.delete`][botcopy_handover.ConversationStore.delete]."""
+        """See [`ConversationStore.delete`][botcopy_handover.state.ConversationStore.delete]."""
         ...

@@ -4,13 +4,19 @@
 * `asgi_app`, `wsgi_app`
   and the framework integrations in ``botcopy_handover.integrations``: serve
   a whole endpoint with your handlers.
-* [WebhookEndpoint][botcopy_handover.WebhookEndpoint]: the serving core every adapter
+* [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint]: the serving core every adapter
   shares (reply timeout, fallbacks, store, worker threads, push clients).
 * [AsyncHandlerContext][botcopy_handover.AsyncHandlerContext] and
   [HandlerContext][botcopy_handover.HandlerContext]: a handler's second parameter.
 * [`parse_webhook`][botcopy_handover.parse_webhook]: the body alone, no verification.
 """
 
+from botcopy_handover._errors import (
+    HandlerError,
+    LengthRequiredError,
+    MethodNotAllowedError,
+    UnsupportedMediaTypeError,
+)
 from botcopy_handover.webhook._context import (
     DEFAULT_AFTER_REPLY_LIMIT,
     AfterReply,
@@ -33,26 +39,33 @@ from botcopy_handover.webhook.asgi import ASGIApp, asgi_app
 from botcopy_handover.webhook.wsgi import WSGIApp, wsgi_app
 
 __all__ = [
-    "DEFAULT_AFTER_REPLY_LIMIT",
-    "ASGIApp",
-    "AfterReply",
+    # also at the root: what a proxy's own code names
     "AsyncHandlerContext",
-    "EndpointOptions",
     "HandlerContext",
+    "Webhook",
+    "parse_webhook",
+    # the serving core, its apps and limits
     "DECODER_MAX_DEPTH",
+    "DEFAULT_AFTER_REPLY_LIMIT",
     "DEFAULT_MAX_BYTES",
     "DEFAULT_REPLY_TIMEOUT",
     "DEFAULT_STORE_TIMEOUT",
     "TOKEN_ENV_VAR",
+    "ASGIApp",
+    "AfterReply",
+    "EndpointOptions",
     "HandoverHandler",
     "HeadersLike",
     "MessageHandler",
     "WSGIApp",
-    "Webhook",
     "WebhookEndpoint",
     "WebhookResponse",
-    "is_json_content_type",
     "asgi_app",
-    "parse_webhook",
+    "is_json_content_type",
     "wsgi_app",
+    # the HTTP-level errors the endpoint answers with a status of its own
+    "HandlerError",
+    "LengthRequiredError",
+    "MethodNotAllowedError",
+    "UnsupportedMediaTypeError",
 ]

@@ -69,7 +69,7 @@ def wants_context(handler: Callable[..., Any]) -> bool:
 class AfterReply:
     """Runs the work handlers hand off, once their reply has been sent.
 
-    Owned by a [WebhookEndpoint][botcopy_handover.WebhookEndpoint]. Coroutines
+    Owned by a [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint]. Coroutines
     run as tasks on the server's event loop (ASGI, aiohttp), or on one event
     loop thread of the endpoint's own under a sync server (WSGI, Flask,
     Django); plain functions run in a pool of threads. At most ``limit`` jobs

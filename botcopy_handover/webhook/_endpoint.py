@@ -1,11 +1,11 @@
 """The one request core every adapter shares: method, headers and body in; status and JSON out.
 
 An adapter only moves bytes: it calls
-[`WebhookEndpoint.precheck`][botcopy_handover.WebhookEndpoint.precheck] with
+[`WebhookEndpoint.precheck`][botcopy_handover.webhook.WebhookEndpoint.precheck] with
 the method and headers (so a bad or oversized call is refused before its body
 is read), reads the body up to ``max_bytes``, and answers what
-[`WebhookEndpoint.respond`][botcopy_handover.WebhookEndpoint.respond] (or
-[`arespond`][botcopy_handover.WebhookEndpoint.arespond]) returns.
+[`WebhookEndpoint.respond`][botcopy_handover.webhook.WebhookEndpoint.respond] (or
+[`arespond`][botcopy_handover.webhook.WebhookEndpoint.arespond]) returns.
 Everything else — verification, parsing, which handler runs, the deadline,
 the fallback, the store — is decided here, once, for sync and async servers.
 """
@@ -99,7 +99,7 @@ returns a reply."""
 
 
 class EndpointOptions(TypedDict, total=False):
-    """The serving settings adapters pass on to [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+    """The settings adapters pass to [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
 
     Each key is the endpoint's keyword argument of the same name.
     """
@@ -291,7 +291,7 @@ class WebhookEndpoint:
 
     @property
     def max_bytes(self) -> int:
-        """The body size limit; adapters stop reading past it and answer [`too_large`][botcopy_handover.WebhookEndpoint.too_large]."""  # noqa: E501 - a link in the summary
+        """The body size limit; adapters stop reading past it and answer [`too_large`][botcopy_handover.webhook.WebhookEndpoint.too_large]."""  # noqa: E501 - a link in the summary
         return self.webhook.max_bytes
 
     # -- the request, step by step (adapters call these) ---------------------
@@ -354,7 +354,7 @@ class WebhookEndpoint:
         body: bytes | bytearray | memoryview | str,
         headers: HeadersLike | None = None,
     ) -> WebhookResponse:
-        """[`respond`][botcopy_handover.WebhookEndpoint.respond] for asyncio servers: async handlers run on the loop."""  # noqa: E501 - a link in the summary
+        """[`respond`][botcopy_handover.webhook.WebhookEndpoint.respond] for asyncio servers: async handlers run on the loop."""  # noqa: E501 - a link in the summary
         deadline = time.monotonic() + self.reply_timeout
         try:
             event = self.webhook.parse(body, headers=headers)
@@ -387,7 +387,7 @@ class WebhookEndpoint:
     async def ahandle(
         self, method: str, headers: HeadersLike, body: bytes | bytearray | memoryview | str
     ) -> WebhookResponse:
-        """[`handle`][botcopy_handover.WebhookEndpoint.handle] for asyncio servers."""
+        """[`handle`][botcopy_handover.webhook.WebhookEndpoint.handle] for asyncio servers."""
         return self.precheck(method, headers) or await self.arespond(body, headers)
 
     async def drain(self, timeout: float = 5.0) -> int:

@@ -67,7 +67,7 @@ class Webhook:
     (``botcopy_handover.integrations``): they serve the endpoint, run your
     handlers within Botcopy's 5 seconds and answer the exact reply JSON. The
     serving settings (reply timeout, fallbacks, store, worker threads, push
-    client) are theirs: see [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+    client) are theirs: see [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
 
     Args:
         access_tokens: The access token(s) set on the portal. Several may be

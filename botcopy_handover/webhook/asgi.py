@@ -131,7 +131,8 @@ def asgi_app(
         path: Answer only this path; ``None``: any path the app is mounted at.
         shutdown_timeout: Seconds to wait at shutdown for late handlers and
             after-reply work.
-        **options: The serving settings of [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+        **options: The serving settings of
+            [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, an option is out of

@@ -140,7 +140,8 @@ def wsgi_app(
         webhook: Verification and parsing.
         on_handover: Your Step One handler.
         on_customer_message: Your Step Two handler.
-        **options: The serving settings of [WebhookEndpoint][botcopy_handover.WebhookEndpoint].
+        **options: The serving settings of
+            [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
 
     Raises:
         ConfigurationError: A handler is not callable, an option is out of

@@ -13,8 +13,8 @@ from botcopy_handover import (
     AuthenticationError,
     ConfigurationError,
     RateLimitError,
-    RetryPolicy,
 )
+from botcopy_handover.client import RetryPolicy
 from tests.client.conftest import PushServer, Reply
 
 FAST = RetryPolicy(initial_backoff=0.001, max_backoff=0.002, jitter=0.0)

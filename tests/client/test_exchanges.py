@@ -22,8 +22,8 @@ from botcopy_handover import (
     Client,
     MessageEvent,
     RateLimitError,
-    RetryPolicy,
 )
+from botcopy_handover.client import RetryPolicy
 
 API_KEY = "sk-exchange-7f3a"
 BASE = "https://botcopy.test"

@@ -10,15 +10,8 @@ import time
 
 import pytest
 
-from botcopy_handover import (
-    AsyncClient,
-    AsyncTypingKeepalive,
-    AuthenticationError,
-    Client,
-    ConfigurationError,
-    RetryPolicy,
-    TypingKeepalive,
-)
+from botcopy_handover import AsyncClient, AuthenticationError, Client, ConfigurationError
+from botcopy_handover.client import AsyncTypingKeepalive, RetryPolicy, TypingKeepalive
 from tests.client.conftest import PushServer, Reply
 
 INTERVAL = 0.05

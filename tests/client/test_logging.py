@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from botcopy_handover import APIConnectionError, Client, RetryPolicy
+from botcopy_handover import APIConnectionError, Client
+from botcopy_handover.client import RetryPolicy
 from tests.client.conftest import PushServer, Reply
 
 KEY = "sk-live-do-not-log"

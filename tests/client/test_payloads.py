@@ -14,10 +14,10 @@ from botcopy_handover import (
     Client,
     InvalidEventError,
     MessageEvent,
-    PushResult,
     ResumeEvent,
     TypingEvent,
 )
+from botcopy_handover.client import PushResult
 from tests.client.conftest import PushServer
 
 

@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from botcopy_handover import RetryPolicy
+from botcopy_handover.client import RetryPolicy
 from botcopy_handover.client._retry import parse_retry_after
 
 

@@ -21,14 +21,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from botcopy_handover import (
-    APIError,
-    APIStatusError,
-    BotcopyError,
-    Client,
-    ConfigurationError,
-    RedactingFilter,
-)
+from botcopy_handover import APIError, APIStatusError, BotcopyError, Client, ConfigurationError
+from botcopy_handover.client import RedactingFilter
 from botcopy_handover.client._redact import Redactor
 from tests.client.rawserver import Behaviour, RawRequest, RawServer, raw
 from tests.client.transports import TRANSPORTS, push

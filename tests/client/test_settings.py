@@ -14,10 +14,9 @@ from botcopy_handover import (
     Client,
     ConfigurationError,
     InvalidEventError,
-    RetryPolicy,
     __version__,
 )
-from botcopy_handover.client import DEFAULT_TIMEOUT
+from botcopy_handover.client import DEFAULT_TIMEOUT, RetryPolicy
 
 
 def recording(seen: list[Any], pick: Callable[[httpx.Request], Any]) -> httpx.MockTransport:

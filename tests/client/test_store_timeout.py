@@ -22,10 +22,10 @@ from botcopy_handover import (
     AsyncClient,
     Client,
     ConfigurationError,
-    ConversationState,
     MemoryStore,
     StoreUnavailableError,
 )
+from botcopy_handover.state import ConversationState
 from tests.client.conftest import PushServer
 
 KEY = "store-timeout-key"

@@ -14,10 +14,10 @@ from botcopy_handover import (
     AsyncClient,
     Client,
     ConfigurationError,
-    ConversationState,
     MemoryStore,
     StoreUnavailableError,
 )
+from botcopy_handover.state import ConversationState
 from tests.client.conftest import PushServer, Reply
 from tests.state.conftest import FakeClock, redis_url
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from botcopy_handover import AsyncClient, Client, PushResult
+from botcopy_handover import AsyncClient, Client
+from botcopy_handover.client import PushResult
 
 TRANSPORTS = ["httpx", "async-httpx", "aiohttp"]
 """Sync ``Client`` over httpx, ``AsyncClient`` over httpx, ``AsyncClient`` over aiohttp."""

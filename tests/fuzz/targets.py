@@ -30,10 +30,10 @@ from botcopy_handover import (
     DialogflowResponse,
     HandoverRequest,
     Webhook,
-    parse_push_event,
     parse_webhook,
     render_transcript,
 )
+from botcopy_handover.models import parse_push_event
 
 __all__ = [
     "ACCESS_TOKEN",

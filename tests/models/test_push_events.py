@@ -15,8 +15,8 @@ from botcopy_handover import (
     PushEvent,
     ResumeEvent,
     TypingEvent,
-    parse_push_event,
 )
+from botcopy_handover.models import parse_push_event
 
 
 class Ids(TypedDict):

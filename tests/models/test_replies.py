@@ -7,14 +7,8 @@ from typing import Any
 
 import pytest
 
-from botcopy_handover import (
-    Continue,
-    End,
-    InvalidEventError,
-    InvalidPayloadError,
-    Pause,
-    parse_reply,
-)
+from botcopy_handover import Continue, End, InvalidEventError, InvalidPayloadError, Pause
+from botcopy_handover.models import parse_reply
 
 
 @pytest.mark.parametrize(

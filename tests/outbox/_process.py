@@ -15,7 +15,8 @@ from datetime import timedelta
 import redis
 import redis.asyncio
 
-from botcopy_handover import AsyncClient, Client, RetryPolicy
+from botcopy_handover import AsyncClient, Client
+from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import AsyncOutbox, AsyncRedisQueue, Outbox, OutboxFailure, RedisQueue
 from botcopy_handover.state.redis import AsyncRedisStore, RedisStore
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from botcopy_handover import AsyncClient, MemoryStore, MessageEvent, RetryPolicy
+from botcopy_handover import AsyncClient, MemoryStore, MessageEvent
+from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import AsyncOutbox, MemoryQueue, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
 

@@ -20,8 +20,8 @@ from botcopy_handover import (
     MemoryStore,
     MessageEvent,
     RateLimitError,
-    RetryPolicy,
 )
+from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import AsyncOutbox, ChatEndedError, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
 from tests.outbox.conftest import Failures, OutboxFactory, running, texts, until

@@ -15,8 +15,8 @@ from botcopy_handover import (
     Client,
     MessageEvent,
     PauseEvent,
-    RetryPolicy,
 )
+from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import is_retryable, maybe_delivered, partition_of
 from botcopy_handover.outbox._core import (
     Done,

@@ -17,7 +17,8 @@ import pytest
 import redis
 import redis.asyncio
 
-from botcopy_handover import AsyncClient, RetryPolicy
+from botcopy_handover import AsyncClient
+from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import AsyncOutbox, AsyncRedisQueue, OutboxFailure
 from botcopy_handover.state.redis import AsyncRedisStore
 from botcopy_handover.testing.emulator import BotcopyEmulator

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from botcopy_handover import Client, ConfigurationError, MemoryStore, RetryPolicy
+from botcopy_handover import Client, ConfigurationError, MemoryStore
+from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import MemoryQueue, Outbox, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
 from tests.outbox.conftest import redis_url, texts

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 import pytest
 
-from botcopy_handover import AsyncConversationStore, ConversationStore, MemoryStore
+from botcopy_handover import MemoryStore
+from botcopy_handover.state import AsyncConversationStore, ConversationStore
 
 T = TypeVar("T")
 

@@ -8,15 +8,8 @@ from typing import Any
 
 import pytest
 
-from botcopy_handover import (
-    AsyncDeduplicator,
-    Deduplicator,
-    HandoverRequest,
-    MemoryStore,
-    body_fingerprint,
-    parse_webhook,
-)
-from botcopy_handover.state import history_key
+from botcopy_handover import HandoverRequest, MemoryStore, parse_webhook
+from botcopy_handover.state import AsyncDeduplicator, Deduplicator, body_fingerprint, history_key
 from tests.conftest import load_fixture
 from tests.state.conftest import FakeClock
 

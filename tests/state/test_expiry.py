@@ -9,14 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from botcopy_handover import (
-    AsyncExpiryWatcher,
-    ConfigurationError,
-    ExpiryNotice,
-    ExpiryWatcher,
-    MemoryStore,
-    StoreError,
-)
+from botcopy_handover import ConfigurationError, MemoryStore, StoreError
+from botcopy_handover.state import AsyncExpiryWatcher, ExpiryNotice, ExpiryWatcher
 from tests.state.conftest import START, FakeClock, redis_url
 
 

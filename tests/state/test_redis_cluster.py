@@ -18,15 +18,8 @@ import redis.asyncio.cluster
 import redis.cluster
 from redis.crc import key_slot
 
-from botcopy_handover import (
-    AsyncExpiryWatcher,
-    AsyncRedisStore,
-    ConfigurationError,
-    ExpiryNotice,
-    ExpiryWatcher,
-    RedisStore,
-    StoreUnavailableError,
-)
+from botcopy_handover import AsyncRedisStore, ConfigurationError, RedisStore, StoreUnavailableError
+from botcopy_handover.state import AsyncExpiryWatcher, ExpiryNotice, ExpiryWatcher
 from botcopy_handover.state._redis_core import ClusterCore, shard_tags
 from botcopy_handover.state.redis import URL_SOCKET_TIMEOUT
 from tests.state.conftest import FakeClock, cluster_url, redis_url

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from botcopy_handover import AsyncConversationStore, ConversationStore, StoreError
+from botcopy_handover import StoreError
+from botcopy_handover.state import AsyncConversationStore, ConversationStore
 from tests.state.conftest import START, FakeClock, run
 
 Store = ConversationStore | AsyncConversationStore

@@ -315,7 +315,7 @@ def test_wait_for_sees_pushes_from_another_thread(botcopy: BotcopyEmulator) -> N
 
 
 def test_wait_for_raises_a_typed_timeout(botcopy: BotcopyEmulator) -> None:
-    from botcopy_handover import EmulatorTimeoutError
+    from botcopy_handover.testing import EmulatorTimeoutError
 
     with pytest.raises(EmulatorTimeoutError):
         botcopy.wait_for(lambda b: bool(b.customer_sees()), timeout=0.05)

@@ -8,16 +8,10 @@ from typing import Any
 from typing_extensions import assert_type
 
 from botcopy_handover import (
-    AsyncConversationStore,
-    AsyncExpiryWatcher,
     AsyncRedisStore,
     BotPlatform,
-    ConversationState,
-    ConversationStore,
     CustomerMessage,
     DialogflowResponse,
-    ExpiryNotice,
-    ExpiryWatcher,
     HandoverRequest,
     MemoryStore,
     MessageEvent,
@@ -26,6 +20,14 @@ from botcopy_handover import (
     Reply,
     UnknownHistoryItem,
     parse_webhook,
+)
+from botcopy_handover.state import (
+    AsyncConversationStore,
+    AsyncExpiryWatcher,
+    ConversationState,
+    ConversationStore,
+    ExpiryNotice,
+    ExpiryWatcher,
 )
 
 

@@ -8,14 +8,12 @@ from typing_extensions import assert_type
 from botcopy_handover import (
     AsyncClient,
     AsyncConversation,
-    AsyncTypingKeepalive,
     Client,
     Conversation,
     MessageEvent,
     PushEvent,
-    PushResult,
-    TypingKeepalive,
 )
+from botcopy_handover.client import AsyncTypingKeepalive, PushResult, TypingKeepalive
 
 
 def check_sync(http: httpx.Client) -> None:
@@ -60,7 +58,8 @@ def check_store_argument() -> None:
 def check_errors_and_logging() -> None:
     import logging
 
-    from botcopy_handover import APIError, APIStatusError, RedactingFilter
+    from botcopy_handover import APIError, APIStatusError
+    from botcopy_handover.client import RedactingFilter
 
     try:
         Client("k").send_message("u", "b", "hi")

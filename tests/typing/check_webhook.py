@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing_extensions import assert_type
 
-from botcopy_handover import (
+from botcopy_handover import Continue, CustomerMessage, End, HandoverRequest, Pause, Reply, Webhook
+from botcopy_handover.webhook import (
     ASGIApp,
-    Continue,
-    CustomerMessage,
-    End,
-    HandoverRequest,
-    Pause,
-    Reply,
-    Webhook,
     WebhookEndpoint,
     WebhookResponse,
     WSGIApp,
+    asgi_app,
+    wsgi_app,
 )
-from botcopy_handover.webhook import asgi_app, wsgi_app
 
 
 def sync_handover(event: HandoverRequest) -> Pause:

@@ -23,10 +23,9 @@ from botcopy_handover import (
     Pause,
     Reply,
     Webhook,
-    WebhookEndpoint,
 )
 from botcopy_handover.testing import build_webhook_request, sample_customer_message, sample_handover
-from botcopy_handover.webhook import asgi_app, wsgi_app
+from botcopy_handover.webhook import WebhookEndpoint, asgi_app, wsgi_app
 
 TOKEN = "context-token"
 WEBHOOK = Webhook(TOKEN)

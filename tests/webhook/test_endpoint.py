@@ -21,15 +21,13 @@ from botcopy_handover import (
     Pause,
     Reply,
     Webhook,
-    WebhookEndpoint,
-    WebhookResponse,
 )
 from botcopy_handover.testing import (
     build_webhook_request,
     sample_customer_message,
     sample_handover,
 )
-from botcopy_handover.webhook import wsgi_app
+from botcopy_handover.webhook import WebhookEndpoint, WebhookResponse, wsgi_app
 
 TOKEN = "endpoint-secret-token"
 

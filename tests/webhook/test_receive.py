@@ -13,16 +13,15 @@ from botcopy_handover import (
     HandoverRequest,
     InvalidPayloadError,
     PayloadTooLargeError,
-    UnsupportedMediaTypeError,
     Webhook,
     WebhookAuthenticationError,
-    WebhookEndpoint,
 )
 from botcopy_handover.testing import (
     build_webhook_request,
     sample_customer_message,
     sample_handover,
 )
+from botcopy_handover.webhook import UnsupportedMediaTypeError, WebhookEndpoint
 
 TOKEN = "tok-new-4f1c2a"
 OLD_TOKEN = "tok-old-9d3e7b"

@@ -13,15 +13,9 @@ import threading
 
 import pytest
 
-from botcopy_handover import (
-    CustomerMessage,
-    HandoverRequest,
-    Pause,
-    Reply,
-    Webhook,
-    WebhookEndpoint,
-)
+from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
 from botcopy_handover.testing import build_webhook_request, sample_handover
+from botcopy_handover.webhook import WebhookEndpoint
 
 TOKEN = "shutdown-report-token"
 

@@ -27,10 +27,9 @@ from botcopy_handover import (
     Reply,
     StoreUnavailableError,
     Webhook,
-    WebhookEndpoint,
 )
 from botcopy_handover.testing import build_webhook_request, sample_customer_message, sample_handover
-from botcopy_handover.webhook import asgi_app, wsgi_app
+from botcopy_handover.webhook import WebhookEndpoint, asgi_app, wsgi_app
 from tests.state.conftest import redis_url
 
 pytest.importorskip("redis")

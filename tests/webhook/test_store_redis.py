@@ -9,16 +9,9 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from botcopy_handover import (
-    CustomerMessage,
-    HandoverRequest,
-    Pause,
-    Reply,
-    Webhook,
-    WebhookEndpoint,
-)
+from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
 from botcopy_handover.testing import build_webhook_request, sample_customer_message
-from botcopy_handover.webhook import asgi_app
+from botcopy_handover.webhook import WebhookEndpoint, asgi_app
 from tests.state.conftest import redis_url
 
 TOKEN = "redis-webhook-token"

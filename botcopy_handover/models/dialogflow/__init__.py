@@ -29,8 +29,6 @@ as ``None``, and a message it cannot read becomes an `UnknownMessage`.
 One odd payload must not fail a webhook.
 """
 
-from __future__ import annotations
-
 # The transcript renderer reads rich content in custom payloads with the parsers' helpers.
 from botcopy_handover.models.dialogflow._messages import (
     _payload_cards as _payload_cards,

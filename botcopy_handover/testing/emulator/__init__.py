@@ -21,7 +21,7 @@ from botcopy_handover.testing.emulator._bot import (
 )
 from botcopy_handover.testing.emulator._conversation import (
     TYPING_LIFETIME,
-    Conversation,
+    EmulatedConversation,
     Seen,
     Sender,
 )
@@ -43,7 +43,7 @@ __all__ = [
     "TYPING_LIFETIME",
     "BotKeys",
     "BotcopyEmulator",
-    "Conversation",
+    "EmulatedConversation",
     "Fault",
     "FaultKind",
     "FaultPlan",

@@ -23,7 +23,7 @@ from botcopy_handover.testing._payloads import (
 from botcopy_handover.testing.emulator._bot import ScriptedBot
 from botcopy_handover.testing.emulator._variant import Reading
 
-__all__ = ["TYPING_LIFETIME", "Conversation", "Seen", "Sender"]
+__all__ = ["TYPING_LIFETIME", "EmulatedConversation", "Seen", "Sender"]
 
 TYPING_LIFETIME = timedelta(seconds=10)
 """How long the typing indicator stays up after a ``user_typing`` push."""
@@ -57,7 +57,7 @@ class Seen:
 
 
 @dataclass
-class Conversation:
+class EmulatedConversation:
     """Botcopy's state for one customer of one bot.
 
     ``session_id`` is the ``sessionId`` Botcopy sends; ``session`` the

@@ -63,7 +63,7 @@ from botcopy_handover.testing.emulator._bot import (
     carries_trigger,
     default_trigger,
 )
-from botcopy_handover.testing.emulator._conversation import Conversation, Seen
+from botcopy_handover.testing.emulator._conversation import EmulatedConversation, Seen
 from botcopy_handover.testing.emulator._faults import Fault, FaultPlan
 from botcopy_handover.testing.emulator._intake import (
     AcceptedPush,
@@ -201,7 +201,7 @@ class BotcopyEmulator:
         self.user_id = user_id
         self.faults = FaultPlan(fault_seed)
         self._lock = threading.Condition()
-        self._conversations: dict[tuple[str, str], Conversation] = {}
+        self._conversations: dict[tuple[str, str], EmulatedConversation] = {}
         self._events: list[ReceivedPush] = []
         self._calls: list[WebhookCall] = []
         self._refused: list[PushOutcome] = []
@@ -389,7 +389,7 @@ class BotcopyEmulator:
         self._changed(bot_id, user_id)
         return turn
 
-    def _greet(self, conv: Conversation, now: datetime) -> None:
+    def _greet(self, conv: EmulatedConversation, now: datetime) -> None:
         if conv.greeted:
             return
         conv.greeted = True
@@ -400,7 +400,7 @@ class BotcopyEmulator:
             conv.show("bot", said, now)
 
     def _ask_bot(
-        self, conv: Conversation, text: str, now: datetime
+        self, conv: EmulatedConversation, text: str, now: datetime
     ) -> tuple[list[str], dict[str, Any]]:
         response = self.bot.answer(text, conv.session)
         conv.record_query(text, now)
@@ -410,7 +410,9 @@ class BotcopyEmulator:
             conv.show("bot", line, now)
         return said, response
 
-    def _step_one(self, conv: Conversation, text: str, response: dict[str, Any]) -> dict[str, Any]:
+    def _step_one(
+        self, conv: EmulatedConversation, text: str, response: dict[str, Any]
+    ) -> dict[str, Any]:
         history = copy.deepcopy(conv.history) if conv.reading.history == "present" else None
         return step_one_body(
             user_id=conv.user_id,
@@ -422,7 +424,7 @@ class BotcopyEmulator:
             history=history,
         )
 
-    def _step_two(self, conv: Conversation, text: str) -> dict[str, Any]:
+    def _step_two(self, conv: EmulatedConversation, text: str) -> dict[str, Any]:
         return step_two_body(
             user_id=conv.user_id,
             bot_id=conv.bot_id,
@@ -521,7 +523,7 @@ class BotcopyEmulator:
             self._conversations.pop(key, None)
             return self._conversation(*key).reading
 
-    def _conversation(self, bot_id: str, user_id: str) -> Conversation:
+    def _conversation(self, bot_id: str, user_id: str) -> EmulatedConversation:
         key = (bot_id, user_id)
         conv = self._conversations.get(key)
         if conv is None:
@@ -535,7 +537,7 @@ class BotcopyEmulator:
                 session = es_session(self.project, dialogflow_id)
             else:
                 session = cx_session(self.project, "global", "emulator-agent", dialogflow_id)
-            conv = Conversation(
+            conv = EmulatedConversation(
                 bot_id,
                 user_id,
                 session_id=session_id,
@@ -549,7 +551,7 @@ class BotcopyEmulator:
 
     def conversation(
         self, *, user_id: str | None = None, bot_id: str | None = None
-    ) -> Conversation:
+    ) -> EmulatedConversation:
         """A snapshot of a customer's conversation (a copy: it does not change under you)."""
         with self._lock:
             conv = self._conversation(bot_id or self.bot_id, user_id or self.user_id)
