@@ -79,9 +79,9 @@ DEFAULT_STORE_TIMEOUT = 0.5
 """Seconds one store call on the webhook path may take before the store counts as down."""
 
 HandoverHandler: TypeAlias = (
-    "Callable[[HandoverRequest], Reply | Awaitable[Reply]]"
-    " | Callable[[HandoverRequest, AsyncHandlerContext], Awaitable[Reply]]"
-    " | Callable[[HandoverRequest, HandlerContext], Reply]"
+    Callable[[HandoverRequest], Reply | Awaitable[Reply]]
+    | Callable[[HandoverRequest, AsyncHandlerContext], Awaitable[Reply]]
+    | Callable[[HandoverRequest, HandlerContext], Reply]
 )
 """Your Step One handler: takes a [HandoverRequest][botcopy_handover.HandoverRequest]
 (and, if it has a second parameter, an
@@ -89,9 +89,9 @@ HandoverHandler: TypeAlias = (
 [HandlerContext][botcopy_handover.HandlerContext]), returns a reply."""
 
 MessageHandler: TypeAlias = (
-    "Callable[[CustomerMessage], Reply | Awaitable[Reply]]"
-    " | Callable[[CustomerMessage, AsyncHandlerContext], Awaitable[Reply]]"
-    " | Callable[[CustomerMessage, HandlerContext], Reply]"
+    Callable[[CustomerMessage], Reply | Awaitable[Reply]]
+    | Callable[[CustomerMessage, AsyncHandlerContext], Awaitable[Reply]]
+    | Callable[[CustomerMessage, HandlerContext], Reply]
 )
 """Your Step Two handler: takes a [CustomerMessage][botcopy_handover.CustomerMessage]
 (and, optionally, a context, as for `HandoverHandler`),
@@ -255,18 +255,18 @@ class WebhookEndpoint:
             raise ConfigurationError("handler_threads must be at least 1")
         if not store_timeout > 0:
             raise ConfigurationError("store_timeout must be positive")
-        self.webhook = webhook
-        self.on_handover = on_handover
-        self.on_customer_message = on_customer_message
-        self.reply_timeout = float(reply_timeout)
-        self.handover_fallback = _check_reply(handover_fallback, "handover_fallback")
-        self.message_fallback = _check_reply(message_fallback, "message_fallback")
-        self.store = store
-        self.duplicate_window = duplicate_window
-        self.store_timeout = float(store_timeout)
-        self.handler_threads = handler_threads
-        self.guard = DeadlineGuard(self.reply_timeout, handler_threads)
-        self.after_reply = AfterReply(after_reply_limit)
+        self.webhook: Webhook = webhook
+        self.on_handover: HandoverHandler = on_handover
+        self.on_customer_message: MessageHandler = on_customer_message
+        self.reply_timeout: float = float(reply_timeout)
+        self.handover_fallback: Reply = _check_reply(handover_fallback, "handover_fallback")
+        self.message_fallback: Reply = _check_reply(message_fallback, "message_fallback")
+        self.store: ConversationStore | AsyncConversationStore | None = store
+        self.duplicate_window: timedelta = duplicate_window
+        self.store_timeout: float = float(store_timeout)
+        self.handler_threads: int = handler_threads
+        self.guard: DeadlineGuard = DeadlineGuard(self.reply_timeout, handler_threads)
+        self.after_reply: AfterReply = AfterReply(after_reply_limit)
         self._given_clients = (push_client, sync_push_client)
         self._push_client = push_client
         self._sync_push_client = sync_push_client
