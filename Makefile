@@ -42,11 +42,12 @@ format: $(STAMP) ## Apply ruff's formatting and safe fixes
 
 # pyright's --verifytypes: every public name's type is known to any checker (exits
 # non-zero below 100%). The first run downloads pyright from npm, hence the bound.
+# pyright finds the package through the `python` first on PATH: the environment's.
 PYRIGHT_TIMEOUT ?= 600
 
 typecheck: $(STAMP) ## mypy --strict on the package, the tests and the typing checks; pyright's type completeness
 	$(BIN)/mypy
-	@out=$$(timeout $(PYRIGHT_TIMEOUT) $(BIN)/pyright --pythonpath $(BIN)/python \
+	@out=$$(PATH="$(CURDIR)/$(BIN):$$PATH" timeout $(PYRIGHT_TIMEOUT) $(BIN)/pyright \
 		--verifytypes botcopy_handover --ignoreexternal) \
 		|| { echo "$$out"; echo "pyright --verifytypes: below 100% (or failed)"; exit 1; }; \
 		echo "$$out" | grep 'completeness score'

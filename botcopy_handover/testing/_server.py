@@ -29,7 +29,7 @@ class LoopbackServer:
     once (port 0 picks a free one) and no test races the server's start.
 
     Args:
-        app: Any ASGI 3 app ([`ASGIApplication`][botcopy_handover.webhook.asgi.ASGIApplication]).
+        app: Any ASGI 3 app (an ``ASGIApplication``, from ``botcopy_handover.webhook.asgi``).
         host: The address to listen on; loopback by default.
         port: The port, 0 for a free one.
         lifespan: Run the app's lifespan (``"auto"``, ``"on"``, ``"off"``).
