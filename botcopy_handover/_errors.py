@@ -308,7 +308,7 @@ class APIStatusError(APIError):
     ) -> None:
         super().__init__(message, maybe_delivered=maybe_delivered)
         self.status_code = status_code
-        self.body = body[:1000]
+        self.body: str = body[:1000]
 
 
 class AuthenticationError(APIStatusError):

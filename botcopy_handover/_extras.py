@@ -4,8 +4,8 @@ A module that needs an extra imports its third-party names as::
 
     try:
         from fastapi import APIRouter
-    except ImportError as exc:
-        raise missing_extra("fastapi", "botcopy_handover.integrations.fastapi", exc) from None
+    except ImportError as _missing:
+        raise missing_extra("fastapi", "botcopy_handover.integrations.fastapi", _missing) from None
 
 and code that needs an extra only at run time (the emulator, the pytest
 fixtures) calls ``require_extra("testing", "uvicorn", "starlette", feature=...)``.

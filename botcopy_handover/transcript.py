@@ -135,6 +135,11 @@ class _Turn:
     time: datetime | None
     blocks: list[_Block] = field(default_factory=list)
 
+    @property
+    def label(self) -> str:
+        """Who speaks, as the transcript names them."""
+        return "Customer (to agent)" if "to-agent" in self.role else self.speaker
+
 
 @dataclass(frozen=True)
 class _Header:
@@ -465,6 +470,24 @@ def _header_parts(head: _Header) -> tuple[str | None, str | None, list[str]]:
 # --- formats -----------------------------------------------------------------
 
 
+def _title(
+    head: _Header,
+    opening: str,
+    name: Callable[[str, str], str],
+    escape: Callable[[str], str],
+) -> str:
+    """The header's first line: ``name(role, text)`` writes the customer and the bot."""
+    user, bot, details = _header_parts(head)
+    title = opening
+    if user is not None:
+        title += f" with {name('user', user)}"
+    if bot is not None:
+        title += f" on bot {name('bot', bot)}"
+    if details:
+        title += f" ({escape(', '.join(details))})"
+    return title
+
+
 def _clean(text: str) -> str:
     """Normalise line ends and replace control characters with U+FFFD."""
     if _NEEDS_CLEANING.search(text) is None:
@@ -516,18 +539,11 @@ def _text_block(block: _Block) -> str:
 def _render_text(head: _Header | None, turns: list[_Turn], zone: tzinfo) -> str:
     lines: list[str] = []
     if head is not None:
-        user, bot, details = _header_parts(head)
-        title = "Botcopy conversation"
-        if user is not None:
-            title += f" with {_clean(user)}"
-        if bot is not None:
-            title += f" on bot {_clean(bot)}"
-        if details:
-            title += f" ({_clean(', '.join(details))})"
+        title = _title(head, "Botcopy conversation", lambda _, text: _clean(text), _clean)
         lines += [title, f"Times in {head.tz_name}."]
     for turn in turns:
         stamp = f"[{_short_time(turn.time, zone)}] " if turn.time else ""
-        label = "Customer (to agent)" if "to-agent" in turn.role else turn.speaker
+        label = turn.label
         body = "\n".join(_text_block(b) for b in turn.blocks).split("\n")
         lines.append(f"{stamp}{label}: {body[0]}")
         # Continuation lines are indented, so no text can start a line of its own.
@@ -583,18 +599,13 @@ def _md_one_line(text: str) -> str:
 def _render_markdown(head: _Header | None, turns: list[_Turn], zone: tzinfo) -> str:
     out: list[str] = []
     if head is not None:
-        user, bot, details = _header_parts(head)
-        title = "**Botcopy conversation**"
-        if user is not None:
-            title += f" with {_md_one_line(user)}"
-        if bot is not None:
-            title += f" on bot {_md_one_line(bot)}"
-        if details:
-            title += f" ({_md_one_line(', '.join(details))})"
+        title = _title(
+            head, "**Botcopy conversation**", lambda _, text: _md_one_line(text), _md_one_line
+        )
         out += [title + "  ", f"Times in {_md_one_line(head.tz_name)}.", ""]
     for turn in turns:
         stamp = f"`{_short_time(turn.time, zone)}` " if turn.time else ""
-        label = "Customer (to agent)" if "to-agent" in turn.role else turn.speaker
+        label = turn.label
         lines = [line for block in turn.blocks for line in _md_block(block)]
         # Two trailing spaces make a hard line break in every Markdown dialect;
         # continuation lines are indented to stay inside the list item.
@@ -649,18 +660,16 @@ def _html_block(block: _Block) -> str:
 def _render_html(head: _Header | None, turns: list[_Turn], zone: tzinfo) -> str:
     out = ['<section class="botcopy-transcript">']
     if head is not None:
-        user, bot, details = _header_parts(head)
-        title = "Botcopy conversation"
-        if user is not None:
-            title += f' with <span class="user">{_h(user)}</span>'
-        if bot is not None:
-            title += f' on bot <span class="bot">{_h(bot)}</span>'
-        if details:
-            title += f" ({_h(', '.join(details))})"
+        title = _title(
+            head,
+            "Botcopy conversation",
+            lambda role, text: f'<span class="{role}">{_h(text)}</span>',
+            _h,
+        )
         out.append(f"<header><p>{title}</p><p>Times in {_h(head.tz_name)}.</p></header>")
     out.append("<ol>")
     for turn in turns:
-        label = "Customer (to agent)" if "to-agent" in turn.role else turn.speaker
+        label = turn.label
         stamp = ""
         if turn.time is not None:
             local = turn.time.astimezone(zone)

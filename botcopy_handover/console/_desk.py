@@ -33,7 +33,14 @@ from botcopy_handover import (
     render_transcript,
 )
 from botcopy_handover.console._auth import Guard
-from botcopy_handover.console._log import ChatLine, ChatLog, MemoryChatLog, RedisChatLog, now_ms
+from botcopy_handover.console._log import (
+    ChatLine,
+    ChatLog,
+    ChatUpdate,
+    MemoryChatLog,
+    RedisChatLog,
+    now_ms,
+)
 from botcopy_handover.state import AsyncConversationStore, AsyncExpiryWatcher, ExpiryNotice
 
 __all__ = ["ConflictError", "ConsoleConfig", "Desk", "NotFoundError"]
@@ -180,7 +187,7 @@ class Desk:
         await self.log.add_line(
             event.bot_id, event.user_id, ChatLine("customer", event.text, now_ms())
         )
-        await self.log.update(event.bot_id, event.user_id, clear_warning=True)
+        await self.log.update(event.bot_id, event.user_id, ChatUpdate(clear_warning=True))
         await self.changed(event.bot_id, event.user_id)
         return Pause(self.config.minutes_paused)
 
@@ -194,13 +201,13 @@ class Desk:
         if notice.lapsed:
             note = "The pause lapsed: the bot answers the customer again."
             await self.log.add_line(bot_id, user_id, ChatLine("system", note, now_ms()))
-            await self.log.update(bot_id, user_id, status="closed", warning=note)
+            await self.log.update(bot_id, user_id, ChatUpdate(status="closed", warning=note))
         else:
             seconds = int(notice.remaining.total_seconds())
             warning = (
                 f"The pause lapses in {seconds} s unless a message is sent: reply to keep the chat."
             )
-            await self.log.update(bot_id, user_id, warning=warning)
+            await self.log.update(bot_id, user_id, ChatUpdate(warning=warning))
         await self.changed(bot_id, user_id)
 
     # -- what agents do --------------------------------------------------------
@@ -230,7 +237,9 @@ class Desk:
             return
         # Shows "You are now chatting with an Agent." with the agent's name.
         await self.chat(bot_id, user_id).pause(agent_name=agent)
-        await self.log.update(bot_id, user_id, status="active", agent=agent, clear_warning=True)
+        await self.log.update(
+            bot_id, user_id, ChatUpdate(status="active", agent=agent, clear_warning=True)
+        )
         await self.log.add_line(
             bot_id, user_id, ChatLine("system", f"{agent} joined the chat.", now_ms())
         )
@@ -247,7 +256,7 @@ class Desk:
         await self.typing.stop((bot_id, user_id))
         await self.chat(bot_id, user_id).send_message(text)  # stops the typing keepalive too
         await self.log.add_line(bot_id, user_id, ChatLine("agent", text, now_ms(), agent))
-        await self.log.update(bot_id, user_id, clear_warning=True)
+        await self.log.update(bot_id, user_id, ChatUpdate(clear_warning=True))
         await self.changed(bot_id, user_id)
 
     async def set_typing(self, bot_id: str, user_id: str, active: bool) -> None:
@@ -271,7 +280,7 @@ class Desk:
         await chat.resume(unpause_event="default" if hand_back else "none")
         note = "Handed back to the bot." if hand_back else "Chat ended."
         await self.log.add_line(bot_id, user_id, ChatLine("system", note, now_ms()))
-        await self.log.update(bot_id, user_id, status="closed", clear_warning=True)
+        await self.log.update(bot_id, user_id, ChatUpdate(status="closed", clear_warning=True))
         self._chats.pop((bot_id, user_id), None)
         await self.changed(bot_id, user_id)
 

@@ -25,7 +25,15 @@ from botcopy_handover import StoreUnavailableError
 if TYPE_CHECKING:
     import redis.asyncio
 
-__all__ = ["ChatLine", "ChatLog", "ChatRecord", "MemoryChatLog", "RedisChatLog", "Status"]
+__all__ = [
+    "ChatLine",
+    "ChatLog",
+    "ChatRecord",
+    "ChatUpdate",
+    "MemoryChatLog",
+    "RedisChatLog",
+    "Status",
+]
 
 Status = Literal["waiting", "active", "closed"]
 """``waiting`` for an agent, ``active`` with one, ``closed`` (handed back, ended or lapsed)."""
@@ -81,6 +89,32 @@ class ChatRecord:
         }
 
 
+@dataclass(frozen=True)
+class ChatUpdate:
+    """A change to a conversation: each field given replaces the record's; ``None`` keeps it."""
+
+    status: Status | None = None
+    agent: str | None = None
+    warning: str | None = None
+    clear_warning: bool = False
+    """Remove the expiry warning (after setting any ``warning`` given)."""
+
+    def fields(self) -> dict[str, str]:
+        """The fields to set, by name."""
+        given = (("status", self.status), ("agent", self.agent), ("warning", self.warning))
+        return {name: value for name, value in given if value is not None}
+
+    def applied_to(self, record: ChatRecord) -> ChatRecord:
+        """``record`` with this change made."""
+        warning = record.warning if self.warning is None else self.warning
+        return replace(
+            record,
+            status=record.status if self.status is None else self.status,
+            agent=record.agent if self.agent is None else self.agent,
+            warning=None if self.clear_warning else warning,
+        )
+
+
 class ChatLog(Protocol):
     """Where the console keeps conversations, and how its processes hear of changes."""
 
@@ -96,17 +130,8 @@ class ChatLog(Protocol):
         """Append a line."""
         ...
 
-    async def update(
-        self,
-        bot_id: str,
-        user_id: str,
-        *,
-        status: Status | None = None,
-        agent: str | None = None,
-        warning: str | None = None,
-        clear_warning: bool = False,
-    ) -> None:
-        """Change the status, the agent or the expiry warning."""
+    async def update(self, bot_id: str, user_id: str, change: ChatUpdate) -> None:
+        """Apply ``change`` (the status, the agent or the expiry warning) to the conversation."""
         ...
 
     async def open_conversations(self) -> list[ChatRecord]:
@@ -171,25 +196,10 @@ class MemoryChatLog:
         if record is not None:
             record.lines.append(line)
 
-    async def update(
-        self,
-        bot_id: str,
-        user_id: str,
-        *,
-        status: Status | None = None,
-        agent: str | None = None,
-        warning: str | None = None,
-        clear_warning: bool = False,
-    ) -> None:
+    async def update(self, bot_id: str, user_id: str, change: ChatUpdate) -> None:
         record = self._records.get((bot_id, user_id))
-        if record is None:
-            return
-        self._records[(bot_id, user_id)] = replace(
-            record,
-            status=status or record.status,
-            agent=agent if agent is not None else record.agent,
-            warning=None if clear_warning else (warning or record.warning),
-        )
+        if record is not None:
+            self._records[(bot_id, user_id)] = change.applied_to(record)
 
     async def open_conversations(self) -> list[ChatRecord]:
         records = [r for r in self._records.values() if r.status != "closed"]
@@ -310,30 +320,15 @@ class RedisChatLog:
         pipe.ltrim(key, -self._max_lines, -1)
         await self._do(pipe.execute())
 
-    async def update(
-        self,
-        bot_id: str,
-        user_id: str,
-        *,
-        status: Status | None = None,
-        agent: str | None = None,
-        warning: str | None = None,
-        clear_warning: bool = False,
-    ) -> None:
+    async def update(self, bot_id: str, user_id: str, change: ChatUpdate) -> None:
         key = self._key(bot_id, user_id)
-        mapping: dict[Any, Any] = {}
-        if status is not None:
-            mapping["status"] = status
-        if agent is not None:
-            mapping["agent"] = agent
-        if warning is not None:
-            mapping["warning"] = warning
+        mapping: dict[Any, Any] = change.fields()
         pipe = self._redis.pipeline(transaction=True)
         if mapping:
             pipe.hset(key, mapping=mapping)
-        if clear_warning:
+        if change.clear_warning:
             pipe.hdel(key, "warning")
-        if status == "closed":
+        if change.status == "closed":
             pipe.zrem(self._open, json.dumps([bot_id, user_id]))
             pipe.expire(key, self._retention)
             pipe.expire(f"{key}:lines", self._retention)

@@ -24,8 +24,8 @@ from botcopy_handover._extras import missing_extra
 
 try:
     from aiohttp import web
-except ImportError as exc:  # one line naming the extra, not a traceback
-    raise missing_extra("aiohttp", "botcopy_handover.integrations.aiohttp", exc) from None
+except ImportError as _missing:  # one line naming the extra, not a traceback
+    raise missing_extra("aiohttp", "botcopy_handover.integrations.aiohttp", _missing) from None
 
 from botcopy_handover.integrations._body import aread_limited
 from botcopy_handover.webhook._endpoint import (

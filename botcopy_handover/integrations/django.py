@@ -31,8 +31,8 @@ from botcopy_handover._extras import missing_extra
 try:
     from django.http import HttpRequest, HttpResponse
     from django.views.decorators.csrf import csrf_exempt
-except ImportError as exc:  # one line naming the extra, not a traceback
-    raise missing_extra("django", "botcopy_handover.integrations.django", exc) from None
+except ImportError as _missing:  # one line naming the extra, not a traceback
+    raise missing_extra("django", "botcopy_handover.integrations.django", _missing) from None
 
 from botcopy_handover._errors import LengthRequiredError
 from botcopy_handover.integrations._body import read_limited

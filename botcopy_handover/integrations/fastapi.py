@@ -22,8 +22,8 @@ from botcopy_handover._extras import missing_extra
 
 try:
     from fastapi import APIRouter, HTTPException, Request
-except ImportError as exc:  # one line naming the extra, not a traceback
-    raise missing_extra("fastapi", "botcopy_handover.integrations.fastapi", exc) from None
+except ImportError as _missing:  # one line naming the extra, not a traceback
+    raise missing_extra("fastapi", "botcopy_handover.integrations.fastapi", _missing) from None
 
 from botcopy_handover._errors import WebhookError
 from botcopy_handover.integrations.starlette import receive_event, webhook_route

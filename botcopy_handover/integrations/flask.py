@@ -21,8 +21,8 @@ from botcopy_handover._extras import missing_extra
 
 try:
     from flask import Blueprint, Response, current_app, request
-except ImportError as exc:  # one line naming the extra, not a traceback
-    raise missing_extra("flask", "botcopy_handover.integrations.flask", exc) from None
+except ImportError as _missing:  # one line naming the extra, not a traceback
+    raise missing_extra("flask", "botcopy_handover.integrations.flask", _missing) from None
 
 from botcopy_handover.integrations._body import read_limited
 from botcopy_handover.webhook._endpoint import (

@@ -24,8 +24,8 @@ from botcopy_handover._extras import missing_extra
 try:
     from starlette.requests import Request
     from starlette.routing import Route
-except ImportError as exc:  # one line naming the extra, not a traceback
-    raise missing_extra("starlette", "botcopy_handover.integrations.starlette", exc) from None
+except ImportError as _missing:  # one line naming the extra, not a traceback
+    raise missing_extra("starlette", "botcopy_handover.integrations.starlette", _missing) from None
 
 from botcopy_handover._errors import PayloadTooLargeError
 from botcopy_handover.integrations._body import aread_limited

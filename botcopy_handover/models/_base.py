@@ -6,7 +6,7 @@ import enum
 import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AfterValidator,
@@ -44,7 +44,7 @@ class WireModel(BaseModel):
     Botcopy adds fields without notice. Instances are immutable.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="allow",
         frozen=True,
         alias_generator=to_camel,

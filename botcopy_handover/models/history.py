@@ -30,6 +30,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     model_validator,
+    with_config,
 )
 from pydantic_core import core_schema
 from typing_extensions import Required, TypedDict
@@ -65,42 +66,42 @@ _TIMESTAMP: TypeAdapter[datetime] = TypeAdapter(Timestamp, config=DEFERRED)
 _OPEN = ConfigDict(extra="allow")
 
 
+@with_config(_OPEN)
 class _QueryFields(TypedDict, total=False):
-    __pydantic_config__ = _OPEN  # type: ignore[misc]
     query: Required[str]
     lang: str
     sessionId: str
     queryParameters: dict[str, Any]
 
 
+@with_config(_OPEN)
 class _NestedQueryPayload(TypedDict, total=False):
     # The document's own JSON nests the query fields one level down, under
     # ``queryParameters``; real traffic has been seen both ways.
-    __pydantic_config__ = _OPEN  # type: ignore[misc]
     queryParameters: Required[_QueryFields]
 
 
+@with_config(_OPEN)
 class _EventInput(TypedDict, total=False):
-    __pydantic_config__ = _OPEN  # type: ignore[misc]
     name: Required[str]
     data: dict[str, Any] | None
 
 
+@with_config(_OPEN)
 class _EventPayload(TypedDict, total=False):
-    __pydantic_config__ = _OPEN  # type: ignore[misc]
     event: Required[_EventInput]
     lang: str
     sessionId: str
     queryParameters: dict[str, Any]
 
 
+@with_config(_OPEN)
 class _DetectIntentPayload(TypedDict, total=False):
-    __pydantic_config__ = _OPEN  # type: ignore[misc]
     queryResult: Required[dict[str, Any]]
 
 
+@with_config(_OPEN)
 class _AgentPayload(TypedDict, total=False):
-    __pydantic_config__ = _OPEN  # type: ignore[misc]
     text: Required[str]
 
 

@@ -84,7 +84,7 @@ class _PushEventBase(BaseModel):
     Constructors take the attribute names only.
     """
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         frozen=True,
         strict=True,

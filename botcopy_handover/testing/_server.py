@@ -8,10 +8,15 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from botcopy_handover._errors import ConfigurationError
 from botcopy_handover._extras import missing_extra
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from botcopy_handover.webhook.asgi import ASGIApplication
 
 __all__ = ["LoopbackServer"]
 
@@ -24,7 +29,7 @@ class LoopbackServer:
     once (port 0 picks a free one) and no test races the server's start.
 
     Args:
-        app: Any ASGI 3 app.
+        app: Any ASGI 3 app (an ``ASGIApplication``, from ``botcopy_handover.webhook.asgi``).
         host: The address to listen on; loopback by default.
         port: The port, 0 for a free one.
         lifespan: Run the app's lifespan (``"auto"``, ``"on"``, ``"off"``).
@@ -38,18 +43,18 @@ class LoopbackServer:
 
     def __init__(
         self,
-        app: Any,
+        app: ASGIApplication,
         host: str = "127.0.0.1",
         port: int = 0,
         *,
         lifespan: Literal["auto", "on", "off"] = "auto",
     ) -> None:
-        self.app = app
-        self.host = host
+        self.app: ASGIApplication = app
+        self.host: str = host
         self._requested_port = port
         self._lifespan = lifespan
         self._socket: socket.socket | None = None
-        self._server: Any = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
@@ -64,7 +69,7 @@ class LoopbackServer:
         """``http://host:port``."""
         return f"http://{self.host}:{self.port}"
 
-    def _prepare(self) -> socket.socket:
+    def _prepare(self) -> tuple[socket.socket, uvicorn.Server]:
         try:
             import uvicorn
         except ImportError as exc:
@@ -77,8 +82,8 @@ class LoopbackServer:
         config = uvicorn.Config(
             self.app, log_level="warning", lifespan=self._lifespan, access_log=False
         )
-        self._server = uvicorn.Server(config)
-        return sock
+        server = self._server = uvicorn.Server(config)
+        return sock, server
 
     def bind(self) -> LoopbackServer:
         """Bind the socket (so [`port`][botcopy_handover.testing.LoopbackServer.port] is known) without serving yet; then [`run`][botcopy_handover.testing.LoopbackServer.run]."""  # noqa: E501 - a link in the summary
@@ -99,13 +104,13 @@ class LoopbackServer:
 
     def start(self, timeout: float = 10.0) -> LoopbackServer:
         """Start serving in a background thread; return once uvicorn has started."""
-        sock = self._prepare()
+        sock, server = self._prepare()
         self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="botcopy-server"
+            target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="botcopy-server"
         )
         self._thread.start()
         deadline = time.monotonic() + timeout
-        while not self._server.started:
+        while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self.stop()
                 raise ConfigurationError(f"The server on {self.host} did not start")

@@ -39,11 +39,12 @@ import pytest
 from botcopy_handover._errors import MissingDependencyError
 from botcopy_handover._extras import require_extra
 from botcopy_handover.client import AsyncClient, Client
-from botcopy_handover.testing._requests import build_webhook_request
+from botcopy_handover.testing._requests import WebhookRequest, build_webhook_request
 from botcopy_handover.testing._server import LoopbackServer
 
 if TYPE_CHECKING:
     from botcopy_handover.testing.emulator import BotcopyEmulator
+    from botcopy_handover.webhook.asgi import ASGIApplication
 
 __all__ = [
     "botcopy",
@@ -140,12 +141,12 @@ else:
 
 
 @pytest.fixture
-def botcopy_serve() -> Iterator[Callable[[Any], LoopbackServer]]:
+def botcopy_serve() -> Iterator[Callable[[ASGIApplication], LoopbackServer]]:
     """``serve(app)``: run an ASGI app (your proxy) on loopback until the test ends."""
     _require_testing_extra("botcopy_serve", "uvicorn")
     servers: list[LoopbackServer] = []
 
-    def serve(app: Any) -> LoopbackServer:
+    def serve(app: ASGIApplication) -> LoopbackServer:
         server = LoopbackServer(app).start()
         servers.append(server)
         return server
@@ -156,7 +157,7 @@ def botcopy_serve() -> Iterator[Callable[[Any], LoopbackServer]]:
 
 
 @pytest.fixture
-def botcopy_request(botcopy: BotcopyEmulator) -> Callable[..., Any]:
+def botcopy_request(botcopy: BotcopyEmulator) -> Callable[..., WebhookRequest]:
     """``build_webhook_request`` with the emulator's access token and custom header."""
     return functools.partial(
         build_webhook_request,

@@ -25,13 +25,13 @@ import inspect
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from botcopy_handover._errors import ConfigurationError
 
 if TYPE_CHECKING:
-    from botcopy_handover.client._async import AsyncClient, AsyncConversation
-    from botcopy_handover.client._sync import Client, Conversation
+    from botcopy_handover.client._async import AsyncConversation
+    from botcopy_handover.client._sync import Conversation
     from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
 
 __all__ = ["DEFAULT_AFTER_REPLY_LIMIT", "AfterReply", "AsyncHandlerContext", "HandlerContext"]
@@ -42,6 +42,14 @@ DEFAULT_AFTER_REPLY_LIMIT = 64
 """The most after-reply jobs running at once per endpoint; the rest wait their turn."""
 
 _Job = tuple[str, "Callable[[], object] | Coroutine[Any, Any, object]"]
+_Conversation = TypeVar("_Conversation")
+_Conversation_co = TypeVar("_Conversation_co", covariant=True)
+
+
+class _PushClient(Protocol[_Conversation_co]):
+    """What a context needs of a push client (``Client`` or ``AsyncClient``)."""
+
+    def conversation(self, user_id: str, bot_id: str) -> _Conversation_co: ...
 
 
 def _session(event: HandoverRequest | CustomerMessage) -> str:
@@ -246,15 +254,24 @@ async def _await(awaitable: Awaitable[object]) -> object:
     return await awaitable
 
 
-class _ContextBase:
-    def __init__(self, event: HandoverRequest | CustomerMessage, runner: AfterReply) -> None:
-        self.event = event
-        self.bot_id = event.bot_id
-        self.user_id = event.user_id
-        self.session_id = _session(event)
+class _ContextBase(Generic[_Conversation]):
+    """The part of a handler's context that does no I/O, shared by the sync and async ones."""
+
+    def __init__(
+        self,
+        event: HandoverRequest | CustomerMessage,
+        runner: AfterReply,
+        client: Callable[[], _PushClient[_Conversation]],
+    ) -> None:
+        self.event: HandoverRequest | CustomerMessage = event
+        self.bot_id: str = event.bot_id
+        self.user_id: str = event.user_id
+        self.session_id: str = _session(event)
         self._runner = runner
         self._jobs: list[_Job] | None = []
         self._lock = threading.Lock()
+        self._client = client
+        self._conversation: _Conversation | None = None
 
     def __repr__(self) -> str:
         return (
@@ -270,6 +287,12 @@ class _ContextBase:
                 return
         # The reply is already out (the handler ran past its deadline): start now.
         self._runner.start(label, work)
+
+    def _open_conversation(self) -> _Conversation:
+        # The push client is made (from the environment) only when a handler first pushes.
+        if self._conversation is None:
+            self._conversation = self._client().conversation(self.user_id, self.bot_id)
+        return self._conversation
 
     def reply_sent(self) -> None:
         """Start the work handed off so far; called by the adapter once the reply is out."""
@@ -293,14 +316,12 @@ class _ContextBase:
             )
 
 
-class AsyncHandlerContext(_ContextBase):
+class AsyncHandlerContext(_ContextBase["AsyncConversation"]):
     """What an ``async def`` handler's second parameter gets: its customer, and after-reply work.
 
-    Attributes:
-        event: The call's event.
-        bot_id: The customer's bot id.
-        user_id: The customer's user id.
-        session_id: The session id (``"-"`` when Botcopy sent none), for logs.
+    It has the attributes of a [HandlerContext][botcopy_handover.HandlerContext]
+    (``event``, ``bot_id``, ``user_id``, ``session_id``); its ``conversation``
+    is an ``AsyncConversation`` and its work coroutines.
 
     Example::
 
@@ -310,16 +331,6 @@ class AsyncHandlerContext(_ContextBase):
 
     """
 
-    def __init__(
-        self,
-        event: HandoverRequest | CustomerMessage,
-        runner: AfterReply,
-        client: Callable[[], AsyncClient],
-    ) -> None:
-        super().__init__(event, runner)
-        self._client = client
-        self._conversation: AsyncConversation | None = None
-
     @property
     def conversation(self) -> AsyncConversation:
         """Pushes to this customer, through the endpoint's ``AsyncClient`` (from the environment).
@@ -328,9 +339,7 @@ class AsyncHandlerContext(_ContextBase):
             ConfigurationError: No push client was given and ``BOTCOPY_API_KEY`` is not set.
 
         """
-        if self._conversation is None:
-            self._conversation = self._client().conversation(self.user_id, self.bot_id)
-        return self._conversation
+        return self._open_conversation()
 
     def after_reply(
         self,
@@ -364,7 +373,7 @@ class AsyncHandlerContext(_ContextBase):
             )
 
 
-class HandlerContext(_ContextBase):
+class HandlerContext(_ContextBase["Conversation"]):
     """What a plain-function handler's second parameter gets: its customer, and after-reply work.
 
     Attributes:
@@ -381,16 +390,6 @@ class HandlerContext(_ContextBase):
 
     """
 
-    def __init__(
-        self,
-        event: HandoverRequest | CustomerMessage,
-        runner: AfterReply,
-        client: Callable[[], Client],
-    ) -> None:
-        super().__init__(event, runner)
-        self._client = client
-        self._conversation: Conversation | None = None
-
     @property
     def conversation(self) -> Conversation:
         """Pushes to this customer, through the endpoint's ``Client`` (made from the environment).
@@ -399,9 +398,7 @@ class HandlerContext(_ContextBase):
             ConfigurationError: No push client was given and ``BOTCOPY_API_KEY`` is not set.
 
         """
-        if self._conversation is None:
-            self._conversation = self._client().conversation(self.user_id, self.bot_id)
-        return self._conversation
+        return self._open_conversation()
 
     def after_reply(self, work: Callable[..., object], *args: Any, **kwargs: Any) -> None:
         """Run ``work(*args, **kwargs)`` in a worker thread once the reply has been sent.

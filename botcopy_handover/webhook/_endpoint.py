@@ -79,9 +79,9 @@ DEFAULT_STORE_TIMEOUT = 0.5
 """Seconds one store call on the webhook path may take before the store counts as down."""
 
 HandoverHandler: TypeAlias = (
-    "Callable[[HandoverRequest], Reply | Awaitable[Reply]]"
-    " | Callable[[HandoverRequest, AsyncHandlerContext], Awaitable[Reply]]"
-    " | Callable[[HandoverRequest, HandlerContext], Reply]"
+    Callable[[HandoverRequest], Reply | Awaitable[Reply]]
+    | Callable[[HandoverRequest, AsyncHandlerContext], Awaitable[Reply]]
+    | Callable[[HandoverRequest, HandlerContext], Reply]
 )
 """Your Step One handler: takes a [HandoverRequest][botcopy_handover.HandoverRequest]
 (and, if it has a second parameter, an
@@ -89,9 +89,9 @@ HandoverHandler: TypeAlias = (
 [HandlerContext][botcopy_handover.HandlerContext]), returns a reply."""
 
 MessageHandler: TypeAlias = (
-    "Callable[[CustomerMessage], Reply | Awaitable[Reply]]"
-    " | Callable[[CustomerMessage, AsyncHandlerContext], Awaitable[Reply]]"
-    " | Callable[[CustomerMessage, HandlerContext], Reply]"
+    Callable[[CustomerMessage], Reply | Awaitable[Reply]]
+    | Callable[[CustomerMessage, AsyncHandlerContext], Awaitable[Reply]]
+    | Callable[[CustomerMessage, HandlerContext], Reply]
 )
 """Your Step Two handler: takes a [CustomerMessage][botcopy_handover.CustomerMessage]
 (and, optionally, a context, as for `HandoverHandler`),
@@ -176,8 +176,30 @@ def _session(event: HandoverRequest | CustomerMessage) -> str:
     return event.session_id or event.session or "-"
 
 
-def _label(name: str, event: HandoverRequest | CustomerMessage) -> str:
-    return f"{name} for session {_session(event)}"
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """One accepted call and what its handler gets: what ``respond`` and ``arespond`` share."""
+
+    deadline: float
+    event: HandoverRequest | CustomerMessage
+    name: str
+    handler: Callable[..., object]
+    context: AsyncHandlerContext | HandlerContext | None
+    late: LateCallback
+
+    @property
+    def label(self) -> str:
+        """The handler and its session, for the shutdown report."""
+        return f"{self.name} for session {_session(self.event)}"
+
+    @property
+    def extra(self) -> tuple[object, ...]:
+        """The handler's arguments after the event: the context, when it takes one."""
+        return () if self.context is None else (self.context,)
+
+    def budget(self) -> float:
+        """Seconds left for the handler."""
+        return self.deadline - time.monotonic()
 
 
 class WebhookEndpoint:
@@ -255,18 +277,18 @@ class WebhookEndpoint:
             raise ConfigurationError("handler_threads must be at least 1")
         if not store_timeout > 0:
             raise ConfigurationError("store_timeout must be positive")
-        self.webhook = webhook
-        self.on_handover = on_handover
-        self.on_customer_message = on_customer_message
-        self.reply_timeout = float(reply_timeout)
-        self.handover_fallback = _check_reply(handover_fallback, "handover_fallback")
-        self.message_fallback = _check_reply(message_fallback, "message_fallback")
-        self.store = store
-        self.duplicate_window = duplicate_window
-        self.store_timeout = float(store_timeout)
-        self.handler_threads = handler_threads
-        self.guard = DeadlineGuard(self.reply_timeout, handler_threads)
-        self.after_reply = AfterReply(after_reply_limit)
+        self.webhook: Webhook = webhook
+        self.on_handover: HandoverHandler = on_handover
+        self.on_customer_message: MessageHandler = on_customer_message
+        self.reply_timeout: float = float(reply_timeout)
+        self.handover_fallback: Reply = _check_reply(handover_fallback, "handover_fallback")
+        self.message_fallback: Reply = _check_reply(message_fallback, "message_fallback")
+        self.store: ConversationStore | AsyncConversationStore | None = store
+        self.duplicate_window: timedelta = duplicate_window
+        self.store_timeout: float = float(store_timeout)
+        self.handler_threads: int = handler_threads
+        self.guard: DeadlineGuard = DeadlineGuard(self.reply_timeout, handler_threads)
+        self.after_reply: AfterReply = AfterReply(after_reply_limit)
         self._given_clients = (push_client, sync_push_client)
         self._push_client = push_client
         self._sync_push_client = sync_push_client
@@ -325,28 +347,25 @@ class WebhookEndpoint:
         call, whatever the handler and the store do. Pass the request's
         ``headers`` so the body's token is checked against the header's.
         """
-        deadline = time.monotonic() + self.reply_timeout
-        try:
-            event = self.webhook.parse(body, headers=headers)
-        except WebhookError as error:
-            return WebhookResponse.for_error(error)
+        call = self._accept(body, headers)
+        if isinstance(call, WebhookResponse):
+            return call
         store = self._store if self.store is not None else None
-        if store is not None and store.is_duplicate(event, deadline):
-            return self._answer_duplicate(event)
-        name, handler = self._handler_for(event)
-        context = self._context(name, event)
+        if store is not None and store.is_duplicate(call.event, call.deadline):
+            return self._answer_duplicate(call.event)
+        runner = self.after_reply.run_coroutine if call.context is not None else None
         outcome = self.guard.run(
-            handler,
-            event,
-            self._late(name, event),
-            budget=deadline - time.monotonic(),
-            label=_label(name, event),
-            extra=() if context is None else (context,),
-            runner=self.after_reply.run_coroutine if context is not None else None,
+            call.handler,
+            call.event,
+            call.late,
+            budget=call.budget(),
+            label=call.label,
+            extra=call.extra,
+            runner=runner,
         )
-        response = self._conclude(name, event, outcome, context)
+        response = self._conclude(call, outcome)
         if response.reply is not None and store is not None:
-            store.record(event, response.reply, deadline)
+            store.record(call.event, response.reply, call.deadline)
         return response
 
     async def arespond(
@@ -355,27 +374,19 @@ class WebhookEndpoint:
         headers: HeadersLike | None = None,
     ) -> WebhookResponse:
         """[`respond`][botcopy_handover.webhook.WebhookEndpoint.respond] for asyncio servers: async handlers run on the loop."""  # noqa: E501 - a link in the summary
-        deadline = time.monotonic() + self.reply_timeout
-        try:
-            event = self.webhook.parse(body, headers=headers)
-        except WebhookError as error:
-            return WebhookResponse.for_error(error)
-        store = self._astore if self.store is not None else None
-        if store is not None and await store.is_duplicate(event, deadline):
-            return self._answer_duplicate(event)
-        name, handler = self._handler_for(event)
-        context = self._context(name, event)
+        call = self._accept(body, headers)
+        if isinstance(call, WebhookResponse):
+            return call
+        astore = self._astore if self.store is not None else None
+        if astore is not None and await astore.is_duplicate(call.event, call.deadline):
+            return self._answer_duplicate(call.event)
+        budget = call.budget()
         outcome = await self.guard.arun(
-            handler,
-            event,
-            self._late(name, event),
-            budget=deadline - time.monotonic(),
-            label=_label(name, event),
-            extra=() if context is None else (context,),
+            call.handler, call.event, call.late, budget=budget, label=call.label, extra=call.extra
         )
-        response = self._conclude(name, event, outcome, context)
-        if response.reply is not None and store is not None:
-            await store.record(event, response.reply, deadline)
+        response = self._conclude(call, outcome)
+        if response.reply is not None and astore is not None:
+            await astore.record(call.event, response.reply, call.deadline)
         return response
 
     def handle(
@@ -466,12 +477,7 @@ class WebhookEndpoint:
             return self._push_client
 
     def push_client(self) -> Client:
-        """The ``Client`` plain-function handlers push through (given, or from the environment).
-
-        Raises:
-            ConfigurationError: None was given and ``BOTCOPY_API_KEY`` is not set.
-
-        """
+        """The ``Client`` plain-function handlers push through, given or made as [`async_push_client`][botcopy_handover.webhook.WebhookEndpoint.async_push_client]'s."""  # noqa: E501 - a link in the summary
         with self._clients_lock:
             if self._sync_push_client is None:
                 from botcopy_handover.client._sync import Client
@@ -502,6 +508,19 @@ class WebhookEndpoint:
 
     # -- the decisions, made once -------------------------------------------
 
+    def _accept(
+        self, body: bytes | bytearray | memoryview | str, headers: HeadersLike | None
+    ) -> _Call | WebhookResponse:
+        """The call parsed, with its handler and context; the error answer to a refused body."""
+        deadline = time.monotonic() + self.reply_timeout
+        try:
+            event = self.webhook.parse(body, headers=headers)
+        except WebhookError as error:
+            return WebhookResponse.for_error(error)
+        name, handler = self._handler_for(event)
+        context = self._context(name, event)
+        return _Call(deadline, event, name, handler, context, self._late(name, event))
+
     def _handler_for(
         self, event: HandoverRequest | CustomerMessage
     ) -> tuple[str, Callable[..., object]]:
@@ -509,19 +528,13 @@ class WebhookEndpoint:
             return "on_handover", self.on_handover
         return "on_customer_message", self.on_customer_message
 
-    def _conclude(
-        self,
-        name: str,
-        event: HandoverRequest | CustomerMessage,
-        outcome: Outcome,
-        context: AsyncHandlerContext | HandlerContext | None = None,
-    ) -> WebhookResponse:
+    def _conclude(self, call: _Call, outcome: Outcome) -> WebhookResponse:
         """The answer to a call whose handler ran, carrying its context for the after-reply work."""
-        response = self._answer(name, event, outcome)
-        if context is None:
+        response = self._answer(call.name, call.event, outcome)
+        if call.context is None:
             return response
         return WebhookResponse(
-            response.status_code, response.body, response.headers, response.reply, context
+            response.status_code, response.body, response.headers, response.reply, call.context
         )
 
     def _answer(

@@ -109,18 +109,7 @@ class WebhookStore:
         if running is not None:
             # Not started yet (every store thread busy): it never will be.
             running.cancel()
-            logger.warning(
-                "The store did not answer the duplicate check for session %s within %.2f s: "
-                "the body is taken as new",
-                _session(event),
-                self.timeout,
-            )
-            return False
-        if error is not None:
-            # Better to pass a body on twice than to drop a customer's message.
-            logger.warning("Could not check for a duplicate body: %s", _describe(error))
-            return False
-        return bool(duplicate)
+        return _judge_duplicate(event, self.timeout, running is not None, duplicate, error)
 
     def record(
         self, event: HandoverRequest | CustomerMessage, reply: Reply, deadline: float
@@ -135,12 +124,7 @@ class WebhookStore:
                     _session(event),
                 )
                 return
-            logger.warning(
-                "The store did not record the reply for session %s within %.2f s: "
-                "the reply is sent and the record goes on in the background",
-                _session(event),
-                self.timeout,
-            )
+            _report_slow_record(event, self.timeout)
             running.add_done_callback(lambda f: _report_late_record(event, f.exception()))
             return
         if error is not None:
@@ -203,17 +187,7 @@ class AsyncWebhookStore:
         running, duplicate, error = await self._call(self._dedupe.is_duplicate(event), deadline)
         if running is not None:
             running.cancel()
-            logger.warning(
-                "The store did not answer the duplicate check for session %s within %.2f s: "
-                "the body is taken as new",
-                _session(event),
-                self.timeout,
-            )
-            return False
-        if error is not None:
-            logger.warning("Could not check for a duplicate body: %s", _describe(error))
-            return False
-        return bool(duplicate)
+        return _judge_duplicate(event, self.timeout, running is not None, duplicate, error)
 
     async def record(
         self, event: HandoverRequest | CustomerMessage, reply: Reply, deadline: float
@@ -222,12 +196,7 @@ class AsyncWebhookStore:
         coro = arecord_reply(self._dedupe.store, event, reply)
         running, _, error = await self._call(coro, deadline)
         if running is not None:
-            logger.warning(
-                "The store did not record the reply for session %s within %.2f s: "
-                "the reply is sent and the record goes on in the background",
-                _session(event),
-                self.timeout,
-            )
+            _report_slow_record(event, self.timeout)
             self._background.add(running)
 
             def finished(task: asyncio.Future[Any]) -> None:
@@ -249,6 +218,38 @@ class AsyncWebhookStore:
         """Wait up to ``timeout`` s for records still running in the background."""
         if self._background:
             await asyncio.wait(tuple(self._background), timeout=timeout)
+
+
+def _judge_duplicate(
+    event: HandoverRequest | CustomerMessage,
+    timeout: float,
+    timed_out: bool,
+    duplicate: bool | None,
+    error: BaseException | None,
+) -> bool:
+    """The duplicate check's answer: a store that is slow or fails counts the body as new."""
+    if timed_out:
+        logger.warning(
+            "The store did not answer the duplicate check for session %s within %.2f s: "
+            "the body is taken as new",
+            _session(event),
+            timeout,
+        )
+        return False
+    if error is not None:
+        # Better to pass a body on twice than to drop a customer's message.
+        logger.warning("Could not check for a duplicate body: %s", _describe(error))
+        return False
+    return bool(duplicate)
+
+
+def _report_slow_record(event: HandoverRequest | CustomerMessage, timeout: float) -> None:
+    logger.warning(
+        "The store did not record the reply for session %s within %.2f s: "
+        "the reply is sent and the record goes on in the background",
+        _session(event),
+        timeout,
+    )
 
 
 def _report_record_error(event: HandoverRequest | CustomerMessage, error: BaseException) -> None:

@@ -24,7 +24,7 @@ from botcopy_handover.webhook._endpoint import (
 )
 from botcopy_handover.webhook._webhook import Webhook
 
-__all__ = ["ASGIApp", "Receive", "Scope", "Send", "asgi_app"]
+__all__ = ["ASGIApp", "ASGIApplication", "Receive", "Scope", "Send", "asgi_app"]
 
 _NOT_FOUND = WebhookResponse(404, b'{"error":"NotFound","message":"No webhook at this path"}')
 
@@ -34,6 +34,12 @@ Receive: TypeAlias = Callable[[], Awaitable[MutableMapping[str, Any]]]
 """The ASGI ``receive`` callable."""
 Send: TypeAlias = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 """The ASGI ``send`` callable."""
+ASGIApplication: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
+"""Any ASGI 3 application: ``await app(scope, receive, send)``.
+
+The webhook's [`ASGIApp`][botcopy_handover.webhook.ASGIApp], the emulator's
+app and a Starlette, FastAPI or other framework app all are one.
+"""
 
 
 class ASGIApp:

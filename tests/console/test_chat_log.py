@@ -8,7 +8,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from botcopy_handover.console._log import ChatLine, ChatLog, MemoryChatLog, RedisChatLog
+from botcopy_handover.console._log import (
+    ChatLine,
+    ChatLog,
+    ChatUpdate,
+    MemoryChatLog,
+    RedisChatLog,
+)
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -53,25 +59,25 @@ async def test_status_agent_and_warning_change_and_closed_chats_leave_the_list(
 ) -> None:
     await log.start("b", "first", "")
     await log.start("b", "second", "")
-    await log.update("b", "first", status="active", agent="Dana", warning="soon")
+    await log.update("b", "first", ChatUpdate(status="active", agent="Dana", warning="soon"))
     record = await log.get("b", "first")
     assert record is not None and (record.status, record.agent, record.warning) == (
         "active",
         "Dana",
         "soon",
     )
-    await log.update("b", "first", clear_warning=True)
+    await log.update("b", "first", ChatUpdate(clear_warning=True))
     record = await log.get("b", "first")
     assert record is not None and record.warning is None and record.agent == "Dana"
     assert [r.user_id for r in await log.open_conversations()] == ["first", "second"]
-    await log.update("b", "first", status="closed")
+    await log.update("b", "first", ChatUpdate(status="closed"))
     assert [r.user_id for r in await log.open_conversations()] == ["second"]
 
 
 async def test_a_new_handover_starts_a_fresh_chat(log: ChatLog) -> None:
     await log.start("b", "u", "old")
     await log.add_line("b", "u", ChatLine("customer", "old line", 1))
-    await log.update("b", "u", status="closed")
+    await log.update("b", "u", ChatUpdate(status="closed"))
     await log.start("b", "u", "new")
     record = await log.get("b", "u")
     assert record is not None
@@ -102,6 +108,6 @@ async def test_redis_news_reaches_another_process(redis_url: str) -> None:
         assert await b.get("b", "u") is not None
         await changes.aclose()  # type: ignore[attr-defined]
     finally:
-        await a.update("b", "u", status="closed")
+        await a.update("b", "u", ChatUpdate(status="closed"))
         await a.aclose()
         await b.aclose()

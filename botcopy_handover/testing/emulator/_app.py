@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from botcopy_handover._extras import missing_extra
@@ -33,22 +32,19 @@ try:
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
-except ImportError as exc:  # one line naming the extra, not a traceback
-    raise missing_extra("testing", "the Botcopy emulator", exc) from None
+except ImportError as _missing:  # one line naming the extra, not a traceback
+    raise missing_extra("testing", "the Botcopy emulator", _missing) from None
 
 from botcopy_handover._errors import BotcopyError, ConfigurationError
 from botcopy_handover.testing._payloads import PUSH_PATH
 from botcopy_handover.testing.emulator._faults import Fault
 from botcopy_handover.testing.emulator._web import web_routes
+from botcopy_handover.webhook.asgi import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from botcopy_handover.testing.emulator._emulator import BotcopyEmulator
 
 __all__ = ["PUSH_PATH", "build_app"]
-
-_Scope = MutableMapping[str, Any]
-_Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-_Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class _PushEndpoint:
@@ -57,7 +53,7 @@ class _PushEndpoint:
     def __init__(self, emulator: BotcopyEmulator) -> None:
         self.emulator = emulator
 
-    async def __call__(self, scope: _Scope, receive: _Receive, send: _Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":
             await _answer(send, 405, {"error": "method_not_allowed"}, {"allow": "POST"})
             return
@@ -95,7 +91,7 @@ class _PushEndpoint:
         await _answer(send, outcome.status_code, outcome.body, outcome.headers)
 
 
-async def _answer(send: _Send, status: int, body: Any, headers: dict[str, str]) -> None:
+async def _answer(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:
     payload = json.dumps(body).encode()
     raw = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     raw += [(k.encode(), v.encode()) for k, v in headers.items()]

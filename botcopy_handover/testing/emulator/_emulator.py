@@ -37,9 +37,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import httpx
+from typing_extensions import Unpack
 
 from botcopy_handover._errors import (
     ConfigurationError,
@@ -64,7 +65,7 @@ from botcopy_handover.testing.emulator._bot import (
     default_trigger,
 )
 from botcopy_handover.testing.emulator._conversation import EmulatedConversation, Seen
-from botcopy_handover.testing.emulator._faults import Fault, FaultPlan
+from botcopy_handover.testing.emulator._faults import Fault, FaultOptions, FaultPlan
 from botcopy_handover.testing.emulator._intake import (
     AcceptedPush,
     BotKeys,
@@ -84,6 +85,10 @@ from botcopy_handover.testing.emulator._variant import (
     Variant,
     VariantRotation,
 )
+
+if TYPE_CHECKING:
+    from botcopy_handover.testing._server import LoopbackServer
+    from botcopy_handover.webhook.asgi import ASGIApplication
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -184,11 +189,11 @@ class BotcopyEmulator:
         self.access_token = access_token
         self.api_key = api_key
         self.custom_header = custom_header
-        self.bot = bot or ScriptedBot(platform=platform)
+        self.bot: ScriptedBot = bot or ScriptedBot(platform=platform)
         self.bots: dict[str, BotKeys] = dict(bots or {})
-        self.trigger = trigger or default_trigger(self.bot.platform)
-        self.variant = Variant.of(variant)
-        self.readings = readings or Readings()
+        self.trigger: str = trigger or default_trigger(self.bot.platform)
+        self.variant: Variant = Variant.of(variant)
+        self.readings: Readings = readings or Readings()
         self.project = project
         self.variant_seed = variant_seed
         self._rotation = VariantRotation(variant_seed)
@@ -199,7 +204,7 @@ class BotcopyEmulator:
         self.port = port
         self.bot_id = bot_id
         self.user_id = user_id
-        self.faults = FaultPlan(fault_seed)
+        self.faults: FaultPlan = FaultPlan(fault_seed)
         self._lock = threading.Condition()
         self._conversations: dict[tuple[str, str], EmulatedConversation] = {}
         self._events: list[ReceivedPush] = []
@@ -207,7 +212,7 @@ class BotcopyEmulator:
         self._refused: list[PushOutcome] = []
         self._http: httpx.Client | None = http_client
         self._owns_http = http_client is None
-        self._server: Any = None  # the runner's uvicorn server, once started
+        self._server: LoopbackServer | None = None  # once started
         self._listeners: list[Callable[[str, str], None]] = []
 
     def __repr__(self) -> str:
@@ -259,7 +264,7 @@ class BotcopyEmulator:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def asgi_app(self) -> Any:
+    def asgi_app(self) -> ASGIApplication:
         """The emulator's ASGI app (push endpoint and control API), to serve it yourself."""
         from botcopy_handover.testing.emulator._app import build_app
 
@@ -631,8 +636,12 @@ class BotcopyEmulator:
                 # Wake at least every 50 ms: time-based state (typing, expiry) changes silently.
                 self._lock.wait(min(remaining, 0.05))
 
+    @overload
+    def inject_fault(self, fault: Fault, /) -> Fault: ...
+    @overload
+    def inject_fault(self, /, **options: Unpack[FaultOptions]) -> Fault: ...
     def inject_fault(self, fault: Fault | None = None, /, **options: Any) -> Fault:
-        """Put a fault in force on the push endpoint.
+        """Put a fault in force on the push endpoint: a `Fault`, or its arguments.
 
         Example: ``botcopy.inject_fault(kind="rate_limit", count=2, retry_after=0)``.
         """

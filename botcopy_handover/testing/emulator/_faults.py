@@ -7,15 +7,32 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
+from typing_extensions import Required, TypedDict
+
 from botcopy_handover._errors import ConfigurationError
 
-__all__ = ["Fault", "FaultKind", "FaultPlan"]
+__all__ = ["Fault", "FaultKind", "FaultOptions", "FaultPlan"]
 
 FaultKind: TypeAlias = Literal["latency", "rate_limit", "server_error", "drop"]
 """``latency`` delays the answer; ``rate_limit`` answers 429 (with ``Retry-After``);
 ``server_error`` answers a 5xx; ``drop`` cuts the connection without an answer."""
 
 _KINDS = ("latency", "rate_limit", "server_error", "drop")
+
+
+class FaultOptions(TypedDict, total=False):
+    """[`Fault`][botcopy_handover.testing.emulator.Fault]'s arguments, as keywords.
+
+    For ``inject_fault(kind=..., ...)``; each key means what the argument of
+    the same name does.
+    """
+
+    kind: Required[FaultKind]
+    count: int | None
+    rate: float | None
+    seconds: float
+    status: int
+    retry_after: float | None
 
 
 @dataclass
