@@ -38,7 +38,8 @@ from botcopy_handover.client._retry import RetryPolicy
 from botcopy_handover.models.push import PushEvent
 from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED
 from botcopy_handover.state._adapt import as_async_store
-from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
+from botcopy_handover.state._store import AsyncConversationStore
+from botcopy_handover.state.memory import MemoryStore
 
 if TYPE_CHECKING:
     import aiohttp
@@ -165,7 +166,7 @@ class AsyncClient:
         http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        store: AsyncConversationStore | ConversationStore | None = None,
+        store: AsyncConversationStore | MemoryStore | None = None,
         store_timeout: float | None = DEFAULT_STORE_TIMEOUT,
     ) -> None:
         # Checked first: nothing is opened for a client that cannot be made.

@@ -297,19 +297,19 @@ class ClientCore:
         retry_unsafe: bool,
         owns_http_client: bool,
     ) -> None:
-        self._api_key = _resolve_api_key(api_key)
-        self._redactor = Redactor((self._api_key,))
-        self.base_url = _resolve_base_url(base_url)
-        self.url = self.base_url + PUSH_PATH
+        self._api_key: str = _resolve_api_key(api_key)
+        self._redactor: Redactor = Redactor((self._api_key,))
+        self.base_url: str = _resolve_base_url(base_url)
+        self.url: str = self.base_url + PUSH_PATH
         try:
-            self.minutes_paused = check_minutes(minutes_paused, "minutes_paused")
+            self.minutes_paused: int = check_minutes(minutes_paused, "minutes_paused")
         except InvalidEventError as exc:
             raise ConfigurationError(str(exc)) from None
         if not isinstance(retry, RetryPolicy):
             raise ConfigurationError("retry must be a RetryPolicy")
-        self.retry = retry
-        self.retry_unsafe = bool(retry_unsafe)
-        self.owns_http_client = owns_http_client
+        self.retry: RetryPolicy = retry
+        self.retry_unsafe: bool = bool(retry_unsafe)
+        self.owns_http_client: bool = owns_http_client
         self.timeout: httpx.Timeout | Unset
         if isinstance(timeout, Unset):
             self.timeout = DEFAULT_TIMEOUT if owns_http_client else UNSET

@@ -29,7 +29,7 @@ class ConversationCore:
         core.typing_event(user_id, bot_id, minutes_paused, None)
         self.user_id = user_id
         self.bot_id = bot_id
-        self.minutes_paused = core.minutes(minutes_paused)
+        self.minutes_paused: int = core.minutes(minutes_paused)
 
     def _message_event(self, text: str, minutes_paused: int | None) -> MessageEvent:
         return self._core.message_event(

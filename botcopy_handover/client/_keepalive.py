@@ -39,13 +39,13 @@ class _KeepaliveBase:
     """State both keepalives share: the first result and the first error."""
 
     def __init__(self, *, interval: float, raise_errors: bool) -> None:
-        self.interval = _check_interval(interval)
+        self.interval: float = _check_interval(interval)
         self.raise_errors = raise_errors
         self.result: PushResult | None = None
         """The last successful push, if any."""
         self.error: Exception | None = None
         """The failure that stopped the keepalive, if any."""
-        self.sent = 0
+        self.sent: int = 0
         """How many indicators were sent successfully."""
 
     def _succeeded(self, result: PushResult) -> None:

@@ -39,6 +39,7 @@ from botcopy_handover.state._store import (
     ConversationState,
     ConversationStore,
 )
+from botcopy_handover.state.memory import MemoryStore
 
 __all__ = [
     "DEFAULT_POLL_INTERVAL",
@@ -191,7 +192,7 @@ class ExpiryWatcher:
         warn_before: timedelta = DEFAULT_WARN_BEFORE,
         interval: float = DEFAULT_POLL_INTERVAL,
     ) -> None:
-        self.store = as_sync_store(store)
+        self.store: ConversationStore = as_sync_store(store)
         self.callback = callback
         self._plan = _Plan(warn_before, interval)
         self._stop = threading.Event()
@@ -273,13 +274,13 @@ class AsyncExpiryWatcher:
 
     def __init__(
         self,
-        store: AsyncConversationStore | ConversationStore,
+        store: AsyncConversationStore | MemoryStore,
         callback: AsyncCallback,
         *,
         warn_before: timedelta = DEFAULT_WARN_BEFORE,
         interval: float = DEFAULT_POLL_INTERVAL,
     ) -> None:
-        self.store = as_async_store(store)
+        self.store: AsyncConversationStore = as_async_store(store)
         self.callback = callback
         self._plan = _Plan(warn_before, interval)
         self._task: asyncio.Task[None] | None = None

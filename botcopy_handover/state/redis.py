@@ -26,8 +26,10 @@ try:
     import redis.cluster
     from redis.commands.core import AsyncScript, Script
     from redis.exceptions import RedisClusterException
-except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError('RedisStore needs redis-py: pip install "botcopy-handover[redis]"') from exc
+except ImportError as _no_redis:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        'RedisStore needs redis-py: pip install "botcopy-handover[redis]"'
+    ) from _no_redis
 from typing_extensions import Self
 
 from botcopy_handover._errors import ConfigurationError, StoreUnavailableError
