@@ -16,13 +16,19 @@ from botcopy_handover import (
     AsyncExpiryWatcher,
     AsyncRedisStore,
     Client,
+    CustomerMessage,
     ExpiryNotice,
     ExpiryWatcher,
+    HandoverRequest,
     MemoryStore,
+    Pause,
     RedisStore,
+    Reply,
+    Webhook,
 )
 from botcopy_handover.models.push import TypingEvent
 from botcopy_handover.state import AsyncDeduplicator, Deduplicator, arecord_push, record_push
+from botcopy_handover.webhook.asgi import asgi_app
 
 
 def on_expiry(notice: ExpiryNotice) -> None: ...
@@ -57,3 +63,17 @@ async def check_async_code(
     AsyncDeduplicator(blocking)  # type: ignore[arg-type]
     await arecord_push(memory, TypingEvent(user_id="u", bot_id="b"))
     await arecord_push(blocking, TypingEvent(user_id="u", bot_id="b"))  # type: ignore[arg-type]
+
+
+def check_asgi_endpoint(
+    webhook: Webhook, blocking: RedisStore, nonblocking: AsyncRedisStore, memory: MemoryStore
+) -> None:
+    def on_handover(event: HandoverRequest) -> Reply:
+        return Pause()
+
+    def on_message(event: CustomerMessage) -> Reply:
+        return Pause()
+
+    asgi_app(webhook, on_handover, on_message, store=nonblocking)
+    asgi_app(webhook, on_handover, on_message, store=memory)
+    asgi_app(webhook, on_handover, on_message, store=blocking)  # type: ignore[arg-type]
