@@ -202,6 +202,15 @@ class _RedisStoreBase(Generic[_C, _S]):
         """The namespace of every key this store writes."""
         return self._core.prefix
 
+    @property
+    def client(self) -> _C:
+        """The Redis client the store talks through, for sharing one connection pool.
+
+        The durable outbox's default queue uses it (and the store's ``prefix``).
+        Closed by the store only if the store made it from ``url=``.
+        """
+        return self._client
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._where!r}, prefix={self.prefix!r})"
 
