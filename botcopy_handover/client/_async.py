@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Awaitable, Callable, Generator
-from dataclasses import replace
-from types import TracebackType
-from typing import TYPE_CHECKING, Literal, Protocol
+from collections.abc import Awaitable, Callable, Coroutine
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import httpx
 from typing_extensions import Self
@@ -21,24 +20,28 @@ from botcopy_handover.client._base import (
     Failure,
     PushResult,
     Send,
-    Sleep,
     TimeoutArg,
+    advance,
     classify_httpx_error,
+    httpx_outcome,
+    httpx_request,
     make_policy,
     store_failed,
 )
-from botcopy_handover.client._conversation import ConversationCore
-from botcopy_handover.client._keepalive import DEFAULT_TYPING_INTERVAL, AsyncTypingKeepalive
+from botcopy_handover.client._conversation import ConversationMethods, given
+from botcopy_handover.client._keepalive import AsyncTypingKeepalive
+from botcopy_handover.client._methods import ClientMethods
 from botcopy_handover.client._recording import (
     DEFAULT_STORE_TIMEOUT,
     AsyncRecorder,
     check_store_timeout,
 )
 from botcopy_handover.client._retry import RetryPolicy
-from botcopy_handover.models.push import PushEvent
+from botcopy_handover.models.push import PushEvent, TypingEvent
 from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED
 from botcopy_handover.state._adapt import as_async_store
-from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
+from botcopy_handover.state._store import AsyncConversationStore
+from botcopy_handover.state.memory import MemoryStore
 
 if TYPE_CHECKING:
     import aiohttp
@@ -66,33 +69,16 @@ class _HttpxBackend:
     async def send(self, step: Send) -> Answer | Failure:
         # As Client._send: anything httpx raises becomes a Failure.
         try:
-            response = await self._http.send(
-                self._http.build_request(
-                    "POST",
-                    self._core.url,
-                    content=step.content,
-                    headers=self._core.request_headers,
-                    timeout=httpx.USE_CLIENT_DEFAULT if step.timeout is UNSET else step.timeout,
-                ),
-                stream=True,
-                follow_redirects=False,
-            )
+            request = httpx_request(self._http, self._core, step)
+            response = await self._http.send(request, stream=True, follow_redirects=False)
         except Exception as exc:
             return classify_httpx_error(exc)
         try:
-            status = response.status_code
-            if 200 <= status < 300:
-                try:
-                    await response.aread()
-                except Exception as exc:
-                    return replace(classify_httpx_error(exc), status_code=status, sent=True)
-                return Answer(status)
-            return Answer(
-                status,
-                response.headers.get("retry-after"),
-                await _read_text(response),
-                response.headers.get("location"),
-            )
+            await response.aread()
+        except Exception as exc:
+            return httpx_outcome(response, exc)
+        else:
+            return httpx_outcome(response, None)
         finally:
             with contextlib.suppress(Exception):
                 await response.aclose()
@@ -102,23 +88,16 @@ class _HttpxBackend:
             await self._http.aclose()
 
 
-async def _read_text(response: httpx.Response) -> str:
-    """The body of an error answer; what could be read if it breaks off or does not decode."""
-    try:
-        await response.aread()
-        return response.text
-    except Exception as exc:
-        return f"(the body could not be read: {type(exc).__name__})"
-
-
 def _is_aiohttp_session(obj: object) -> bool:
     aiohttp = sys.modules.get("aiohttp")
     return aiohttp is not None and isinstance(obj, aiohttp.ClientSession)
 
 
-class AsyncClient:
+class AsyncClient(ClientMethods[Coroutine[Any, Any, PushResult], "AsyncConversation"]):
     """Push events to the customer through Botcopy, with asyncio.
 
+    Its push methods are [`Client`][botcopy_handover.Client]'s, awaited: each
+    returns a coroutine of the [`PushResult`][botcopy_handover.PushResult].
     Takes the same arguments as [`Client`][botcopy_handover.Client], plus:
 
     Args:
@@ -165,7 +144,7 @@ class AsyncClient:
         http_client: httpx.AsyncClient | aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        store: AsyncConversationStore | ConversationStore | None = None,
+        store: AsyncConversationStore | MemoryStore | None = None,
         store_timeout: float | None = DEFAULT_STORE_TIMEOUT,
     ) -> None:
         # Checked first: nothing is opened for a client that cannot be made.
@@ -212,85 +191,6 @@ class AsyncClient:
             self.transport = "httpx"
         self._sleep = sleep
 
-    @property
-    def base_url(self) -> str:
-        """Botcopy's address, without the push path."""
-        return self._core.base_url
-
-    @property
-    def minutes_paused(self) -> int:
-        """The default ``minutesPaused`` of paused events."""
-        return self._core.minutes_paused
-
-    async def send_message(
-        self,
-        user_id: str,
-        bot_id: str,
-        text: str,
-        *,
-        minutes_paused: int | None = None,
-        timeout: TimeoutArg = UNSET,
-        retry_unsafe: bool | None = None,
-    ) -> PushResult:
-        """Send the agent's ``text`` to the customer (see [`Client.send_message`][botcopy_handover.Client.send_message])."""  # noqa: E501 - a link in the summary
-        event = self._core.message_event(user_id, bot_id, text, minutes_paused, None)
-        return await self._push(event, timeout, retry_unsafe)
-
-    async def pause(
-        self,
-        user_id: str,
-        bot_id: str,
-        *,
-        minutes_paused: int | None = None,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
-        timeout: TimeoutArg = UNSET,
-        retry_unsafe: bool | None = None,
-    ) -> PushResult:
-        """Show "You are now chatting with an Agent." (see [`Client.pause`][botcopy_handover.Client.pause])."""  # noqa: E501 - a link in the summary
-        event = self._core.pause_event(
-            user_id, bot_id, minutes_paused, None, agent_name, agent_avatar_url
-        )
-        return await self._push(event, timeout, retry_unsafe)
-
-    async def resume(
-        self,
-        user_id: str,
-        bot_id: str,
-        *,
-        unpause_event: str | None = "default",
-        timeout: TimeoutArg = UNSET,
-        retry_unsafe: bool | None = None,
-    ) -> PushResult:
-        """Hand the customer back to the bot (see [`Client.resume`][botcopy_handover.Client.resume])."""  # noqa: E501 - a link in the summary
-        event = self._core.resume_event(user_id, bot_id, unpause_event)
-        return await self._push(event, timeout, retry_unsafe)
-
-    async def typing(
-        self,
-        user_id: str,
-        bot_id: str,
-        *,
-        minutes_paused: int | None = None,
-        timeout: TimeoutArg = UNSET,
-        retry_unsafe: bool | None = None,
-    ) -> PushResult:
-        """Show the typing indicator once (see [`Client.typing`][botcopy_handover.Client.typing])."""  # noqa: E501 - a link in the summary
-        event = self._core.typing_event(user_id, bot_id, minutes_paused, None)
-        return await self._push(event, timeout, retry_unsafe)
-
-    async def send(
-        self, event: PushEvent, *, timeout: TimeoutArg = UNSET, retry_unsafe: bool | None = None
-    ) -> PushResult:
-        """Push a prebuilt event model (``MessageEvent``, ``PauseEvent``, ...)."""
-        return await self._push(event, timeout, retry_unsafe)
-
-    def conversation(
-        self, user_id: str, bot_id: str, *, minutes_paused: int | None = None
-    ) -> AsyncConversation:
-        """A handle with the same methods, bound to one customer."""
-        return AsyncConversation(self, user_id, bot_id, minutes_paused=minutes_paused)
-
     async def aclose(self) -> None:
         """Close the HTTP client if the SDK created it; an injected one is left open."""
         await self._backend.aclose()
@@ -298,45 +198,42 @@ class AsyncClient:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     def __repr__(self) -> str:
         return f"AsyncClient(base_url={self._core.base_url!r}, transport={self.transport!r})"
 
-    async def _push(
-        self, event: PushEvent, timeout: TimeoutArg, retry_unsafe: bool | None
-    ) -> PushResult:
-        result = await self._run(self._core.push(event, timeout=timeout, retry_unsafe=retry_unsafe))
-        if self._recorder is not None:
-            error = await self._recorder.record(result.event)
-            if error is not None:
-                return store_failed(result, error)
-        return result
+    def _submit(
+        self, build: Callable[[], PushEvent], timeout: TimeoutArg, retry_unsafe: bool | None
+    ) -> Coroutine[Any, Any, PushResult]:
+        return self._push(build, timeout, retry_unsafe)
 
-    async def _run(
-        self, plan: Generator[Send | Sleep, Answer | Failure | None, PushResult]
+    def _conversation(
+        self, user_id: str, bot_id: str, minutes_paused: int | None
+    ) -> AsyncConversation:
+        return AsyncConversation(self, user_id, bot_id, minutes_paused=minutes_paused)
+
+    async def _push(
+        self, build: Callable[[], PushEvent], timeout: TimeoutArg, retry_unsafe: bool | None
     ) -> PushResult:
+        # The event is built here, so a bad argument raises when awaited.
+        plan = self._core.push(build(), timeout=timeout, retry_unsafe=retry_unsafe)
         try:
-            step = next(plan)
-            while True:
+            step = advance(plan, None)
+            while not isinstance(step, PushResult):
                 if isinstance(step, Send):
-                    step = plan.send(await self._backend.send(step))
+                    step = advance(plan, await self._backend.send(step))
                 else:
                     await self._sleep(step.seconds)
-                    step = plan.send(None)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+                    step = advance(plan, None)
         finally:
             plan.close()
+        error = None if self._recorder is None else await self._recorder.record(step.event)
+        return step if error is None else store_failed(step, error)
 
 
-class AsyncConversation(ConversationCore):
+class AsyncConversation(ConversationMethods[Coroutine[Any, Any, PushResult], AsyncTypingKeepalive]):
     """The push methods bound to one customer; from [`AsyncClient.conversation`][botcopy_handover.AsyncClient.conversation]."""  # noqa: E501 - a link in the summary
 
     def __init__(
@@ -351,73 +248,26 @@ class AsyncConversation(ConversationCore):
         """The client this conversation pushes through."""
         return self._client
 
-    async def send_message(
-        self,
-        text: str,
-        *,
-        minutes_paused: int | None = None,
-        timeout: TimeoutArg = UNSET,
-        retry_unsafe: bool | None = None,
-    ) -> PushResult:
-        """Send the agent's ``text``; stops this conversation's typing keepalives first."""
-        event = self._message_event(text, minutes_paused)
-        await self._stop_typing()
-        return await self._client._push(event, timeout, retry_unsafe)
+    def _submit(
+        self, build: Callable[[], PushEvent], timeout: TimeoutArg, retry_unsafe: bool | None
+    ) -> Coroutine[Any, Any, PushResult]:
+        return self._push(build, timeout, retry_unsafe)
 
-    async def pause(
-        self,
-        *,
-        minutes_paused: int | None = None,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
-        timeout: TimeoutArg = UNSET,
-        retry_unsafe: bool | None = None,
+    async def _push(
+        self, build: Callable[[], PushEvent], timeout: TimeoutArg, retry_unsafe: bool | None
     ) -> PushResult:
-        """Show "You are now chatting with an Agent." (see [`Client.pause`][botcopy_handover.Client.pause])."""  # noqa: E501 - a link in the summary
-        event = self._pause_event(minutes_paused, agent_name, agent_avatar_url)
-        return await self._client._push(event, timeout, retry_unsafe)
+        event = build()
+        if self._stops_typing(event):
+            await self._stop_typing()
+        return await self._client._push(partial(given, event), timeout, retry_unsafe)
 
-    async def resume(
-        self,
-        *,
-        unpause_event: str | None = "default",
-        timeout: TimeoutArg = UNSET,
-        retry_unsafe: bool | None = None,
-    ) -> PushResult:
-        """Hand the customer back to the bot (see [`Client.resume`][botcopy_handover.Client.resume])."""  # noqa: E501 - a link in the summary
-        event = self._resume_event(unpause_event)
-        await self._stop_typing()
-        return await self._client._push(event, timeout, retry_unsafe)
-
-    def typing(
-        self,
-        *,
-        interval: float = DEFAULT_TYPING_INTERVAL,
-        raise_errors: bool = False,
-        timeout: TimeoutArg = UNSET,
+    def _keepalive(
+        self, event: TypingEvent, interval: float, raise_errors: bool, timeout: TimeoutArg
     ) -> AsyncTypingKeepalive:
-        """``await`` it to show the typing indicator once; ``async with`` it to keep it up.
-
-        See [`Conversation.typing`][botcopy_handover.Conversation.typing]; here the keepalive is an
-        asyncio task,
-        cancelled and awaited when the block ends or a message is sent.
-        """
-        event = self._typing_event()
-
-        async def send() -> PushResult:
-            return await self._client._push(event, timeout, None)
-
+        send = partial(self._client._push, partial(given, event), timeout, None)
         return AsyncTypingKeepalive(
             send, interval=interval, raise_errors=raise_errors, registry=self._keepalives
         )
-
-    async def send(
-        self, event: PushEvent, *, timeout: TimeoutArg = UNSET, retry_unsafe: bool | None = None
-    ) -> PushResult:
-        """Push a prebuilt event for this customer (see [`Conversation.send`][botcopy_handover.Conversation.send])."""  # noqa: E501 - a link in the summary
-        if self._stops_typing(event):
-            await self._stop_typing()
-        return await self._client._push(event, timeout, retry_unsafe)
 
     async def _stop_typing(self) -> None:
         for keepalive in list(self._keepalives):

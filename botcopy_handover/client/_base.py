@@ -65,8 +65,12 @@ __all__ = [
     "Sleep",
     "TimeoutArg",
     "Unset",
+    "advance",
     "check_customer",
     "classify_httpx_error",
+    "httpx_outcome",
+    "httpx_request",
+    "unreadable",
     "make_policy",
     "user_agent",
 ]
@@ -207,6 +211,57 @@ def classify_httpx_error(exc: Exception) -> Failure:
     return Failure(exc, sent=True)
 
 
+def unreadable(exc: Exception) -> str:
+    """The text of an error answer whose body broke off or did not decode."""
+    return f"(the body could not be read: {type(exc).__name__})"
+
+
+def httpx_request(
+    http: httpx.Client | httpx.AsyncClient, core: ClientCore, step: Send
+) -> httpx.Request:
+    """The request of one ``Send`` step, for either httpx client."""
+    return http.build_request(
+        "POST",
+        core.url,
+        content=step.content,
+        headers=core.request_headers,
+        timeout=httpx.USE_CLIENT_DEFAULT if step.timeout is UNSET else step.timeout,
+    )
+
+
+def httpx_outcome(response: httpx.Response, read_error: Exception | None) -> Answer | Failure:
+    """What an httpx answer says, once its body was read (or failed to be, ``read_error``)."""
+    status = response.status_code
+    if 200 <= status < 300:
+        if read_error is None:
+            return Answer(status)
+        # An answer that breaks off or does not decode is no sure success:
+        # the push may or may not have been accepted.
+        return replace(classify_httpx_error(read_error), status_code=status, sent=True)
+    if read_error is None:
+        try:
+            text = response.text
+        except Exception as exc:
+            text = unreadable(exc)
+    else:
+        text = unreadable(read_error)
+    return Answer(
+        status, response.headers.get("retry-after"), text, response.headers.get("location")
+    )
+
+
+def advance(
+    plan: Generator[Send | Sleep, Answer | Failure | None, PushResult],
+    outcome: Answer | Failure | None,
+) -> Send | Sleep | PushResult:
+    """Tell a push plan what its last step did: its next step, or its result."""
+    try:
+        return plan.send(outcome)
+    except StopIteration as done:
+        result: PushResult = done.value
+        return result
+
+
 def _resolve_api_key(api_key: str | None) -> str:
     if api_key is None:
         api_key = os.environ.get(API_KEY_ENV)
@@ -297,19 +352,19 @@ class ClientCore:
         retry_unsafe: bool,
         owns_http_client: bool,
     ) -> None:
-        self._api_key = _resolve_api_key(api_key)
-        self._redactor = Redactor((self._api_key,))
-        self.base_url = _resolve_base_url(base_url)
-        self.url = self.base_url + PUSH_PATH
+        self._api_key: str = _resolve_api_key(api_key)
+        self._redactor: Redactor = Redactor((self._api_key,))
+        self.base_url: str = _resolve_base_url(base_url)
+        self.url: str = self.base_url + PUSH_PATH
         try:
-            self.minutes_paused = check_minutes(minutes_paused, "minutes_paused")
+            self.minutes_paused: int = check_minutes(minutes_paused, "minutes_paused")
         except InvalidEventError as exc:
             raise ConfigurationError(str(exc)) from None
         if not isinstance(retry, RetryPolicy):
             raise ConfigurationError("retry must be a RetryPolicy")
-        self.retry = retry
-        self.retry_unsafe = bool(retry_unsafe)
-        self.owns_http_client = owns_http_client
+        self.retry: RetryPolicy = retry
+        self.retry_unsafe: bool = bool(retry_unsafe)
+        self.owns_http_client: bool = owns_http_client
         self.timeout: httpx.Timeout | Unset
         if isinstance(timeout, Unset):
             self.timeout = DEFAULT_TIMEOUT if owns_http_client else UNSET

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from botcopy_handover.client._base import ClientCore, check_customer
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from functools import partial
+from typing import Generic, TypeVar
+
+from botcopy_handover.client._base import UNSET, ClientCore, TimeoutArg, check_customer
+from botcopy_handover.client._keepalive import DEFAULT_TYPING_INTERVAL
 from botcopy_handover.models.push import (
     MessageEvent,
     PauseEvent,
@@ -11,7 +17,12 @@ from botcopy_handover.models.push import (
     TypingEvent,
 )
 
-__all__ = ["ConversationCore"]
+__all__ = ["ConversationCore", "ConversationMethods", "given"]
+
+R = TypeVar("R")
+"""What a push method returns: a ``PushResult``, or a coroutine of one."""
+K = TypeVar("K")
+"""The typing keepalive of the conversation."""
 
 
 class ConversationCore:
@@ -29,7 +40,7 @@ class ConversationCore:
         core.typing_event(user_id, bot_id, minutes_paused, None)
         self.user_id = user_id
         self.bot_id = bot_id
-        self.minutes_paused = core.minutes(minutes_paused)
+        self.minutes_paused: int = core.minutes(minutes_paused)
 
     def _message_event(self, text: str, minutes_paused: int | None) -> MessageEvent:
         return self._core.message_event(
@@ -64,3 +75,99 @@ class ConversationCore:
             f"{type(self).__name__}(user_id={self.user_id!r}, bot_id={self.bot_id!r}, "
             f"minutes_paused={self.minutes_paused})"
         )
+
+
+class ConversationMethods(ConversationCore, ABC, Generic[R, K]):
+    """The push methods bound to one customer; a subclass performs them.
+
+    ``_submit`` builds the event, stops the typing keepalives when the event
+    ends them (a message, a resume), and pushes it; ``_keepalive`` starts a
+    typing keepalive.
+    """
+
+    def send_message(
+        self,
+        text: str,
+        *,
+        minutes_paused: int | None = None,
+        timeout: TimeoutArg = UNSET,
+        retry_unsafe: bool | None = None,
+    ) -> R:
+        """Send the agent's ``text``; stops this conversation's typing keepalives first."""
+        return self._submit(
+            partial(self._message_event, text, minutes_paused), timeout, retry_unsafe
+        )
+
+    def pause(
+        self,
+        *,
+        minutes_paused: int | None = None,
+        agent_name: str | None = None,
+        agent_avatar_url: str | None = None,
+        timeout: TimeoutArg = UNSET,
+        retry_unsafe: bool | None = None,
+    ) -> R:
+        """Show "You are now chatting with an Agent." (see [`Client.pause`][botcopy_handover.Client.pause])."""  # noqa: E501 - a link in the summary
+        build = partial(self._pause_event, minutes_paused, agent_name, agent_avatar_url)
+        return self._submit(build, timeout, retry_unsafe)
+
+    def resume(
+        self,
+        *,
+        unpause_event: str | None = "default",
+        timeout: TimeoutArg = UNSET,
+        retry_unsafe: bool | None = None,
+    ) -> R:
+        """Hand the customer back to the bot (see [`Client.resume`][botcopy_handover.Client.resume])."""  # noqa: E501 - a link in the summary
+        return self._submit(partial(self._resume_event, unpause_event), timeout, retry_unsafe)
+
+    def typing(
+        self,
+        *,
+        interval: float = DEFAULT_TYPING_INTERVAL,
+        raise_errors: bool = False,
+        timeout: TimeoutArg = UNSET,
+    ) -> K:
+        """Show the typing indicator now; as a context manager, keep it up.
+
+        The first indicator is sent at once (``AsyncConversation``: when the
+        keepalive is awaited or entered). Inside ``with chat.typing():`` (or
+        ``async with``) it is re-sent every ``interval`` seconds (9 by
+        default: Botcopy hides it after 10), by a background thread (an
+        asyncio task), until the block ends or a message is sent on this
+        conversation.
+
+        Failures are logged on the ``botcopy_handover`` logger and kept in
+        ``.error``; they stop the keepalive but do not interrupt the agent's
+        code. With ``raise_errors=True`` the first send raises, and a later
+        failure is raised when the block ends.
+        """
+        return self._keepalive(self._typing_event(), interval, raise_errors, timeout)
+
+    def send(
+        self, event: PushEvent, *, timeout: TimeoutArg = UNSET, retry_unsafe: bool | None = None
+    ) -> R:
+        """Push a prebuilt event for this customer.
+
+        Raises:
+            InvalidEventError: the event names another customer.
+
+        """
+        return self._submit(partial(given, event), timeout, retry_unsafe)
+
+    @abstractmethod
+    def _submit(
+        self, build: Callable[[], PushEvent], timeout: TimeoutArg, retry_unsafe: bool | None
+    ) -> R:
+        """Build the event, stop the keepalives if it ends them, push it."""
+
+    @abstractmethod
+    def _keepalive(
+        self, event: TypingEvent, interval: float, raise_errors: bool, timeout: TimeoutArg
+    ) -> K:
+        """A keepalive that pushes ``event``."""
+
+
+def given(event: PushEvent) -> PushEvent:
+    """``event`` itself: the builder of a prebuilt event."""
+    return event

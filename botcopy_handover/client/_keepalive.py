@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Awaitable, Callable, Generator
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from typing_extensions import Self
 
@@ -35,18 +35,45 @@ def _check_interval(interval: float) -> float:
     return float(interval)
 
 
-class _KeepaliveBase:
-    """State both keepalives share: the first result and the first error."""
+_SendT = TypeVar("_SendT", Callable[[], PushResult], Callable[[], Awaitable[PushResult]])
 
-    def __init__(self, *, interval: float, raise_errors: bool) -> None:
-        self.interval = _check_interval(interval)
-        self.raise_errors = raise_errors
+
+class _KeepaliveBase(Generic[_SendT]):
+    """State both keepalives share: the settings, the first result and the first error.
+
+    ``send`` pushes one indicator (blocking, or a coroutine to await);
+    ``registry`` is the conversation's set of running keepalives, which a
+    message stops.
+    """
+
+    def __init__(
+        self, send: _SendT, *, interval: float, raise_errors: bool, registry: set[Self]
+    ) -> None:
+        self._send: _SendT = send
+        self._registry: set[Self] = registry
+        self.interval: float = _check_interval(interval)
+        self.raise_errors: bool = raise_errors
         self.result: PushResult | None = None
         """The last successful push, if any."""
         self.error: Exception | None = None
         """The failure that stopped the keepalive, if any."""
-        self.sent = 0
+        self.sent: int = 0
         """How many indicators were sent successfully."""
+        self._begin()
+
+    def _begin(self) -> None:
+        """What a keepalive does once made (the blocking one sends its first indicator)."""
+
+    @property
+    def active(self) -> bool:
+        """Whether the keepalive is still re-sending the indicator."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(interval={self.interval:g}, sent={self.sent}, "
+            f"active={self.active})"
+        )
 
     def _succeeded(self, result: PushResult) -> None:
         self.result = result
@@ -66,7 +93,7 @@ class _KeepaliveBase:
             raise self.error
 
 
-class TypingKeepalive(_KeepaliveBase):
+class TypingKeepalive(_KeepaliveBase[Callable[[], PushResult]]):
     """A typing indicator that was sent; as a context manager, kept up by a thread.
 
     Returned by [`Conversation.typing`][botcopy_handover.Conversation.typing]. Attributes
@@ -74,21 +101,12 @@ class TypingKeepalive(_KeepaliveBase):
     and ``sent`` say how it went.
     """
 
-    def __init__(
-        self,
-        send: Callable[[], PushResult],
-        *,
-        interval: float,
-        raise_errors: bool,
-        registry: set[TypingKeepalive],
-    ) -> None:
-        super().__init__(interval=interval, raise_errors=raise_errors)
-        self._send = send
-        self._registry = registry
+    def _begin(self) -> None:
+        # The first indicator goes out at once, before any ``with``.
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         try:
-            self._succeeded(send())
+            self._succeeded(self._send())
         except Exception as exc:
             self._failed(exc, first=True)
 
@@ -132,13 +150,8 @@ class TypingKeepalive(_KeepaliveBase):
                 self._failed(exc, first=False)
                 return
 
-    def __repr__(self) -> str:
-        return (
-            f"TypingKeepalive(interval={self.interval:g}, sent={self.sent}, active={self.active})"
-        )
 
-
-class AsyncTypingKeepalive(_KeepaliveBase):
+class AsyncTypingKeepalive(_KeepaliveBase[Callable[[], Awaitable[PushResult]]]):
     """A typing indicator to await once, or to keep up with ``async with`` (a task).
 
     Returned by [`AsyncConversation.typing`][botcopy_handover.AsyncConversation.typing]: ``await
@@ -148,19 +161,8 @@ class AsyncTypingKeepalive(_KeepaliveBase):
     is sent on the conversation.
     """
 
-    def __init__(
-        self,
-        send: Callable[[], Awaitable[PushResult]],
-        *,
-        interval: float,
-        raise_errors: bool,
-        registry: set[AsyncTypingKeepalive],
-    ) -> None:
-        super().__init__(interval=interval, raise_errors=raise_errors)
-        self._send = send
-        self._registry = registry
-        self._task: asyncio.Task[None] | None = None
-        self._used = False
+    _task: asyncio.Task[None] | None = None
+    _used = False
 
     @property
     def active(self) -> bool:
@@ -212,9 +214,3 @@ class AsyncTypingKeepalive(_KeepaliveBase):
             except Exception as exc:  # a task must not die silently
                 self._failed(exc, first=False)
                 return
-
-    def __repr__(self) -> str:
-        return (
-            f"AsyncTypingKeepalive(interval={self.interval:g}, sent={self.sent}, "
-            f"active={self.active})"
-        )

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Coroutine
+from typing import Any, cast
 
 from botcopy_handover._errors import ConfigurationError
 from botcopy_handover.state._store import (
     AsyncConversationStore,
     Clock,
-    ConversationState,
     ConversationStore,
 )
 from botcopy_handover.state.memory import MemoryStore
@@ -18,12 +17,30 @@ from botcopy_handover.state.memory import MemoryStore
 __all__ = ["as_async_store", "as_sync_store"]
 
 
+_OPERATIONS = (
+    "get",
+    "record_pause",
+    "touch",
+    "record_resume",
+    "record_lapse",
+    "link_ticket",
+    "find_by_ticket",
+    "remember_history",
+    "expiring",
+    "claim",
+    "delete",
+)
+"""The operations of a store (both protocols): the wrapper awaits each one."""
+
+
 class _MemoryAsAsync:
     """A `MemoryStore` seen through `AsyncConversationStore`.
 
-    Calls go straight through, on the event loop: the memory store holds its
-    lock for a few dictionary operations only, so a thread hop would cost more
-    than it saves.
+    Each operation of the protocol is the memory store's own, as a coroutine
+    function (made below, so the signatures stay written once, in
+    [`MemoryStore`][botcopy_handover.MemoryStore]). Calls go straight through, on
+    the event loop: the memory store holds its lock for a few dictionary
+    operations only, so a thread hop would cost more than it saves.
     """
 
     def __init__(self, store: MemoryStore) -> None:
@@ -36,52 +53,19 @@ class _MemoryAsAsync:
     def __repr__(self) -> str:
         return repr(self.store)
 
-    async def get(self, bot_id: str, user_id: str) -> ConversationState | None:
-        return self.store.get(bot_id, user_id)
 
-    async def record_pause(
-        self,
-        bot_id: str,
-        user_id: str,
-        *,
-        minutes: int,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
-    ) -> ConversationState:
-        return self.store.record_pause(
-            bot_id,
-            user_id,
-            minutes=minutes,
-            agent_name=agent_name,
-            agent_avatar_url=agent_avatar_url,
-        )
+def _awaitable(name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
+    async def operation(self: _MemoryAsAsync, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.store, name)(*args, **kwargs)
 
-    async def touch(self, bot_id: str, user_id: str) -> ConversationState | None:
-        return self.store.touch(bot_id, user_id)
+    operation.__name__ = name
+    operation.__qualname__ = f"_MemoryAsAsync.{name}"
+    operation.__doc__ = getattr(MemoryStore, name).__doc__
+    return operation
 
-    async def record_resume(self, bot_id: str, user_id: str) -> ConversationState:
-        return self.store.record_resume(bot_id, user_id)
 
-    async def record_lapse(self, bot_id: str, user_id: str, expires_at: datetime) -> bool:
-        return self.store.record_lapse(bot_id, user_id, expires_at)
-
-    async def link_ticket(self, bot_id: str, user_id: str, ticket_id: str) -> ConversationState:
-        return self.store.link_ticket(bot_id, user_id, ticket_id)
-
-    async def find_by_ticket(self, ticket_id: str) -> ConversationState | None:
-        return self.store.find_by_ticket(ticket_id)
-
-    async def remember_history(self, bot_id: str, user_id: str, ids: Iterable[str]) -> list[str]:
-        return self.store.remember_history(bot_id, user_id, ids)
-
-    async def expiring(self, within: timedelta) -> list[ConversationState]:
-        return self.store.expiring(within)
-
-    async def claim(self, token: str, ttl: timedelta) -> bool:
-        return self.store.claim(token, ttl)
-
-    async def delete(self, bot_id: str, user_id: str) -> bool:
-        return self.store.delete(bot_id, user_id)
+for _name in _OPERATIONS:
+    setattr(_MemoryAsAsync, _name, _awaitable(_name))
 
 
 def as_async_store(store: ConversationStore | AsyncConversationStore) -> AsyncConversationStore:
@@ -94,7 +78,7 @@ def as_async_store(store: ConversationStore | AsyncConversationStore) -> AsyncCo
 
     """
     if isinstance(store, MemoryStore):
-        return _MemoryAsAsync(store)
+        return cast(AsyncConversationStore, _MemoryAsAsync(store))
     if inspect.iscoroutinefunction(getattr(type(store), "get", None)):
         return store  # type: ignore[return-value]
     raise ConfigurationError(

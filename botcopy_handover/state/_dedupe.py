@@ -25,6 +25,7 @@ from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
 from botcopy_handover.state._adapt import as_async_store, as_sync_store
 from botcopy_handover.state._core import check_duration
 from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
+from botcopy_handover.state.memory import MemoryStore
 
 __all__ = [
     "DEFAULT_DUPLICATE_WINDOW",
@@ -99,8 +100,8 @@ class Deduplicator:
     def __init__(
         self, store: ConversationStore, *, window: timedelta = DEFAULT_DUPLICATE_WINDOW
     ) -> None:
-        self.store = as_sync_store(store)
-        self.window = check_duration(window, "window")
+        self.store: ConversationStore = as_sync_store(store)
+        self.window: timedelta = check_duration(window, "window")
 
     def is_duplicate(self, event: HandoverRequest | CustomerMessage) -> bool:
         """Whether the same body was seen within the window; the first sighting returns ``False``.
@@ -129,12 +130,12 @@ class AsyncDeduplicator:
 
     def __init__(
         self,
-        store: AsyncConversationStore | ConversationStore,
+        store: AsyncConversationStore | MemoryStore,
         *,
         window: timedelta = DEFAULT_DUPLICATE_WINDOW,
     ) -> None:
-        self.store = as_async_store(store)
-        self.window = check_duration(window, "window")
+        self.store: AsyncConversationStore = as_async_store(store)
+        self.window: timedelta = check_duration(window, "window")
 
     async def is_duplicate(self, event: HandoverRequest | CustomerMessage) -> bool:
         """Whether the same body was seen within the window (see [`Deduplicator`][botcopy_handover.state.Deduplicator])."""  # noqa: E501 - a link in the summary

@@ -28,7 +28,7 @@ import threading
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Union
+from typing import Generic, TypeVar, Union
 
 from typing_extensions import Self
 
@@ -40,6 +40,7 @@ from botcopy_handover.state._store import (
     ConversationState,
     ConversationStore,
 )
+from botcopy_handover.state.memory import MemoryStore
 
 __all__ = [
     "DEFAULT_POLL_INTERVAL",
@@ -164,7 +165,36 @@ def _log_callback_error(notice: ExpiryNotice) -> None:
     )
 
 
-class ExpiryWatcher:
+_In = TypeVar("_In")
+_St = TypeVar("_St")
+_Cb = TypeVar("_Cb")
+
+
+class _Watcher(Generic[_In, _St, _Cb]):
+    """What both watchers share: the store, the callback and the plan; each twin polls."""
+
+    def __init__(
+        self,
+        store: _In,
+        callback: _Cb,
+        *,
+        warn_before: timedelta = DEFAULT_WARN_BEFORE,
+        interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> None:
+        self.store: _St = self._adopt(store)
+        self.callback: _Cb = callback
+        self._plan = _Plan(warn_before, interval)
+        self._begin()
+
+    def _adopt(self, store: _In) -> _St:
+        """``store`` checked (and, for a ``MemoryStore`` in async code, wrapped)."""
+        raise NotImplementedError
+
+    def _begin(self) -> None:
+        """What a watcher sets up once made (the threaded one: its stop signal)."""
+
+
+class ExpiryWatcher(_Watcher[ConversationStore, ConversationStore, SyncCallback]):
     """Calls ``callback`` when a pause is about to lapse and when it has lapsed (a thread).
 
     Args:
@@ -185,19 +215,13 @@ class ExpiryWatcher:
 
     """
 
-    def __init__(
-        self,
-        store: ConversationStore,
-        callback: SyncCallback,
-        *,
-        warn_before: timedelta = DEFAULT_WARN_BEFORE,
-        interval: float = DEFAULT_POLL_INTERVAL,
-    ) -> None:
-        self.store = as_sync_store(store)
-        self.callback = callback
-        self._plan = _Plan(warn_before, interval)
+    _thread: threading.Thread | None = None
+
+    def _adopt(self, store: ConversationStore) -> ConversationStore:
+        return as_sync_store(store)
+
+    def _begin(self) -> None:
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def poll(self) -> list[ExpiryNotice]:
         """Look once: notify for each conversation due, return the notices given."""
@@ -256,7 +280,9 @@ class ExpiryWatcher:
         self.stop()
 
 
-class AsyncExpiryWatcher:
+class AsyncExpiryWatcher(
+    _Watcher[AsyncConversationStore | MemoryStore, AsyncConversationStore, AsyncCallback]
+):
     """[`ExpiryWatcher`][botcopy_handover.state.ExpiryWatcher] as an asyncio task.
 
     Args:
@@ -273,18 +299,10 @@ class AsyncExpiryWatcher:
 
     """
 
-    def __init__(
-        self,
-        store: AsyncConversationStore | ConversationStore,
-        callback: AsyncCallback,
-        *,
-        warn_before: timedelta = DEFAULT_WARN_BEFORE,
-        interval: float = DEFAULT_POLL_INTERVAL,
-    ) -> None:
-        self.store = as_async_store(store)
-        self.callback = callback
-        self._plan = _Plan(warn_before, interval)
-        self._task: asyncio.Task[None] | None = None
+    _task: asyncio.Task[None] | None = None
+
+    def _adopt(self, store: AsyncConversationStore | MemoryStore) -> AsyncConversationStore:
+        return as_async_store(store)
 
     async def poll(self) -> list[ExpiryNotice]:
         """Look once: notify for each conversation due, return the notices given."""

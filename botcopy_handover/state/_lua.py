@@ -28,39 +28,47 @@ __all__ = [
     "PAUSE",
     "RESUME",
     "TOUCH",
+    "ENSURE",
+    "HISTORY_STEPS",
+    "KEEP",
+    "LAPSE_STEPS",
+    "PAUSE_STEPS",
+    "PREAMBLE",
+    "RESUME_STEPS",
+    "TOUCH_STEPS",
 ]
 
-# Shared by the writing scripts: stamp the record, re-arm its keys' TTLs,
-# return the record. ARGV[1] is now (ms), ARGV[2] the retention (ms).
-_SAVE = """
+# The pieces below are shared with `_lua_cluster`: the writing scripts of
+# both layouts do the same steps and differ in how ``save`` re-arms the keys'
+# TTLs and what they answer.
+
+PREAMBLE = """
 local now = tonumber(ARGV[1])
 local retention = tonumber(ARGV[2])
-local function save(conv)
-  redis.call('HSET', conv, 'updated_ms', string.format('%d', now))
-  local record = redis.call('HGETALL', conv)
+"""
+"""ARGV[1] is now (ms), ARGV[2] the retention (ms)."""
+
+KEEP = """
   local keep = retention
   local expires = tonumber(redis.call('HGET', conv, 'expires_ms') or '')
   if redis.call('HGET', conv, 'paused') == '1' and expires and expires > now then
     keep = expires - now + retention
   end
   if keep < 1 then keep = 1 end
-  redis.call('PEXPIRE', conv, keep)
-  redis.call('PEXPIRE', conv .. ':history', keep)
-  local ticket_key = redis.call('HGET', conv, 'ticket_key')
-  if ticket_key then redis.call('PEXPIRE', ticket_key, keep) end
-  return record
-end
+"""
+"""Inside ``save(conv)``: ``keep``, how long the record's keys live from now."""
+
+ENSURE = """
 local function ensure(conv, bot, user)
   redis.call('HSET', conv, 'bot_id', bot, 'user_id', user)
   redis.call('HSETNX', conv, 'paused', '0')
 end
 """
+"""``ensure(conv, bot, user)``: the record exists and names its customer."""
 
-# KEYS: conv, expiring zset. ARGV: now, retention, bot, user, member, minutes,
-# set_name (0/1), name, set_avatar (0/1), avatar.
-PAUSE = (
-    _SAVE
-    + """
+# KEYS[1] conv, KEYS[2] expiring. ARGV: now, retention, bot, user, member,
+# minutes, set_name (0/1), name, set_avatar (0/1), avatar.
+PAUSE_STEPS = """
 local conv = KEYS[1]
 local expires = now + tonumber(ARGV[6]) * 60000
 ensure(conv, ARGV[3], ARGV[4])
@@ -69,14 +77,11 @@ redis.call('HSET', conv, 'paused', '1', 'minutes', ARGV[6],
 if ARGV[7] == '1' then redis.call('HSET', conv, 'agent_name', ARGV[8]) end
 if ARGV[9] == '1' then redis.call('HSET', conv, 'agent_avatar_url', ARGV[10]) end
 redis.call('ZADD', KEYS[2], expires, ARGV[5])
-return save(conv)
 """
-)
 
-# KEYS: conv, expiring zset. ARGV: now, retention, member.
-TOUCH = (
-    _SAVE
-    + """
+# KEYS[1] conv, KEYS[2] expiring. ARGV: now, retention, member. Answers
+# false when the conversation is not paused or its pause lapsed.
+TOUCH_STEPS = """
 local conv = KEYS[1]
 if redis.call('HGET', conv, 'paused') ~= '1' then return false end
 local expires = tonumber(redis.call('HGET', conv, 'expires_ms') or '')
@@ -84,36 +89,66 @@ if not expires or expires <= now then return false end
 local new_expires = now + tonumber(redis.call('HGET', conv, 'minutes')) * 60000
 redis.call('HSET', conv, 'expires_ms', string.format('%d', new_expires))
 redis.call('ZADD', KEYS[2], new_expires, ARGV[3])
-return save(conv)
 """
-)
 
-# KEYS: conv, expiring zset. ARGV: now, retention, bot, user, member.
-RESUME = (
-    _SAVE
-    + """
+# KEYS[1] conv, KEYS[2] expiring. ARGV: now, retention, bot, user, member.
+RESUME_STEPS = """
 local conv = KEYS[1]
 ensure(conv, ARGV[3], ARGV[4])
 redis.call('HSET', conv, 'paused', '0', 'minutes', '0', 'expires_ms', '')
 redis.call('ZREM', KEYS[2], ARGV[5])
-return save(conv)
 """
-)
 
-# KEYS: conv, expiring zset. ARGV: now, retention, member, expected expiry (ms).
-LAPSE = (
-    _SAVE
-    + """
+# KEYS[1] conv, KEYS[2] expiring. ARGV: now, retention, member, expected
+# expiry (ms). Answers ``nope`` (defined by the script) when there is no lapse
+# to record.
+LAPSE_STEPS = """
 local conv = KEYS[1]
-if redis.call('HGET', conv, 'paused') ~= '1' then return 0 end
-if redis.call('HGET', conv, 'expires_ms') ~= ARGV[4] then return 0 end
-if tonumber(ARGV[4]) > now then return 0 end
+if redis.call('HGET', conv, 'paused') ~= '1' then return nope end
+if redis.call('HGET', conv, 'expires_ms') ~= ARGV[4] then return nope end
+if tonumber(ARGV[4]) > now then return nope end
 redis.call('HSET', conv, 'paused', '0', 'minutes', '0', 'expires_ms', '')
 redis.call('ZREM', KEYS[2], ARGV[3])
-save(conv)
-return 1
 """
+
+# KEYS[1] conv, KEYS[2] history. ARGV: now, retention, bot, user, ids...
+# Leaves the ids not seen before in ``new``.
+HISTORY_STEPS = """
+local conv = KEYS[1]
+ensure(conv, ARGV[3], ARGV[4])
+local new = {}
+for i = 5, #ARGV do
+  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then new[#new + 1] = ARGV[i] end
+end
+if #ARGV >= 5 then redis.call('HSET', conv, 'last_history_id', ARGV[#ARGV]) end
+"""
+
+# Shared by the writing scripts: stamp the record, re-arm its keys' TTLs,
+# return the record.
+_SAVE = (
+    PREAMBLE
+    + """
+local function save(conv)
+  redis.call('HSET', conv, 'updated_ms', string.format('%d', now))
+"""
+    + KEEP
+    + """
+  local record = redis.call('HGETALL', conv)
+  redis.call('PEXPIRE', conv, keep)
+  redis.call('PEXPIRE', conv .. ':history', keep)
+  local ticket_key = redis.call('HGET', conv, 'ticket_key')
+  if ticket_key then redis.call('PEXPIRE', ticket_key, keep) end
+  return record
+end
+"""
+    + ENSURE
 )
+
+# KEYS: conv, expiring zset.
+PAUSE = _SAVE + PAUSE_STEPS + "return save(conv)\n"
+TOUCH = _SAVE + TOUCH_STEPS + "return save(conv)\n"
+RESUME = _SAVE + RESUME_STEPS + "return save(conv)\n"
+LAPSE = _SAVE + "local nope = 0\n" + LAPSE_STEPS + "save(conv)\nreturn 1\n"
 
 # KEYS: conv, ticket key. ARGV: now, retention, bot, user, member, ticket id,
 # conv key prefix.
@@ -146,21 +181,8 @@ if redis.call('HGET', conv, 'ticket_id') ~= ARGV[2] then return false end
 return redis.call('HGETALL', conv)
 """
 
-# KEYS: conv, history set. ARGV: now, retention, bot, user, ids...
-HISTORY = (
-    _SAVE
-    + """
-local conv = KEYS[1]
-ensure(conv, ARGV[3], ARGV[4])
-local new = {}
-for i = 5, #ARGV do
-  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then new[#new + 1] = ARGV[i] end
-end
-if #ARGV >= 5 then redis.call('HSET', conv, 'last_history_id', ARGV[#ARGV]) end
-save(conv)
-return new
-"""
-)
+# KEYS: conv, history set. Answers the new ids.
+HISTORY = _SAVE + HISTORY_STEPS + "save(conv)\nreturn new\n"
 
 # KEYS: expiring zset. ARGV: conv key prefix, horizon (ms), limit.
 EXPIRING = """

@@ -43,23 +43,32 @@ __all__ = [
     "UNLINK",
 ]
 
-from botcopy_handover.state._lua import CLAIM
+from botcopy_handover.state._lua import (
+    CLAIM,
+    ENSURE,
+    EXPIRING,
+    HISTORY_STEPS,
+    KEEP,
+    LAPSE_STEPS,
+    PAUSE_STEPS,
+    PREAMBLE,
+    RESUME_STEPS,
+    TOUCH_STEPS,
+)
 
-# Shared by the writing scripts. ARGV[1] is now (ms), ARGV[2] the retention
-# (ms). save() stamps the record, re-arms the TTLs of the record and its
-# history, and answers {record, renew}: the ticket key (another slot) gets a
-# TTL of keep + retention whenever the record would outlive it.
-_SAVE = """
-local now = tonumber(ARGV[1])
-local retention = tonumber(ARGV[2])
+# Shared by the writing scripts. save() stamps the record, re-arms the TTLs of
+# the record and its history, and answers {record, renew}: the ticket key
+# (another slot) gets a TTL of keep + retention whenever the record would
+# outlive it. The steps of each script are those of one server
+# (`botcopy_handover.state._lua`); only save() and the answers differ.
+_SAVE = (
+    PREAMBLE
+    + """
 local function save(conv, history)
   redis.call('HSET', conv, 'updated_ms', string.format('%d', now))
-  local keep = retention
-  local expires = tonumber(redis.call('HGET', conv, 'expires_ms') or '')
-  if redis.call('HGET', conv, 'paused') == '1' and expires and expires > now then
-    keep = expires - now + retention
-  end
-  if keep < 1 then keep = 1 end
+"""
+    + KEEP
+    + """
   local renew = false
   local ticket_key = redis.call('HGET', conv, 'ticket_key')
   if ticket_key then
@@ -74,70 +83,21 @@ local function save(conv, history)
   redis.call('PEXPIRE', history, keep)
   return record, renew
 end
-local function ensure(conv, bot, user)
-  redis.call('HSET', conv, 'bot_id', bot, 'user_id', user)
-  redis.call('HSETNX', conv, 'paused', '0')
-end
 """
-
-# KEYS: conv, expiring shard, history. ARGV: now, retention, bot, user, member,
-# minutes, set_name (0/1), name, set_avatar (0/1), avatar.
-PAUSE = (
-    _SAVE
-    + """
-local conv = KEYS[1]
-local expires = now + tonumber(ARGV[6]) * 60000
-ensure(conv, ARGV[3], ARGV[4])
-redis.call('HSET', conv, 'paused', '1', 'minutes', ARGV[6],
-           'expires_ms', string.format('%d', expires))
-if ARGV[7] == '1' then redis.call('HSET', conv, 'agent_name', ARGV[8]) end
-if ARGV[9] == '1' then redis.call('HSET', conv, 'agent_avatar_url', ARGV[10]) end
-redis.call('ZADD', KEYS[2], expires, ARGV[5])
-return {save(conv, KEYS[3])}
-"""
+    + ENSURE
 )
 
-# KEYS: conv, expiring shard, history. ARGV: now, retention, member.
-TOUCH = (
-    _SAVE
-    + """
-local conv = KEYS[1]
-if redis.call('HGET', conv, 'paused') ~= '1' then return false end
-local expires = tonumber(redis.call('HGET', conv, 'expires_ms') or '')
-if not expires or expires <= now then return false end
-local new_expires = now + tonumber(redis.call('HGET', conv, 'minutes')) * 60000
-redis.call('HSET', conv, 'expires_ms', string.format('%d', new_expires))
-redis.call('ZADD', KEYS[2], new_expires, ARGV[3])
-return {save(conv, KEYS[3])}
-"""
-)
+# KEYS: conv, expiring shard, history. Answers {record, renew}.
+PAUSE = _SAVE + PAUSE_STEPS + "return {save(conv, KEYS[3])}\n"
+TOUCH = _SAVE + TOUCH_STEPS + "return {save(conv, KEYS[3])}\n"
+RESUME = _SAVE + RESUME_STEPS + "return {save(conv, KEYS[3])}\n"
 
-# KEYS: conv, expiring shard, history. ARGV: now, retention, bot, user, member.
-RESUME = (
-    _SAVE
-    + """
-local conv = KEYS[1]
-ensure(conv, ARGV[3], ARGV[4])
-redis.call('HSET', conv, 'paused', '0', 'minutes', '0', 'expires_ms', '')
-redis.call('ZREM', KEYS[2], ARGV[5])
-return {save(conv, KEYS[3])}
-"""
-)
-
-# KEYS: conv, expiring shard, history. ARGV: now, retention, member, expected
-# expiry (ms). Answers false, or {1, renew}.
+# KEYS: conv, expiring shard, history. Answers false, or {1, renew}.
 LAPSE = (
     _SAVE
-    + """
-local conv = KEYS[1]
-if redis.call('HGET', conv, 'paused') ~= '1' then return false end
-if redis.call('HGET', conv, 'expires_ms') ~= ARGV[4] then return false end
-if tonumber(ARGV[4]) > now then return false end
-redis.call('HSET', conv, 'paused', '0', 'minutes', '0', 'expires_ms', '')
-redis.call('ZREM', KEYS[2], ARGV[3])
-local _, renew = save(conv, KEYS[3])
-return {1, renew}
-"""
+    + "local nope = false\n"
+    + LAPSE_STEPS
+    + "local _, renew = save(conv, KEYS[3])\nreturn {1, renew}\n"
 )
 
 # KEYS: conv, history. ARGV: now, retention, bot, user, ticket id, ticket key.
@@ -194,38 +154,12 @@ if redis.call('HGET', KEYS[1], 'ticket_id') ~= ARGV[1] then return false end
 return redis.call('HGETALL', KEYS[1])
 """
 
-# KEYS: conv, history. ARGV: now, retention, bot, user, ids... Answers {new ids, renew}.
-HISTORY = (
-    _SAVE
-    + """
-local conv = KEYS[1]
-ensure(conv, ARGV[3], ARGV[4])
-local new = {}
-for i = 5, #ARGV do
-  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then new[#new + 1] = ARGV[i] end
-end
-if #ARGV >= 5 then redis.call('HSET', conv, 'last_history_id', ARGV[#ARGV]) end
-local _, renew = save(conv, KEYS[2])
-return {new, renew}
-"""
-)
+# KEYS: conv, history. Answers {new ids, renew}.
+HISTORY = _SAVE + HISTORY_STEPS + "local _, renew = save(conv, KEYS[2])\nreturn {new, renew}\n"
 
-# KEYS: one expiring shard. ARGV: conv key prefix of that shard (same hash
-# tag, so the records read are in the script's slot), horizon (ms), limit.
-EXPIRING = """
-local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, ARGV[3])
-local found = {}
-for _, member in ipairs(members) do
-  local conv = ARGV[1] .. member
-  if redis.call('HGET', conv, 'paused') == '1' then
-    found[#found + 1] = redis.call('HGETALL', conv)
-  else
-    -- The record expired or was resumed without its member removed.
-    redis.call('ZREM', KEYS[1], member)
-  end
-end
-return found
-"""
+# EXPIRING is one server's script, run on each expiring shard: KEYS[1] is the
+# shard, ARGV[1] the conv key prefix of that shard (same hash tag, so the
+# records read are in the script's slot).
 
 # KEYS: conv, expiring shard, history. ARGV: member. Answers {deleted (0/1),
 # ticket key or false}; the store then drops the ticket key if it is still ours.

@@ -29,6 +29,7 @@ from botcopy_handover.state._store import (
     ConversationState,
     ConversationStore,
 )
+from botcopy_handover.state.memory import MemoryStore
 
 __all__ = ["arecord_push", "arecord_reply", "record_push", "record_reply"]
 
@@ -111,7 +112,7 @@ def record_push(store: ConversationStore, event: PushEvent) -> ConversationState
 
 
 async def arecord_reply(
-    store: AsyncConversationStore | ConversationStore,
+    store: AsyncConversationStore | MemoryStore,
     event: HandoverRequest | CustomerMessage,
     reply: Reply,
 ) -> ConversationState | None:
@@ -120,7 +121,7 @@ async def arecord_reply(
 
 
 async def arecord_push(
-    store: AsyncConversationStore | ConversationStore, event: PushEvent
+    store: AsyncConversationStore | MemoryStore, event: PushEvent
 ) -> ConversationState:
     """`record_push` for async code (an async store, or a ``MemoryStore``)."""
     state = await _aapply(as_async_store(store), _for_push(event))

@@ -65,7 +65,7 @@ class MemoryStore:
 
     def __init__(self, *, clock: Clock = utc_now, retention: timedelta = DEFAULT_RETENTION) -> None:
         self.clock: Clock = clock
-        self.retention = check_duration(retention, "retention")
+        self.retention: timedelta = check_duration(retention, "retention")
         self._lock = threading.Lock()
         self._records: dict[_Customer, _Record] = {}
         self._tickets: dict[str, _Customer] = {}

@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, TypeVar, Union
+from typing import Any, Generic, TypeVar, Union, cast
 from urllib.parse import urlsplit
 
 try:
@@ -26,8 +26,10 @@ try:
     import redis.cluster
     from redis.commands.core import AsyncScript, Script
     from redis.exceptions import RedisClusterException
-except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError('RedisStore needs redis-py: pip install "botcopy-handover[redis]"') from exc
+except ImportError as _no_redis:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        'RedisStore needs redis-py: pip install "botcopy-handover[redis]"'
+    ) from _no_redis
 from typing_extensions import Self
 
 from botcopy_handover._errors import ConfigurationError, StoreUnavailableError
@@ -152,11 +154,71 @@ def _core(
     return RedisCore(prefix, retention, clock, expiring_limit)
 
 
-def _unavailable(exc: BaseException, where: str) -> StoreUnavailableError:
-    return StoreUnavailableError(f"Redis at {where} failed: {type(exc).__name__}")
+_C = TypeVar("_C", bound=SyncClient | AsyncClient)
+_S = TypeVar("_S", Script, AsyncScript)
 
 
-class RedisStore:
+class _RedisStoreBase(Generic[_C, _S]):
+    """What both Redis stores share: settings, client, scripts; the twins do the I/O."""
+
+    _CLUSTER: type
+    """The cluster client class of the twin's mode."""
+
+    def __init__(
+        self,
+        client: _C | None = None,
+        *,
+        url: str | None = None,
+        cluster: bool = False,
+        prefix: str = DEFAULT_PREFIX,
+        retention: timedelta = DEFAULT_RETENTION,
+        clock: Clock = utc_now,
+        expiring_limit: int = 1000,
+        shards: int = DEFAULT_SHARDS,
+    ) -> None:
+        if client is not None:
+            cluster = _is_cluster(client, cluster, self._CLUSTER)
+        self._core = _core(cluster, prefix, retention, clock, expiring_limit, shards)
+        self._owns_client = client is None
+        if client is None:
+            client = self._connect(url, cluster)
+        self._client: _C = client
+        self._where = describe_connection(client)
+        self._scripts: dict[str, _S] = {
+            name: cast(_S, client.register_script(lua)) for name, lua in self._core.scripts.items()
+        }
+
+    @staticmethod
+    def _connect(url: str | None, cluster: bool) -> _C:
+        raise NotImplementedError
+
+    @property
+    def clock(self) -> Clock:
+        """The store's clock: every time it records comes from here."""
+        return self._core.clock
+
+    @property
+    def prefix(self) -> str:
+        """The namespace of every key this store writes."""
+        return self._core.prefix
+
+    @property
+    def client(self) -> _C:
+        """The Redis client the store talks through, for sharing one connection pool.
+
+        The durable outbox's default queue uses it (and the store's ``prefix``).
+        Closed by the store only if the store made it from ``url=``.
+        """
+        return self._client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._where!r}, prefix={self.prefix!r})"
+
+    def _failed(self, exc: BaseException) -> StoreUnavailableError:
+        return StoreUnavailableError(f"Redis at {self._where} failed: {type(exc).__name__}")
+
+
+class RedisStore(_RedisStoreBase[SyncClient, Script]):
     """Conversation state in Redis, shared by every replica (synchronous).
 
     Keys are namespaced by ``prefix`` and expire on their own ``retention``
@@ -193,42 +255,11 @@ class RedisStore:
 
     """
 
-    def __init__(
-        self,
-        client: SyncClient | None = None,
-        *,
-        url: str | None = None,
-        cluster: bool = False,
-        prefix: str = DEFAULT_PREFIX,
-        retention: timedelta = DEFAULT_RETENTION,
-        clock: Clock = utc_now,
-        expiring_limit: int = 1000,
-        shards: int = DEFAULT_SHARDS,
-    ) -> None:
-        if client is not None:
-            cluster = _is_cluster(client, cluster, redis.cluster.RedisCluster)
-        self._core = _core(cluster, prefix, retention, clock, expiring_limit, shards)
-        self._owns_client = client is None
-        if client is None:
-            client = _sync_client(url, cluster)
-        self._client: SyncClient = client
-        self._where = describe_connection(client)
-        self._scripts: dict[str, Script] = {
-            name: client.register_script(lua) for name, lua in self._core.scripts.items()
-        }
+    _CLUSTER = redis.cluster.RedisCluster
 
-    @property
-    def clock(self) -> Clock:
-        """The store's clock: every time it records comes from here."""
-        return self._core.clock
-
-    @property
-    def prefix(self) -> str:
-        """The namespace of every key this store writes."""
-        return self._core.prefix
-
-    def __repr__(self) -> str:
-        return f"RedisStore({self._where!r}, prefix={self.prefix!r})"
+    @staticmethod
+    def _connect(url: str | None, cluster: bool) -> SyncClient:
+        return _sync_client(url, cluster)
 
     def close(self) -> None:
         """Close the Redis client, if the store created it."""
@@ -246,7 +277,7 @@ class RedisStore:
         try:
             yield
         except _REDIS_ERRORS as exc:
-            raise _unavailable(exc, self._where) from exc
+            raise self._failed(exc) from exc
 
     def _call(self, call: Call) -> Any:
         name, keys, args = call
@@ -321,7 +352,7 @@ class RedisStore:
         return self._drive(self._core.delete(bot_id, user_id))
 
 
-class AsyncRedisStore:
+class AsyncRedisStore(_RedisStoreBase[AsyncClient, AsyncScript]):
     """Conversation state in Redis for asyncio code.
 
     The same keys, scripts and behaviour as [RedisStore][botcopy_handover.RedisStore],
@@ -342,42 +373,11 @@ class AsyncRedisStore:
 
     """
 
-    def __init__(
-        self,
-        client: AsyncClient | None = None,
-        *,
-        url: str | None = None,
-        cluster: bool = False,
-        prefix: str = DEFAULT_PREFIX,
-        retention: timedelta = DEFAULT_RETENTION,
-        clock: Clock = utc_now,
-        expiring_limit: int = 1000,
-        shards: int = DEFAULT_SHARDS,
-    ) -> None:
-        if client is not None:
-            cluster = _is_cluster(client, cluster, redis.asyncio.cluster.RedisCluster)
-        self._core = _core(cluster, prefix, retention, clock, expiring_limit, shards)
-        self._owns_client = client is None
-        if client is None:
-            client = _async_client(url, cluster)
-        self._client: AsyncClient = client
-        self._where = describe_connection(client)
-        self._scripts: dict[str, AsyncScript] = {
-            name: client.register_script(lua) for name, lua in self._core.scripts.items()
-        }
+    _CLUSTER = redis.asyncio.cluster.RedisCluster
 
-    @property
-    def clock(self) -> Clock:
-        """The store's clock: every time it records comes from here."""
-        return self._core.clock
-
-    @property
-    def prefix(self) -> str:
-        """The namespace of every key this store writes."""
-        return self._core.prefix
-
-    def __repr__(self) -> str:
-        return f"AsyncRedisStore({self._where!r}, prefix={self.prefix!r})"
+    @staticmethod
+    def _connect(url: str | None, cluster: bool) -> AsyncClient:
+        return _async_client(url, cluster)
 
     async def aclose(self) -> None:
         """Close the Redis client, if the store created it."""
@@ -407,7 +407,7 @@ class AsyncRedisStore:
             result: _T = done.value
             return result
         except _REDIS_ERRORS as exc:
-            raise _unavailable(exc, self._where) from exc
+            raise self._failed(exc) from exc
 
     async def get(self, bot_id: str, user_id: str) -> ConversationState | None:
         """The conversation's record, or ``None`` if the store has none."""
@@ -415,7 +415,7 @@ class AsyncRedisStore:
         try:
             raw = await self._client.hgetall(key)
         except _REDIS_ERRORS as exc:
-            raise _unavailable(exc, self._where) from exc
+            raise self._failed(exc) from exc
         return hash_fields(raw)
 
     async def record_pause(

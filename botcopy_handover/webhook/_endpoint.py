@@ -36,6 +36,7 @@ from botcopy_handover.models.replies import Continue, End, Pause, Reply
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
 from botcopy_handover.state._dedupe import DEFAULT_DUPLICATE_WINDOW
 from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
+from botcopy_handover.state.memory import MemoryStore
 from botcopy_handover.webhook._context import (
     DEFAULT_AFTER_REPLY_LIMIT,
     AfterReply,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_REPLY_TIMEOUT",
     "DEFAULT_STORE_TIMEOUT",
+    "AsyncEndpointOptions",
     "EndpointOptions",
     "HandoverHandler",
     "MessageHandler",
@@ -98,22 +100,36 @@ MessageHandler: TypeAlias = (
 returns a reply."""
 
 
-class EndpointOptions(TypedDict, total=False):
-    """The settings adapters pass to [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
-
-    Each key is the endpoint's keyword argument of the same name.
-    """
-
+class _ServingOptions(TypedDict, total=False):
     reply_timeout: float
     handover_fallback: Reply
     message_fallback: Reply
-    store: ConversationStore | AsyncConversationStore | None
     duplicate_window: timedelta
     store_timeout: float
     handler_threads: int
     push_client: AsyncClient | None
     sync_push_client: Client | None
     after_reply_limit: int
+
+
+class EndpointOptions(_ServingOptions, total=False):
+    """The serving settings adapters pass on to [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
+
+    Each key is the endpoint's keyword argument of the same name.
+    """
+
+    store: ConversationStore | AsyncConversationStore | None
+
+
+class AsyncEndpointOptions(_ServingOptions, total=False):
+    """`EndpointOptions` for an asyncio server (`asgi_app`).
+
+    The ``store`` is one that does not block the event loop: an async store
+    (``AsyncRedisStore``) or a ``MemoryStore``, so a type checker refuses a
+    ``RedisStore`` where the server would refuse it at start-up.
+    """
+
+    store: AsyncConversationStore | MemoryStore | None
 
 
 def _check_reply(value: object, name: str) -> Reply:

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from botcopy_handover._errors import StoreError
 from botcopy_handover.models.replies import Reply
 from botcopy_handover.models.webhook import CustomerMessage, HandoverRequest
+from botcopy_handover.state._adapt import as_async_store
 from botcopy_handover.state._dedupe import AsyncDeduplicator, Deduplicator
 from botcopy_handover.state._record import arecord_reply, record_reply
 from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
@@ -157,7 +158,8 @@ class AsyncWebhookStore:
         window: timedelta,
         timeout: float,
     ) -> None:
-        self._dedupe = AsyncDeduplicator(store, window=window)
+        # Checked at run time too, for callers the type checker does not see.
+        self._dedupe = AsyncDeduplicator(as_async_store(store), window=window)
         self.timeout = timeout
         self._direct = isinstance(store, MemoryStore)
         self._background: set[asyncio.Future[Any]] = set()

@@ -16,7 +16,7 @@ from typing import Any, TypeAlias
 from typing_extensions import Unpack
 
 from botcopy_handover.webhook._endpoint import (
-    EndpointOptions,
+    AsyncEndpointOptions,
     HandoverHandler,
     MessageHandler,
     WebhookEndpoint,
@@ -120,7 +120,7 @@ def asgi_app(
     *,
     path: str | None = None,
     shutdown_timeout: float = 5.0,
-    **options: Unpack[EndpointOptions],
+    **options: Unpack[AsyncEndpointOptions],
 ) -> ASGIApp:
     """A complete ASGI endpoint (``uvicorn module:app``, or mounted in Starlette or FastAPI).
 

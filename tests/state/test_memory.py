@@ -50,6 +50,23 @@ async def test_async_code_takes_a_memory_store_as_is(clock: FakeClock) -> None:
     assert async_view.clock is clock
 
 
+def test_the_async_view_of_a_memory_store_awaits_every_operation() -> None:
+    import inspect
+
+    from botcopy_handover import AsyncConversationStore, ConversationStore
+
+    async_view = as_async_store(MemoryStore())
+    assert isinstance(async_view, AsyncConversationStore)
+    operations = [
+        name
+        for name, member in vars(ConversationStore).items()
+        if callable(member) and not name.startswith("_")
+    ]
+    assert len(operations) == 11
+    for name in operations:
+        assert inspect.iscoroutinefunction(getattr(async_view, name)), name
+
+
 def test_async_code_refuses_a_blocking_store() -> None:
     class BlockingStore:
         def get(self, bot_id: str, user_id: str) -> None:

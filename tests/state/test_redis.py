@@ -258,3 +258,17 @@ async def test_an_async_store_from_a_url_has_the_same_timeouts() -> None:
         assert isinstance(store._client, redis.asyncio.Redis)
         kwargs = store._client.connection_pool.connection_kwargs
         assert kwargs["socket_timeout"] == kwargs["socket_connect_timeout"] == URL_SOCKET_TIMEOUT
+
+
+def test_each_store_exposes_the_client_it_talks_through(url: str, prefix: str) -> None:
+    client = redis.Redis.from_url(url)
+    with RedisStore(client, prefix=prefix) as store:
+        assert store.client is client
+    client.close()
+
+
+async def test_the_async_store_exposes_its_client_too(url: str, prefix: str) -> None:
+    client = redis.asyncio.Redis.from_url(url)
+    async with AsyncRedisStore(client, prefix=prefix) as store:
+        assert store.client is client
+    await client.aclose()

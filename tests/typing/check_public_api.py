@@ -57,7 +57,7 @@ def check_replies(minutes: int) -> Reply:
 
 
 def check_stores(sync_store: ConversationStore, async_store: AsyncConversationStore) -> None:
-    memory: ConversationStore = MemoryStore()
+    memory = MemoryStore()  # both modes: a ConversationStore-typed one is sync only
     redis_store: ConversationStore = RedisStore(url="redis://127.0.0.1:6379/0")
     async_redis: AsyncConversationStore = AsyncRedisStore(url="redis://127.0.0.1:6379/0")
     state = memory.record_pause("b", "u", minutes=10, agent_name="Dana")
