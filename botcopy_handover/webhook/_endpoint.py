@@ -113,8 +113,9 @@ class _ServingOptions(TypedDict, total=False):
 
 
 class EndpointOptions(_ServingOptions, total=False):
-    """The serving settings adapters pass on to [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
+    """The serving settings adapters pass on to the endpoint.
 
+    See [WebhookEndpoint][botcopy_handover.webhook.WebhookEndpoint].
     Each key is the endpoint's keyword argument of the same name.
     """
 

@@ -53,7 +53,7 @@ async def test_async_code_takes_a_memory_store_as_is(clock: FakeClock) -> None:
 def test_the_async_view_of_a_memory_store_awaits_every_operation() -> None:
     import inspect
 
-    from botcopy_handover import AsyncConversationStore, ConversationStore
+    from botcopy_handover.state import AsyncConversationStore, ConversationStore
 
     async_view = as_async_store(MemoryStore())
     assert isinstance(async_view, AsyncConversationStore)

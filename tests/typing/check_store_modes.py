@@ -13,12 +13,9 @@ from __future__ import annotations
 
 from botcopy_handover import (
     AsyncClient,
-    AsyncExpiryWatcher,
     AsyncRedisStore,
     Client,
     CustomerMessage,
-    ExpiryNotice,
-    ExpiryWatcher,
     HandoverRequest,
     MemoryStore,
     Pause,
@@ -27,7 +24,15 @@ from botcopy_handover import (
     Webhook,
 )
 from botcopy_handover.models.push import TypingEvent
-from botcopy_handover.state import AsyncDeduplicator, Deduplicator, arecord_push, record_push
+from botcopy_handover.state import (
+    AsyncDeduplicator,
+    AsyncExpiryWatcher,
+    Deduplicator,
+    ExpiryNotice,
+    ExpiryWatcher,
+    arecord_push,
+    record_push,
+)
 from botcopy_handover.webhook.asgi import asgi_app
 
 
