@@ -120,12 +120,12 @@ class _MemoryAsAsync:
 
     async def read_new(
         self, partition: int, runner: str, count: int, block_ms: int
-    ) -> list[RawEntry]:
+    ) -> list[RawEntry] | None:
         # Never block the event loop: poll briefly instead.
         waited = 0.0
         while True:
             found = self.queue.read_new(partition, runner, count, 0)
-            if found or waited * 1000 >= block_ms:
+            if found is None or found or waited * 1000 >= block_ms:
                 return found
             await asyncio.sleep(_MEMORY_POLL)
             waited += _MEMORY_POLL
@@ -403,6 +403,7 @@ class _Runner:
         self.name = name
         self.settings = outbox.settings
         self.parts: dict[int, _Partition] = {}
+        self.dropping: dict[int, asyncio.Task[None]] = {}
         self.slots = asyncio.Semaphore(outbox.concurrency)
 
     async def run(self) -> None:
@@ -427,14 +428,18 @@ class _Runner:
         )
         for p, still in zip(held, renewed, strict=True):
             if self.parts[p].task.done() or not still:
-                await self._drop(p)
+                self._drop(p)
         share = math.ceil(self.queue.partitions / max(alive, 1))
         if len(self.parts) > share:
             # Hand the surplus over to the newcomers, least busy first; what is
             # pending stays in the queue for the next owner, in order.
-            surplus = sorted(self.parts, key=lambda p: -self.parts[p].held)[share:]
-            await asyncio.gather(*(self._drop(p) for p in surplus))
-        free = [p for p in range(self.queue.partitions) if p not in self.parts]
+            for p in sorted(self.parts, key=lambda p: -self.parts[p].held)[share:]:
+                self._drop(p)
+        free = [
+            p
+            for p in range(self.queue.partitions)
+            if p not in self.parts and p not in self.dropping
+        ]
         random.shuffle(free)
         for p in free:
             if len(self.parts) >= share:
@@ -444,15 +449,25 @@ class _Runner:
                 part.task = asyncio.create_task(part.run(), name=f"outbox-partition-{p}")
                 self.parts[p] = part
 
-    async def _drop(self, p: int) -> None:
+    def _drop(self, p: int) -> None:
+        # In the background: a drop waits up to shutdown_grace for pushes in
+        # flight, and the other partitions' renewals must not wait with it (a
+        # lease lapsing meanwhile hands a live partition to another runner).
         part = self.parts.pop(p)
-        await part.stop(grace=0.0 if part.task.done() else self.outbox.shutdown_grace)
-        with contextlib.suppress(StoreError):
-            await self.queue.release(p, self.name)
+        self.dropping[p] = asyncio.create_task(self._dropped(p, part))
+
+    async def _dropped(self, p: int, part: _Partition) -> None:
+        try:
+            await part.stop(grace=0.0 if part.task.done() else self.outbox.shutdown_grace)
+            with contextlib.suppress(StoreError):
+                await self.queue.release(p, self.name)
+        finally:
+            self.dropping.pop(p, None)
 
     async def _shutdown(self) -> None:
-        parts = list(self.parts)
-        await asyncio.gather(*(self._drop(p) for p in parts), return_exceptions=True)
+        for p in list(self.parts):
+            self._drop(p)
+        await asyncio.gather(*self.dropping.values(), return_exceptions=True)
 
 
 class _Partition:
@@ -484,6 +499,9 @@ class _Partition:
                 found = await self.queue.read_new(
                     self.p, name, min(_READ_BATCH, limit - self.held), block
                 )
+                if found is None:  # the lease is lost: the next owner claims what is left
+                    self.stopping = True
+                    break
                 for raw in found:
                     self._dispatch(raw)
         except StoreError as exc:
@@ -534,22 +552,34 @@ class _Partition:
     async def _deliver(self, entry: Entry) -> bool:
         """Carry one entry through; ``False`` when it was abandoned."""
         plan = deliver(entry, self.outbox.settings, self.outbox.store.clock)
+        slots = self.runner.slots
         answer: Answer = None
-        finished = False
+        finished = holding = False
         try:
             while True:
                 try:
                     step = plan.send(answer)
                 except StopIteration:
                     return finished
-                if isinstance(step, Sleep):
+                if isinstance(step, Sleep):  # a back-off holds no slot
                     answer = await self._perform(step, entry)
-                else:  # a back-off holds no slot
-                    async with self.runner.slots:
-                        answer = await self._perform(step, entry)
+                    continue
+                if not holding:
+                    await slots.acquire()
+                    holding = True
+                try:
+                    answer = await self._perform(step, entry)
+                finally:
+                    # A started push keeps its slot until it is made: the mark's
+                    # time is when the push left, give or take a round trip.
+                    if not (isinstance(step, Start) and answer is True):
+                        slots.release()
+                        holding = False
                 if isinstance(step, Done):
                     finished = True
         finally:
+            if holding:
+                slots.release()
             plan.close()
 
     async def _perform(self, step: Step, entry: Entry) -> Answer:

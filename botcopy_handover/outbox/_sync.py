@@ -229,6 +229,7 @@ class _Runner:
         self.queue = outbox.queue
         self.name = name
         self.parts: dict[int, _Partition] = {}
+        self.dropping: dict[int, threading.Thread] = {}
         self.pool = ThreadPoolExecutor(outbox.workers, thread_name_prefix="outbox-lane")
 
     def run(self) -> None:
@@ -246,6 +247,8 @@ class _Runner:
                 part.stopping.set()  # all at once, then wait for each
             for p in list(self.parts):
                 self._drop(p)
+            for thread in list(self.dropping.values()):
+                thread.join()
             self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _tick(self, lease_ms: int) -> None:
@@ -257,7 +260,11 @@ class _Runner:
         if len(self.parts) > share:
             for p in sorted(self.parts, key=lambda p: -self.parts[p].held)[share:]:
                 self._drop(p)
-        free = [p for p in range(self.queue.partitions) if p not in self.parts]
+        free = [
+            p
+            for p in range(self.queue.partitions)
+            if p not in self.parts and p not in self.dropping
+        ]
         random.shuffle(free)
         for p in free:
             if len(self.parts) >= share:
@@ -268,14 +275,26 @@ class _Runner:
                 part.thread.start()
 
     def _drop(self, p: int) -> None:
+        # In a thread of its own: the other partitions' renewals must not wait
+        # for this one's pushes in flight (see AsyncOutbox).
         part = self.parts.pop(p)
-        part.stop(self.outbox.shutdown_grace)
+        part.stopping.set()
+        thread = threading.Thread(
+            target=self._dropped, args=(p, part), name=f"outbox-drop-{p}", daemon=True
+        )
+        self.dropping[p] = thread
+        thread.start()
+
+    def _dropped(self, p: int, part: _Partition) -> None:
         try:
+            part.stop(self.outbox.shutdown_grace)
             self.queue.release(p, self.name)
         except StoreError as exc:
             logger.warning(
                 "Outbox runner %s: could not release partition %d: %s", self.name, p, exc
             )
+        finally:
+            self.dropping.pop(p, None)
 
 
 class _Partition:
@@ -307,7 +326,10 @@ class _Partition:
                     room = limit - self.held
                 if self.stopping.is_set():
                     break
-                for raw in self.queue.read_new(self.p, name, min(_READ_BATCH, room), block):
+                found = self.queue.read_new(self.p, name, min(_READ_BATCH, room), block)
+                if found is None:  # the lease is lost: the next owner claims what is left
+                    break
+                for raw in found:
                     self._dispatch(raw)
         except StoreError as exc:
             logger.warning("Outbox partition %d: the queue failed: %s", self.p, exc)
