@@ -151,9 +151,11 @@ def _default_async_queue(store: object) -> AsyncOutboxQueue:
         return _MemoryAsAsync(MemoryQueue())
     if type(store).__name__ == "AsyncRedisStore":
         from botcopy_handover.outbox.redis import AsyncRedisQueue
+        from botcopy_handover.state.redis import AsyncRedisStore
 
-        # The store's own client and namespace: one Redis for state and outbox.
-        return AsyncRedisQueue(store._client, prefix=store.prefix)  # type: ignore[attr-defined]
+        if isinstance(store, AsyncRedisStore):
+            # The store's own client and namespace: one Redis for state and outbox.
+            return AsyncRedisQueue(store.client, prefix=store.prefix)
     raise ConfigurationError(
         "Give the outbox a queue= for this store (AsyncRedisQueue or MemoryQueue)"
     )

@@ -62,9 +62,11 @@ def _default_queue(store: object) -> OutboxQueue:
         return MemoryQueue()
     if type(store).__name__ == "RedisStore":
         from botcopy_handover.outbox.redis import RedisQueue
+        from botcopy_handover.state.redis import RedisStore
 
-        # The store's own client and namespace: one Redis for state and outbox.
-        return RedisQueue(store._client, prefix=store.prefix)  # type: ignore[attr-defined]
+        if isinstance(store, RedisStore):
+            # The store's own client and namespace: one Redis for state and outbox.
+            return RedisQueue(store.client, prefix=store.prefix)
     raise ConfigurationError("Give the outbox a queue= for this store (RedisQueue or MemoryQueue)")
 
 

@@ -227,6 +227,16 @@ class RedisStore:
         """The namespace of every key this store writes."""
         return self._core.prefix
 
+    @property
+    def client(self) -> SyncClient:
+        """The Redis client the store talks through, for sharing one connection pool.
+
+        The durable outbox's default queue uses it (and the store's
+        [`prefix`][botcopy_handover.RedisStore.prefix]). Closed by
+        [`close`][botcopy_handover.RedisStore.close] only if the store made it from ``url=``.
+        """
+        return self._client
+
     def __repr__(self) -> str:
         return f"RedisStore({self._where!r}, prefix={self.prefix!r})"
 
@@ -375,6 +385,11 @@ class AsyncRedisStore:
     def prefix(self) -> str:
         """The namespace of every key this store writes."""
         return self._core.prefix
+
+    @property
+    def client(self) -> AsyncClient:
+        """The Redis client the store talks through (see [`RedisStore.client`][botcopy_handover.RedisStore.client])."""  # noqa: E501 - a link in the summary
+        return self._client
 
     def __repr__(self) -> str:
         return f"AsyncRedisStore({self._where!r}, prefix={self.prefix!r})"
