@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from botcopy_handover.outbox._async import AsyncOutbox, OutboxReceipt
+from botcopy_handover.outbox._async import AsyncOutbox
 from botcopy_handover.outbox._core import (
     DEFAULT_PARTITIONS,
     FailureHandler,
     FailureReason,
     OutboxFailure,
+    OutboxReceipt,
     is_retryable,
     maybe_delivered,
     partition_of,

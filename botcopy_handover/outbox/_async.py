@@ -6,19 +6,12 @@ import asyncio
 import contextlib
 import inspect
 import logging
-import math
-import os
-import random
-import socket
-import uuid
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 
 from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._async import AsyncClient
-from botcopy_handover.client._base import PushResult
 from botcopy_handover.models.push import (
     MessageEvent,
     PauseEvent,
@@ -28,25 +21,28 @@ from botcopy_handover.models.push import (
 )
 from botcopy_handover.outbox._core import (
     Answer,
-    Check,
     Done,
     Entry,
     FailureHandler,
     OutboxFailure,
+    OutboxReceipt,
     OutboxSettings,
-    Pending,
-    Push,
     Record,
     Report,
     Sleep,
     Start,
     Step,
-    Unstart,
     check_event,
     decode_entry,
     deliver,
     encode_entry,
+    handler_raised,
+    log_failure,
     partition_of,
+    plan_tick,
+    runner_name,
+    step_call,
+    step_failed,
 )
 from botcopy_handover.outbox._queue import AsyncOutboxQueue, OutboxQueue, RawEntry
 from botcopy_handover.outbox.memory import MemoryQueue
@@ -55,36 +51,12 @@ from botcopy_handover.state._record import arecord_push
 from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
 from botcopy_handover.state.memory import MemoryStore
 
-__all__ = ["AsyncOutbox", "OutboxReceipt", "runner_name"]
+__all__ = ["AsyncOutbox"]
 
 logger = logging.getLogger("botcopy_handover.outbox")
 
 _READ_BATCH = 256
 _MEMORY_POLL = 0.005
-
-
-def runner_name() -> str:
-    """A name for one runner, unique across hosts, processes and runs."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxReceipt:
-    """What `AsyncOutbox.send` (or `Outbox.send`) did with an event.
-
-    Attributes:
-        event: The event.
-        entry_id: The queue entry's id; ``None`` for a typing event, which
-            is pushed at once instead of queued.
-        partition: The partition holding it (``None`` for a typing event).
-        result: For a typing event, the push's result.
-
-    """
-
-    event: PushEvent
-    entry_id: str | None
-    partition: int | None
-    result: PushResult | None = None
 
 
 class _MemoryAsAsync:
@@ -169,27 +141,6 @@ def _as_async_queue(queue: AsyncOutboxQueue | OutboxQueue) -> AsyncOutboxQueue:
     raise ConfigurationError("AsyncOutbox takes an AsyncRedisQueue or a MemoryQueue as queue=")
 
 
-def _retry_unsafe(event: PushEvent, settings: OutboxSettings) -> bool | None:
-    if settings.at_least_once:
-        return True
-    # The client retries idempotent updates itself; a message never.
-    return False if isinstance(event, MessageEvent) else None
-
-
-def log_failure(failure: OutboxFailure) -> None:
-    """The default ``on_failure``: log the failure at ERROR (ids and the reason, no text)."""
-    event = failure.event
-    logger.error(
-        "Outbox gave up on %s for user %s on bot %s (%s, maybe delivered: %s): %s",
-        event.event_type if event else "an unreadable entry",
-        event.user_id if event else "?",
-        event.bot_id if event else "?",
-        failure.reason,
-        failure.maybe_delivered,
-        failure.error,
-    )
-
-
 class AsyncOutbox:
     """Agent messages that survive restarts and arrive in order, for asyncio.
 
@@ -261,14 +212,14 @@ class AsyncOutbox:
     ) -> None:
         if not isinstance(client, AsyncClient):
             raise ConfigurationError("AsyncOutbox takes an AsyncClient")
-        self.client = client
+        self.client: AsyncClient = client
         self._raw_store = store
         self.store: AsyncConversationStore = as_async_store(store)
         self.queue: AsyncOutboxQueue = (
             _default_async_queue(store) if queue is None else _as_async_queue(queue)
         )
         self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
-        self.settings = OutboxSettings(
+        self.settings: OutboxSettings = OutboxSettings(
             lease=lease,
             give_up_after=give_up_after,
             at_least_once=bool(at_least_once),
@@ -276,10 +227,10 @@ class AsyncOutbox:
             max_backoff=max_backoff,
             in_flight=in_flight,
         )
-        self.shutdown_grace = shutdown_grace
+        self.shutdown_grace: float = shutdown_grace
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigurationError("concurrency must be a positive int")
-        self.concurrency = concurrency
+        self.concurrency: int = concurrency
 
     def __repr__(self) -> str:
         return f"AsyncOutbox({self.client!r}, queue={self.queue!r})"
@@ -428,23 +379,22 @@ class _Runner:
             self.queue.heartbeat(self.name, lease_ms),
             *(self.queue.renew(p, self.name, lease_ms) for p in held),
         )
-        for p, still in zip(held, renewed, strict=True):
-            if self.parts[p].task.done() or not still:
-                self._drop(p)
-        share = math.ceil(self.queue.partitions / max(alive, 1))
-        if len(self.parts) > share:
-            # Hand the surplus over to the newcomers, least busy first; what is
-            # pending stays in the queue for the next owner, in order.
-            for p in sorted(self.parts, key=lambda p: -self.parts[p].held)[share:]:
-                self._drop(p)
-        free = [
+        lost = [
             p
-            for p in range(self.queue.partitions)
-            if p not in self.parts and p not in self.dropping
+            for p, still in zip(held, renewed, strict=True)
+            if self.parts[p].task.done() or not still
         ]
-        random.shuffle(free)
-        for p in free:
-            if len(self.parts) >= share:
+        plan = plan_tick(
+            {p: part.held for p, part in self.parts.items()},
+            lost,
+            self.dropping,
+            alive,
+            self.queue.partitions,
+        )
+        for p in plan.drop:
+            self._drop(p)
+        for p in plan.candidates:
+            if len(self.parts) >= plan.share:
                 break
             if await self.queue.acquire(p, self.name, lease_ms):
                 part = _Partition(self, p)
@@ -584,54 +534,35 @@ class _Partition:
                 slots.release()
             plan.close()
 
+    # What the steps see of this partition (see `StepIO`).
+    @property
+    def runner_id(self) -> str:
+        return self.runner.name
+
+    @property
+    def io(self) -> tuple[AsyncOutboxQueue, AsyncConversationStore, AsyncClient, OutboxSettings]:
+        return self.queue, self.outbox.store, self.outbox.client, self.outbox.settings
+
+    def is_stopping(self) -> bool:
+        return self.stopping
+
     async def _perform(self, step: Step, entry: Entry) -> Answer:
-        outbox = self.outbox
-        if isinstance(step, Check):
-            assert entry.event is not None
+        call = step_call(step, entry, self)
+        if call is not None:
             try:
-                return await outbox.store.get(entry.event.bot_id, entry.event.user_id)
-            except StoreError as exc:
-                logger.warning("The outbox could not read the conversation: %s", exc)
-                return None
-        if isinstance(step, Pending):
-            try:
-                return await self.queue.pending(self.p, entry.id)
-            except StoreError:
-                return True  # unknown: treat it as still owed, and report it
-        if isinstance(step, Start):
-            if self.stopping:
-                return False
-            try:
-                return await self.queue.start(self.p, self.runner.name, entry.id)
-            except StoreError as exc:
-                logger.warning(
-                    "Outbox partition %d: could not mark a push started: %s", self.p, exc
-                )
-                return False
-        if isinstance(step, Push):
-            try:
-                return await outbox.client.send(
-                    step.event, retry_unsafe=_retry_unsafe(step.event, outbox.settings)
-                )
-            except Exception as exc:  # every failure is judged by the core
-                return exc
-        if isinstance(step, Unstart):
-            with contextlib.suppress(StoreError):  # a stale mark only makes a report cautious
-                await self.queue.unstart(self.p, entry.id)
-            return None
+                answer: Answer = await call()
+            except Exception as exc:
+                return step_failed(step, exc, self.p)
+            return answer
         if isinstance(step, Sleep):
             await asyncio.sleep(step.seconds)
-            return None
-        if isinstance(step, Report):
-            await _report(outbox.on_failure, step.failure)
-            return None
-        if isinstance(step, Done):
+        elif isinstance(step, Report):
+            await _report(self.outbox.on_failure, step.failure)
+        elif isinstance(step, Done):
             await self._done(entry)
-            return None
-        if isinstance(step, Record):
-            await outbox._record(step.event)
-            return None
-        raise AssertionError(f"unknown step {step!r}")  # pragma: no cover
+        elif isinstance(step, Record):
+            await self.outbox._record(step.event)
+        return None
 
     async def _done(self, entry: Entry) -> None:
         delay = 0.05
@@ -652,6 +583,4 @@ async def _report(handler: FailureHandler, failure: OutboxFailure) -> None:
         if inspect.isawaitable(outcome):
             await outcome
     except Exception:
-        logger.exception(
-            "The outbox's on_failure handler raised; the failure was: %s", failure.error
-        )
+        handler_raised(failure)

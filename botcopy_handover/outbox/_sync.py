@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
-import random
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -20,28 +17,29 @@ from botcopy_handover.models.push import (
     ResumeEvent,
     TypingEvent,
 )
-from botcopy_handover.outbox._async import OutboxReceipt, _retry_unsafe, log_failure, runner_name
 from botcopy_handover.outbox._core import (
     Answer,
-    Check,
     Done,
     Entry,
     FailureHandler,
     OutboxFailure,
+    OutboxReceipt,
     OutboxSettings,
-    Pending,
-    Push,
     Record,
     Report,
     Sleep,
-    Start,
     Step,
-    Unstart,
     check_event,
     decode_entry,
     deliver,
     encode_entry,
+    handler_raised,
+    log_failure,
     partition_of,
+    plan_tick,
+    runner_name,
+    step_call,
+    step_failed,
 )
 from botcopy_handover.outbox._queue import OutboxQueue, RawEntry
 from botcopy_handover.outbox.memory import MemoryQueue
@@ -127,13 +125,13 @@ class Outbox:
             raise ConfigurationError("Outbox takes a Client (use AsyncOutbox with an AsyncClient)")
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ConfigurationError("workers must be a positive int")
-        self.client = client
+        self.client: Client = client
         self.store: ConversationStore = as_sync_store(store)
         if queue is not None and not isinstance(queue, OutboxQueue):
             raise ConfigurationError("Outbox takes a RedisQueue or a MemoryQueue as queue=")
         self.queue: OutboxQueue = _default_queue(store) if queue is None else queue
         self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
-        self.settings = OutboxSettings(
+        self.settings: OutboxSettings = OutboxSettings(
             lease=lease,
             give_up_after=give_up_after,
             at_least_once=bool(at_least_once),
@@ -141,8 +139,8 @@ class Outbox:
             max_backoff=max_backoff,
             in_flight=in_flight,
         )
-        self.shutdown_grace = shutdown_grace
-        self.workers = workers
+        self.shutdown_grace: float = shutdown_grace
+        self.workers: int = workers
         self._stop = threading.Event()
 
     def __repr__(self) -> str:
@@ -255,21 +253,22 @@ class _Runner:
 
     def _tick(self, lease_ms: int) -> None:
         alive = self.queue.heartbeat(self.name, lease_ms)
-        for p, part in list(self.parts.items()):
-            if not part.thread.is_alive() or not self.queue.renew(p, self.name, lease_ms):
-                self._drop(p)
-        share = math.ceil(self.queue.partitions / max(alive, 1))
-        if len(self.parts) > share:
-            for p in sorted(self.parts, key=lambda p: -self.parts[p].held)[share:]:
-                self._drop(p)
-        free = [
+        lost = [
             p
-            for p in range(self.queue.partitions)
-            if p not in self.parts and p not in self.dropping
+            for p, part in self.parts.items()
+            if not part.thread.is_alive() or not self.queue.renew(p, self.name, lease_ms)
         ]
-        random.shuffle(free)
-        for p in free:
-            if len(self.parts) >= share:
+        plan = plan_tick(
+            {p: part.held for p, part in self.parts.items()},
+            lost,
+            self.dropping,
+            alive,
+            self.queue.partitions,
+        )
+        for p in plan.drop:
+            self._drop(p)
+        for p in plan.candidates:
+            if len(self.parts) >= plan.share:
                 break
             if self.queue.acquire(p, self.name, lease_ms):
                 part = _Partition(self, p)
@@ -394,55 +393,36 @@ class _Partition:
         finally:
             plan.close()
 
+    # What the steps see of this partition (see `StepIO`).
+    @property
+    def runner_id(self) -> str:
+        return self.runner.name
+
+    @property
+    def io(self) -> tuple[OutboxQueue, ConversationStore, Client, OutboxSettings]:
+        return self.queue, self.outbox.store, self.outbox.client, self.outbox.settings
+
+    def is_stopping(self) -> bool:
+        return self.stopping.is_set()
+
     def _perform(self, step: Step, entry: Entry) -> Answer:
-        outbox = self.outbox
-        if isinstance(step, Check):
-            assert entry.event is not None
+        call = step_call(step, entry, self)
+        if call is not None:
             try:
-                return outbox.store.get(entry.event.bot_id, entry.event.user_id)
-            except StoreError as exc:
-                logger.warning("The outbox could not read the conversation: %s", exc)
-                return None
-        if isinstance(step, Pending):
-            try:
-                return self.queue.pending(self.p, entry.id)
-            except StoreError:
-                return True  # unknown: treat it as still owed, and report it
-        if isinstance(step, Start):
-            if self.stopping.is_set():
-                return False
-            try:
-                return self.queue.start(self.p, self.runner.name, entry.id)
-            except StoreError as exc:
-                logger.warning(
-                    "Outbox partition %d: could not mark a push started: %s", self.p, exc
-                )
-                return False
-        if isinstance(step, Push):
-            try:
-                return outbox.client.send(
-                    step.event, retry_unsafe=_retry_unsafe(step.event, outbox.settings)
-                )
+                answer: Answer = call()
             except Exception as exc:
-                return exc
-        if isinstance(step, Unstart):
-            with contextlib.suppress(StoreError):  # a stale mark only makes a report cautious
-                self.queue.unstart(self.p, entry.id)
-            return None
+                return step_failed(step, exc, self.p)
+            return answer
         if isinstance(step, Sleep):
             # Woken early by stop(): the entry was unstarted, so the next owner retries it.
             self.stopping.wait(step.seconds)
-            return None
-        if isinstance(step, Report):
-            _report(outbox.on_failure, step.failure)
-            return None
-        if isinstance(step, Done):
+        elif isinstance(step, Report):
+            _report(self.outbox.on_failure, step.failure)
+        elif isinstance(step, Done):
             self._done(entry)
-            return None
-        if isinstance(step, Record):
-            outbox._record(step.event)
-            return None
-        raise AssertionError(f"unknown step {step!r}")  # pragma: no cover
+        elif isinstance(step, Record):
+            self.outbox._record(step.event)
+        return None
 
     def _done(self, entry: Entry) -> None:
         delay = 0.05
@@ -460,6 +440,4 @@ def _report(handler: FailureHandler, failure: OutboxFailure) -> None:
     try:
         handler(failure)
     except Exception:
-        logger.exception(
-            "The outbox's on_failure handler raised; the failure was: %s", failure.error
-        )
+        handler_raised(failure)

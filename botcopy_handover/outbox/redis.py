@@ -40,8 +40,10 @@ try:
     import redis.cluster
     from redis.commands.core import AsyncScript, Script
     from redis.exceptions import RedisClusterException
-except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError('RedisQueue needs redis-py: pip install "botcopy-handover[redis]"') from exc
+except ImportError as _missing:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        'RedisQueue needs redis-py: pip install "botcopy-handover[redis]"'
+    ) from _missing
 from typing_extensions import Self
 
 from botcopy_handover._errors import ConfigurationError, StoreUnavailableError
@@ -71,7 +73,8 @@ _CLAIM_BATCH = 500
 # redis-py raises RedisClusterException (not a RedisError) for cluster-level failures.
 _REDIS_ERRORS = (redis.RedisError, RedisClusterException)
 _TIMEOUTS: dict[str, Any] = {
-    "socket_timeout": None,  # a blocking XREAD waits longer than any fixed timeout
+    # Above the longest blocking XREAD a runner makes (a second at most).
+    "socket_timeout": 5.0,
     "socket_connect_timeout": URL_SOCKET_TIMEOUT,
 }
 
