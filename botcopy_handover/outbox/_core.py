@@ -424,6 +424,7 @@ def deliver(
         if not (yield Start()):
             return
         attempts += 1
+        pushed_at = now()
         outcome = yield Push(event)
         if isinstance(outcome, PushResult):
             yield Done()
@@ -438,6 +439,12 @@ def deliver(
         if maybe and not settings.at_least_once:
             yield failure(error, True, "maybe_delivered", attempts)
             yield Done()
+            # A push given up on (a read timeout) may still be on its way, or
+            # queued at Botcopy: the customer's next event waits until it
+            # surely landed, as after a takeover, or it could land first.
+            wait = (pushed_at + settings.in_flight - now()).total_seconds()
+            if wait > 0:
+                yield Sleep(wait)
             return
         if not maybe and not is_retryable(error):
             yield failure(error, False, "refused", attempts)
