@@ -308,7 +308,26 @@ def _scripts(client: Any) -> dict[str, Any]:
     return {name: client.register_script(lua) for name, lua in _SCRIPTS.items()}
 
 
-class RedisQueue:
+class _Named:
+    """What both queues share but the I/O: their core, where they point, their repr."""
+
+    def __init__(
+        self, client: RedisClient | AsyncRedisClient, owns: bool, core: _QueueCore
+    ) -> None:
+        self._core = core
+        self._owns_client = owns
+        self._where = describe_connection(client)
+
+    def __repr__(self) -> str:
+        return self._core.describe(type(self).__name__, self._where)
+
+    @property
+    def partitions(self) -> int:
+        """How many partitions the queue has."""
+        return self._core.count
+
+
+class RedisQueue(_Named):
     """The outbox's queue in Redis, shared by every runner and replica.
 
     Args:
@@ -335,21 +354,10 @@ class RedisQueue:
         prefix: str = DEFAULT_QUEUE_PREFIX,
         partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
-        self._core = _QueueCore(prefix, partitions)
-        self._owns_client = client is None
-        if client is None:
-            client = _sync_client(url, cluster)
-        self._client: RedisClient = client
-        self._where = describe_connection(client)
-        self._scripts: dict[str, Script] = _scripts(client)
-
-    def __repr__(self) -> str:
-        return self._core.describe("RedisQueue", self._where)
-
-    @property
-    def partitions(self) -> int:
-        """How many partitions the queue has."""
-        return self._core.count
+        core = _QueueCore(prefix, partitions)
+        self._client: RedisClient = _sync_client(url, cluster) if client is None else client
+        super().__init__(self._client, client is None, core)
+        self._scripts: dict[str, Script] = _scripts(self._client)
 
     def close(self) -> None:
         """Close the Redis client, if the queue made it from ``url``."""
@@ -444,7 +452,7 @@ class RedisQueue:
             return sum(int(self._client.xlen(self._core.events(p))) for p in range(self.partitions))
 
 
-class AsyncRedisQueue:
+class AsyncRedisQueue(_Named):
     """[`RedisQueue`][botcopy_handover.RedisQueue] for asyncio: the same keys and scripts.
 
     Sync and async runners can share one queue.
@@ -470,21 +478,10 @@ class AsyncRedisQueue:
         prefix: str = DEFAULT_QUEUE_PREFIX,
         partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
-        self._core = _QueueCore(prefix, partitions)
-        self._owns_client = client is None
-        if client is None:
-            client = _async_client(url, cluster)
-        self._client: AsyncRedisClient = client
-        self._where = describe_connection(client)
-        self._scripts: dict[str, AsyncScript] = _scripts(client)
-
-    def __repr__(self) -> str:
-        return self._core.describe("AsyncRedisQueue", self._where)
-
-    @property
-    def partitions(self) -> int:
-        """How many partitions the queue has."""
-        return self._core.count
+        core = _QueueCore(prefix, partitions)
+        self._client: AsyncRedisClient = _async_client(url, cluster) if client is None else client
+        super().__init__(self._client, client is None, core)
+        self._scripts: dict[str, AsyncScript] = _scripts(self._client)
 
     async def aclose(self) -> None:
         """Close the Redis client, if the queue made it from ``url``."""
