@@ -181,3 +181,37 @@ def test_a_waiting_read_wakes_for_an_entry_appended_meanwhile(queue: OutboxQueue
     later.join()
     assert [e[1]["e"] for e in found or []] == ["late"]
     assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("backend", REDIS_BACKENDS)
+def test_a_queue_made_from_a_url_works_and_closes_its_client(backend: str, prefix: str) -> None:
+    from botcopy_handover.outbox import RedisQueue
+    from tests.outbox.conftest import cluster_url, redis_url
+
+    url = cluster_url() if backend == "cluster" else redis_url()
+    with RedisQueue(url=url, cluster=backend == "cluster", prefix=prefix, partitions=2) as queue:
+        entry = queue.append(1, FIELDS)
+        assert queue.acquire(1, "a", 5000)
+        assert [e[0] for e in queue.read_new(1, "a", 10, 0) or []] == [entry]
+        assert "cluster" in repr(queue) or backend == "redis"
+
+
+def test_a_queue_needs_a_client_or_a_valid_url() -> None:
+    from botcopy_handover.outbox import RedisQueue
+
+    with pytest.raises(ConfigurationError):
+        RedisQueue()
+    with pytest.raises(ConfigurationError):
+        RedisQueue(url="http://user:secret@example.test")
+
+
+@pytest.mark.parametrize("backend", REDIS_BACKENDS)
+def test_the_default_queue_shares_the_stores_client_and_prefix(backend: str, prefix: str) -> None:
+    from botcopy_handover import Client, Outbox, RedisStore
+
+    with sync_redis(backend) as client, Client(api_key="k") as push:
+        store = RedisStore(client, prefix=prefix)
+        outbox = Outbox(push, store)
+        receipt = outbox.send_message("user-1", "bot-1", "hi")
+        assert store.client is client
+        assert client.xlen(f"{{{prefix}outbox:{receipt.partition}}}:events") == 1
