@@ -179,9 +179,10 @@ class AsyncOutbox:
         max_backoff: The longest wait between retries.
         shutdown_grace: Seconds a cancelled runner lets pushes in flight finish.
         in_flight: The longest a push can take (the client's timeout and its
-            own retries): after a crash or a lost lease, a customer's events
-            wait this long after an interrupted push started, so that a push
-            still on its way cannot land after the next one.
+            own retries), or sit at Botcopy after the client gave up on it:
+            after a crash or a lost lease, and after a push reported as
+            maybe delivered, a customer's next events wait this long after
+            that push started, so that it cannot land after the next one.
         concurrency: Most pushes and queue calls one runner makes at once
             (keep it under the Redis and HTTP connection pools' sizes, 100
             by default).
