@@ -17,12 +17,13 @@ See the "Durable outbox" page of the docs.
 
 import typing as _typing
 
-from botcopy_handover.outbox._async import AsyncOutbox, OutboxReceipt
+from botcopy_handover.outbox._async import AsyncOutbox
 from botcopy_handover.outbox._core import (
     DEFAULT_PARTITIONS,
     FailureHandler,
     FailureReason,
     OutboxFailure,
+    OutboxReceipt,
     is_retryable,
     maybe_delivered,
     partition_of,

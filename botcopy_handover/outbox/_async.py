@@ -6,19 +6,12 @@ import asyncio
 import contextlib
 import inspect
 import logging
-import math
-import os
-import random
-import socket
-import uuid
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 
 from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._async import AsyncClient
-from botcopy_handover.client._base import PushResult
 from botcopy_handover.models.push import (
     MessageEvent,
     PauseEvent,
@@ -28,25 +21,28 @@ from botcopy_handover.models.push import (
 )
 from botcopy_handover.outbox._core import (
     Answer,
-    Check,
     Done,
     Entry,
     FailureHandler,
     OutboxFailure,
+    OutboxReceipt,
     OutboxSettings,
-    Pending,
-    Push,
     Record,
     Report,
     Sleep,
     Start,
     Step,
-    Unstart,
     check_event,
     decode_entry,
     deliver,
     encode_entry,
+    handler_raised,
+    log_failure,
     partition_of,
+    plan_tick,
+    runner_name,
+    step_call,
+    step_failed,
 )
 from botcopy_handover.outbox._queue import AsyncOutboxQueue, OutboxQueue, RawEntry
 from botcopy_handover.outbox.memory import MemoryQueue
@@ -55,36 +51,12 @@ from botcopy_handover.state._record import arecord_push
 from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
 from botcopy_handover.state.memory import MemoryStore
 
-__all__ = ["AsyncOutbox", "OutboxReceipt", "runner_name"]
+__all__ = ["AsyncOutbox"]
 
 logger = logging.getLogger("botcopy_handover.outbox")
 
 _READ_BATCH = 256
 _MEMORY_POLL = 0.005
-
-
-def runner_name() -> str:
-    """A name for one runner, unique across hosts, processes and runs."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxReceipt:
-    """What `AsyncOutbox.send` (or `Outbox.send`) did with an event.
-
-    Attributes:
-        event: The event.
-        entry_id: The queue entry's id; ``None`` for a typing event, which
-            is pushed at once instead of queued.
-        partition: The partition holding it (``None`` for a typing event).
-        result: For a typing event, the push's result.
-
-    """
-
-    event: PushEvent
-    entry_id: str | None
-    partition: int | None
-    result: PushResult | None = None
 
 
 class _MemoryAsAsync:
@@ -120,12 +92,12 @@ class _MemoryAsAsync:
 
     async def read_new(
         self, partition: int, runner: str, count: int, block_ms: int
-    ) -> list[RawEntry]:
+    ) -> list[RawEntry] | None:
         # Never block the event loop: poll briefly instead.
         waited = 0.0
         while True:
             found = self.queue.read_new(partition, runner, count, 0)
-            if found or waited * 1000 >= block_ms:
+            if found is None or found or waited * 1000 >= block_ms:
                 return found
             await asyncio.sleep(_MEMORY_POLL)
             waited += _MEMORY_POLL
@@ -151,9 +123,11 @@ def _default_async_queue(store: object) -> AsyncOutboxQueue:
         return _MemoryAsAsync(MemoryQueue())
     if type(store).__name__ == "AsyncRedisStore":
         from botcopy_handover.outbox.redis import AsyncRedisQueue
+        from botcopy_handover.state.redis import AsyncRedisStore
 
-        # The store's own client and namespace: one Redis for state and outbox.
-        return AsyncRedisQueue(store._client, prefix=store.prefix)  # type: ignore[attr-defined]
+        if isinstance(store, AsyncRedisStore):
+            # The store's own client and namespace: one Redis for state and outbox.
+            return AsyncRedisQueue(store.client, prefix=store.prefix)
     raise ConfigurationError(
         "Give the outbox a queue= for this store (AsyncRedisQueue or MemoryQueue)"
     )
@@ -165,27 +139,6 @@ def _as_async_queue(queue: AsyncOutboxQueue | OutboxQueue) -> AsyncOutboxQueue:
     if isinstance(queue, AsyncOutboxQueue) and inspect.iscoroutinefunction(queue.append):
         return queue
     raise ConfigurationError("AsyncOutbox takes an AsyncRedisQueue or a MemoryQueue as queue=")
-
-
-def _retry_unsafe(event: PushEvent, settings: OutboxSettings) -> bool | None:
-    if settings.at_least_once:
-        return True
-    # The client retries idempotent updates itself; a message never.
-    return False if isinstance(event, MessageEvent) else None
-
-
-def log_failure(failure: OutboxFailure) -> None:
-    """The default ``on_failure``: log the failure at ERROR (ids and the reason, no text)."""
-    event = failure.event
-    logger.error(
-        "Outbox gave up on %s for user %s on bot %s (%s, maybe delivered: %s): %s",
-        event.event_type if event else "an unreadable entry",
-        event.user_id if event else "?",
-        event.bot_id if event else "?",
-        failure.reason,
-        failure.maybe_delivered,
-        failure.error,
-    )
 
 
 class AsyncOutbox:
@@ -226,9 +179,10 @@ class AsyncOutbox:
         max_backoff: The longest wait between retries.
         shutdown_grace: Seconds a cancelled runner lets pushes in flight finish.
         in_flight: The longest a push can take (the client's timeout and its
-            own retries): after a crash or a lost lease, a customer's events
-            wait this long after an interrupted push started, so that a push
-            still on its way cannot land after the next one.
+            own retries), or sit at Botcopy after the client gave up on it:
+            after a crash or a lost lease, and after a push reported as
+            maybe delivered, a customer's next events wait this long after
+            that push started, so that it cannot land after the next one.
         concurrency: Most pushes and queue calls one runner makes at once
             (keep it under the Redis and HTTP connection pools' sizes, 100
             by default).
@@ -259,14 +213,14 @@ class AsyncOutbox:
     ) -> None:
         if not isinstance(client, AsyncClient):
             raise ConfigurationError("AsyncOutbox takes an AsyncClient")
-        self.client = client
+        self.client: AsyncClient = client
         self._raw_store = store
         self.store: AsyncConversationStore = as_async_store(store)
         self.queue: AsyncOutboxQueue = (
             _default_async_queue(store) if queue is None else _as_async_queue(queue)
         )
         self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
-        self.settings = OutboxSettings(
+        self.settings: OutboxSettings = OutboxSettings(
             lease=lease,
             give_up_after=give_up_after,
             at_least_once=bool(at_least_once),
@@ -274,10 +228,10 @@ class AsyncOutbox:
             max_backoff=max_backoff,
             in_flight=in_flight,
         )
-        self.shutdown_grace = shutdown_grace
+        self.shutdown_grace: float = shutdown_grace
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigurationError("concurrency must be a positive int")
-        self.concurrency = concurrency
+        self.concurrency: int = concurrency
 
     def __repr__(self) -> str:
         return f"AsyncOutbox({self.client!r}, queue={self.queue!r})"
@@ -403,6 +357,7 @@ class _Runner:
         self.name = name
         self.settings = outbox.settings
         self.parts: dict[int, _Partition] = {}
+        self.dropping: dict[int, asyncio.Task[None]] = {}
         self.slots = asyncio.Semaphore(outbox.concurrency)
 
     async def run(self) -> None:
@@ -425,34 +380,47 @@ class _Runner:
             self.queue.heartbeat(self.name, lease_ms),
             *(self.queue.renew(p, self.name, lease_ms) for p in held),
         )
-        for p, still in zip(held, renewed, strict=True):
-            if self.parts[p].task.done() or not still:
-                await self._drop(p)
-        share = math.ceil(self.queue.partitions / max(alive, 1))
-        if len(self.parts) > share:
-            # Hand the surplus over to the newcomers, least busy first; what is
-            # pending stays in the queue for the next owner, in order.
-            surplus = sorted(self.parts, key=lambda p: -self.parts[p].held)[share:]
-            await asyncio.gather(*(self._drop(p) for p in surplus))
-        free = [p for p in range(self.queue.partitions) if p not in self.parts]
-        random.shuffle(free)
-        for p in free:
-            if len(self.parts) >= share:
+        lost = [
+            p
+            for p, still in zip(held, renewed, strict=True)
+            if self.parts[p].task.done() or not still
+        ]
+        plan = plan_tick(
+            {p: part.held for p, part in self.parts.items()},
+            lost,
+            self.dropping,
+            alive,
+            self.queue.partitions,
+        )
+        for p in plan.drop:
+            self._drop(p)
+        for p in plan.candidates:
+            if len(self.parts) >= plan.share:
                 break
             if await self.queue.acquire(p, self.name, lease_ms):
                 part = _Partition(self, p)
                 part.task = asyncio.create_task(part.run(), name=f"outbox-partition-{p}")
                 self.parts[p] = part
 
-    async def _drop(self, p: int) -> None:
+    def _drop(self, p: int) -> None:
+        # In the background: a drop waits up to shutdown_grace for pushes in
+        # flight, and the other partitions' renewals must not wait with it (a
+        # lease lapsing meanwhile hands a live partition to another runner).
         part = self.parts.pop(p)
-        await part.stop(grace=0.0 if part.task.done() else self.outbox.shutdown_grace)
-        with contextlib.suppress(StoreError):
-            await self.queue.release(p, self.name)
+        self.dropping[p] = asyncio.create_task(self._dropped(p, part))
+
+    async def _dropped(self, p: int, part: _Partition) -> None:
+        try:
+            await part.stop(grace=0.0 if part.task.done() else self.outbox.shutdown_grace)
+            with contextlib.suppress(StoreError):
+                await self.queue.release(p, self.name)
+        finally:
+            self.dropping.pop(p, None)
 
     async def _shutdown(self) -> None:
-        parts = list(self.parts)
-        await asyncio.gather(*(self._drop(p) for p in parts), return_exceptions=True)
+        for p in list(self.parts):
+            self._drop(p)
+        await asyncio.gather(*self.dropping.values(), return_exceptions=True)
 
 
 class _Partition:
@@ -484,6 +452,9 @@ class _Partition:
                 found = await self.queue.read_new(
                     self.p, name, min(_READ_BATCH, limit - self.held), block
                 )
+                if found is None:  # the lease is lost: the next owner claims what is left
+                    self.stopping = True
+                    break
                 for raw in found:
                     self._dispatch(raw)
         except StoreError as exc:
@@ -534,72 +505,65 @@ class _Partition:
     async def _deliver(self, entry: Entry) -> bool:
         """Carry one entry through; ``False`` when it was abandoned."""
         plan = deliver(entry, self.outbox.settings, self.outbox.store.clock)
+        slots = self.runner.slots
         answer: Answer = None
-        finished = False
+        finished = holding = False
         try:
             while True:
                 try:
                     step = plan.send(answer)
                 except StopIteration:
                     return finished
-                if isinstance(step, Sleep):
+                if isinstance(step, Sleep):  # a back-off holds no slot
                     answer = await self._perform(step, entry)
-                else:  # a back-off holds no slot
-                    async with self.runner.slots:
-                        answer = await self._perform(step, entry)
+                    continue
+                if not holding:
+                    await slots.acquire()
+                    holding = True
+                try:
+                    answer = await self._perform(step, entry)
+                finally:
+                    # A started push keeps its slot until it is made: the mark's
+                    # time is when the push left, give or take a round trip.
+                    if not (isinstance(step, Start) and answer is True):
+                        slots.release()
+                        holding = False
                 if isinstance(step, Done):
                     finished = True
         finally:
+            if holding:
+                slots.release()
             plan.close()
 
+    # What the steps see of this partition (see `StepIO`).
+    @property
+    def runner_id(self) -> str:
+        return self.runner.name
+
+    @property
+    def io(self) -> tuple[AsyncOutboxQueue, AsyncConversationStore, AsyncClient, OutboxSettings]:
+        return self.queue, self.outbox.store, self.outbox.client, self.outbox.settings
+
+    def is_stopping(self) -> bool:
+        return self.stopping
+
     async def _perform(self, step: Step, entry: Entry) -> Answer:
-        outbox = self.outbox
-        if isinstance(step, Check):
-            assert entry.event is not None
+        call = step_call(step, entry, self)
+        if call is not None:
             try:
-                return await outbox.store.get(entry.event.bot_id, entry.event.user_id)
-            except StoreError as exc:
-                logger.warning("The outbox could not read the conversation: %s", exc)
-                return None
-        if isinstance(step, Pending):
-            try:
-                return await self.queue.pending(self.p, entry.id)
-            except StoreError:
-                return True  # unknown: treat it as still owed, and report it
-        if isinstance(step, Start):
-            if self.stopping:
-                return False
-            try:
-                return await self.queue.start(self.p, self.runner.name, entry.id)
-            except StoreError as exc:
-                logger.warning(
-                    "Outbox partition %d: could not mark a push started: %s", self.p, exc
-                )
-                return False
-        if isinstance(step, Push):
-            try:
-                return await outbox.client.send(
-                    step.event, retry_unsafe=_retry_unsafe(step.event, outbox.settings)
-                )
-            except Exception as exc:  # every failure is judged by the core
-                return exc
-        if isinstance(step, Unstart):
-            with contextlib.suppress(StoreError):  # a stale mark only makes a report cautious
-                await self.queue.unstart(self.p, entry.id)
-            return None
+                answer: Answer = await call()
+            except Exception as exc:
+                return step_failed(step, exc, self.p)
+            return answer
         if isinstance(step, Sleep):
             await asyncio.sleep(step.seconds)
-            return None
-        if isinstance(step, Report):
-            await _report(outbox.on_failure, step.failure)
-            return None
-        if isinstance(step, Done):
+        elif isinstance(step, Report):
+            await _report(self.outbox.on_failure, step.failure)
+        elif isinstance(step, Done):
             await self._done(entry)
-            return None
-        if isinstance(step, Record):
-            await outbox._record(step.event)
-            return None
-        raise AssertionError(f"unknown step {step!r}")  # pragma: no cover
+        elif isinstance(step, Record):
+            await self.outbox._record(step.event)
+        return None
 
     async def _done(self, entry: Entry) -> None:
         delay = 0.05
@@ -620,6 +584,4 @@ async def _report(handler: FailureHandler, failure: OutboxFailure) -> None:
         if inspect.isawaitable(outcome):
             await outcome
     except Exception:
-        logger.exception(
-            "The outbox's on_failure handler raised; the failure was: %s", failure.error
-        )
+        handler_raised(failure)

@@ -5,18 +5,25 @@ event is written into a queue entry and read back, whether a failed push may
 have reached Botcopy, how long to wait before the next attempt, and the whole
 life of one entry as a small generator (`deliver`) that yields *steps*
 ("mark the push as started", "push", "report", "acknowledge") and receives
-what happened. The sync and async outboxes only perform the steps.
+what happened; the one call each step makes (`step_call`, the same method
+names on the sync and async queue, store and client), and the plan of each
+runner's tick (`plan_tick`). The sync and async outboxes only perform them.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
+import os
 import random as _random
+import socket
+import uuid
 import zlib
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import httpx
 
@@ -27,6 +34,7 @@ from botcopy_handover._errors import (
     BotcopyError,
     ConfigurationError,
     InvalidEventError,
+    StoreError,
 )
 from botcopy_handover.client._base import PushResult
 from botcopy_handover.models.push import (
@@ -53,7 +61,10 @@ __all__ = [
     "Entry",
     "FailureReason",
     "OutboxFailure",
+    "OutboxReceipt",
     "OutboxSettings",
+    "StepIO",
+    "TickPlan",
     "Push",
     "Record",
     "Report",
@@ -65,8 +76,14 @@ __all__ = [
     "deliver",
     "encode_entry",
     "is_retryable",
+    "log_failure",
     "maybe_delivered",
     "partition_of",
+    "plan_tick",
+    "retry_unsafe",
+    "runner_name",
+    "step_call",
+    "step_failed",
 ]
 
 DEFAULT_PARTITIONS = 16
@@ -407,6 +424,7 @@ def deliver(
         if not (yield Start()):
             return
         attempts += 1
+        pushed_at = now()
         outcome = yield Push(event)
         if isinstance(outcome, PushResult):
             yield Done()
@@ -421,6 +439,12 @@ def deliver(
         if maybe and not settings.at_least_once:
             yield failure(error, True, "maybe_delivered", attempts)
             yield Done()
+            # A push given up on (a read timeout) may still be on its way, or
+            # queued at Botcopy: the customer's next event waits until it
+            # surely landed, as after a takeover, or it could land first.
+            wait = (pushed_at + settings.in_flight - now()).total_seconds()
+            if wait > 0:
+                yield Sleep(wait)
             return
         if not maybe and not is_retryable(error):
             yield failure(error, False, "refused", attempts)
@@ -444,3 +468,147 @@ def check_event(event: object) -> PushEvent:
             "The outbox sends a MessageEvent, PauseEvent, ResumeEvent or TypingEvent"
         )
     return event
+
+
+# -- What both runners share: the I/O of each step, built once; the tick's plan --
+
+logger = logging.getLogger("botcopy_handover.outbox")
+
+
+def runner_name() -> str:
+    """A name for one runner, unique across hosts, processes and runs."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxReceipt:
+    """What [`AsyncOutbox.send`][botcopy_handover.AsyncOutbox.send] (or `Outbox.send`) did with an event.
+
+    Attributes:
+        event: The event.
+        entry_id: The queue entry's id; ``None`` for a typing event, which
+            is pushed at once instead of queued.
+        partition: The partition holding it (``None`` for a typing event).
+        result: For a typing event, the push's result.
+
+    """  # noqa: E501 - a link in the summary
+
+    event: PushEvent
+    entry_id: str | None
+    partition: int | None
+    result: PushResult | None = None
+
+
+def log_failure(failure: OutboxFailure) -> None:
+    """The default ``on_failure``: log the failure at ERROR (ids and the reason, no text)."""
+    event = failure.event
+    logger.error(
+        "Outbox gave up on %s for user %s on bot %s (%s, maybe delivered: %s): %s",
+        event.event_type if event else "an unreadable entry",
+        event.user_id if event else "?",
+        event.bot_id if event else "?",
+        failure.reason,
+        failure.maybe_delivered,
+        failure.error,
+    )
+
+
+def handler_raised(failure: OutboxFailure) -> None:
+    """Log that ``on_failure`` raised (the outbox carries on: the entry is acknowledged)."""
+    logger.exception("The outbox's on_failure handler raised; the failure was: %s", failure.error)
+
+
+def retry_unsafe(event: PushEvent, settings: OutboxSettings) -> bool | None:
+    """The push's ``retry_unsafe``: the client retries idempotent updates, a message never."""
+    if settings.at_least_once:
+        return True
+    return False if isinstance(event, MessageEvent) else None
+
+
+class StepIO(Protocol):
+    """What a partition of either runner offers the steps: its queue, store, client, names."""
+
+    p: int
+
+    @property
+    def runner_id(self) -> str:
+        """The runner's name in the queue."""
+        ...
+
+    @property
+    def io(self) -> tuple[Any, Any, Any, OutboxSettings]:
+        """``(queue, store, client, settings)``: sync or async, the same method names."""
+        ...
+
+    def is_stopping(self) -> bool:
+        """Whether the partition is being handed back."""
+        ...
+
+
+def step_call(step: Step, entry: Entry, part: StepIO) -> Callable[[], Any] | None:
+    """The one call a step makes (its answer, or an awaitable of it); ``None`` for the rest.
+
+    Sleep, Report, Done and Record are the runners' own (they wait, or retry).
+    """
+    queue, store, client, settings = part.io
+    event = entry.event
+    if isinstance(step, Check) and event is not None:
+        return lambda: store.get(event.bot_id, event.user_id)
+    if isinstance(step, Pending):
+        return lambda: queue.pending(part.p, entry.id)
+    if isinstance(step, Start):
+        if part.is_stopping():
+            return lambda: False
+        return lambda: queue.start(part.p, part.runner_id, entry.id)
+    if isinstance(step, Unstart):
+        return lambda: queue.unstart(part.p, entry.id)
+    if isinstance(step, Push):
+        unsafe = retry_unsafe(step.event, settings)
+        return lambda: client.send(step.event, retry_unsafe=unsafe)
+    return None
+
+
+def step_failed(step: Step, error: Exception, partition: int) -> Answer:
+    """The answer of a step whose call raised ``error`` (re-raised if it is not expected)."""
+    if isinstance(step, Push):
+        return error  # every failed push is judged by `deliver`
+    if not isinstance(error, StoreError):
+        raise error
+    if isinstance(step, Pending):
+        return True  # unknown: treat it as still owed, and report it
+    if isinstance(step, Unstart):
+        return None  # a stale mark only makes a report cautious
+    logger.warning("Outbox partition %d: the queue or store failed: %s", partition, error)
+    return False if isinstance(step, Start) else None
+
+
+@dataclass(frozen=True, slots=True)
+class TickPlan:
+    """What a runner does on one tick, after renewing: drop, then acquire up to ``share``."""
+
+    drop: list[int]
+    share: int
+    candidates: list[int]
+
+
+def plan_tick(
+    held: Mapping[int, int],
+    lost: Iterable[int],
+    dropping: Iterable[int],
+    alive: int,
+    partitions: int,
+) -> TickPlan:
+    """The fair share of ``partitions`` among ``alive`` runners, and which to drop or try.
+
+    ``held`` maps each partition held to the entries it holds in memory; the
+    surplus goes to newcomers least busy first (what is pending stays queued
+    for the next owner, in order).
+    """
+    lost = set(lost)
+    kept = [p for p in held if p not in lost]
+    share = math.ceil(partitions / max(alive, 1))
+    surplus = sorted(kept, key=lambda p: -held[p])[share:] if len(kept) > share else []
+    busy = set(held) | set(dropping)
+    candidates = [p for p in range(partitions) if p not in busy]
+    _random.shuffle(candidates)
+    return TickPlan([*lost, *surplus], share, candidates)

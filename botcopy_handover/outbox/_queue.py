@@ -52,11 +52,20 @@ class OutboxQueue(Protocol):
         ...
 
     def claim_pending(self, partition: int, runner: str) -> list[RawEntry]:
-        """Every entry read but not acknowledged (by any runner), now ``runner``'s, oldest first."""
+        """Every entry read but not acknowledged (by any runner), now ``runner``'s, oldest first.
+
+        Fenced: empty unless ``runner`` holds the lease.
+        """
         ...
 
-    def read_new(self, partition: int, runner: str, count: int, block_ms: int) -> list[RawEntry]:
-        """Up to ``count`` entries never read before, oldest first; waits up to ``block_ms``."""
+    def read_new(
+        self, partition: int, runner: str, count: int, block_ms: int
+    ) -> list[RawEntry] | None:
+        """Up to ``count`` entries never read before, oldest first; waits up to ``block_ms``.
+
+        Fenced: ``None`` once ``runner`` no longer holds the lease, and then
+        nothing was taken (another runner's claim would miss it).
+        """
         ...
 
     def pending(self, partition: int, entry_id: str) -> bool:
@@ -115,7 +124,7 @@ class AsyncOutboxQueue(Protocol):
 
     async def read_new(
         self, partition: int, runner: str, count: int, block_ms: int
-    ) -> list[RawEntry]:
+    ) -> list[RawEntry] | None:
         """See `OutboxQueue.read_new`."""
         ...
 

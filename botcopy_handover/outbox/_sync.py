@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
-import random
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -20,28 +17,29 @@ from botcopy_handover.models.push import (
     ResumeEvent,
     TypingEvent,
 )
-from botcopy_handover.outbox._async import OutboxReceipt, _retry_unsafe, log_failure, runner_name
 from botcopy_handover.outbox._core import (
     Answer,
-    Check,
     Done,
     Entry,
     FailureHandler,
     OutboxFailure,
+    OutboxReceipt,
     OutboxSettings,
-    Pending,
-    Push,
     Record,
     Report,
     Sleep,
-    Start,
     Step,
-    Unstart,
     check_event,
     decode_entry,
     deliver,
     encode_entry,
+    handler_raised,
+    log_failure,
     partition_of,
+    plan_tick,
+    runner_name,
+    step_call,
+    step_failed,
 )
 from botcopy_handover.outbox._queue import OutboxQueue, RawEntry
 from botcopy_handover.outbox.memory import MemoryQueue
@@ -62,9 +60,11 @@ def _default_queue(store: object) -> OutboxQueue:
         return MemoryQueue()
     if type(store).__name__ == "RedisStore":
         from botcopy_handover.outbox.redis import RedisQueue
+        from botcopy_handover.state.redis import RedisStore
 
-        # The store's own client and namespace: one Redis for state and outbox.
-        return RedisQueue(store._client, prefix=store.prefix)  # type: ignore[attr-defined]
+        if isinstance(store, RedisStore):
+            # The store's own client and namespace: one Redis for state and outbox.
+            return RedisQueue(store.client, prefix=store.prefix)
     raise ConfigurationError("Give the outbox a queue= for this store (RedisQueue or MemoryQueue)")
 
 
@@ -124,13 +124,13 @@ class Outbox:
             raise ConfigurationError("Outbox takes a Client (use AsyncOutbox with an AsyncClient)")
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ConfigurationError("workers must be a positive int")
-        self.client = client
+        self.client: Client = client
         self.store: ConversationStore = as_sync_store(store)
         if queue is not None and not isinstance(queue, OutboxQueue):
             raise ConfigurationError("Outbox takes a RedisQueue or a MemoryQueue as queue=")
         self.queue: OutboxQueue = _default_queue(store) if queue is None else queue
         self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
-        self.settings = OutboxSettings(
+        self.settings: OutboxSettings = OutboxSettings(
             lease=lease,
             give_up_after=give_up_after,
             at_least_once=bool(at_least_once),
@@ -138,8 +138,8 @@ class Outbox:
             max_backoff=max_backoff,
             in_flight=in_flight,
         )
-        self.shutdown_grace = shutdown_grace
-        self.workers = workers
+        self.shutdown_grace: float = shutdown_grace
+        self.workers: int = workers
         self._stop = threading.Event()
 
     def __repr__(self) -> str:
@@ -228,6 +228,7 @@ class _Runner:
         self.queue = outbox.queue
         self.name = name
         self.parts: dict[int, _Partition] = {}
+        self.dropping: dict[int, threading.Thread] = {}
         self.pool = ThreadPoolExecutor(outbox.workers, thread_name_prefix="outbox-lane")
 
     def run(self) -> None:
@@ -245,21 +246,28 @@ class _Runner:
                 part.stopping.set()  # all at once, then wait for each
             for p in list(self.parts):
                 self._drop(p)
+            for thread in list(self.dropping.values()):
+                thread.join()
             self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _tick(self, lease_ms: int) -> None:
         alive = self.queue.heartbeat(self.name, lease_ms)
-        for p, part in list(self.parts.items()):
-            if not part.thread.is_alive() or not self.queue.renew(p, self.name, lease_ms):
-                self._drop(p)
-        share = math.ceil(self.queue.partitions / max(alive, 1))
-        if len(self.parts) > share:
-            for p in sorted(self.parts, key=lambda p: -self.parts[p].held)[share:]:
-                self._drop(p)
-        free = [p for p in range(self.queue.partitions) if p not in self.parts]
-        random.shuffle(free)
-        for p in free:
-            if len(self.parts) >= share:
+        lost = [
+            p
+            for p, part in self.parts.items()
+            if not part.thread.is_alive() or not self.queue.renew(p, self.name, lease_ms)
+        ]
+        plan = plan_tick(
+            {p: part.held for p, part in self.parts.items()},
+            lost,
+            self.dropping,
+            alive,
+            self.queue.partitions,
+        )
+        for p in plan.drop:
+            self._drop(p)
+        for p in plan.candidates:
+            if len(self.parts) >= plan.share:
                 break
             if self.queue.acquire(p, self.name, lease_ms):
                 part = _Partition(self, p)
@@ -267,14 +275,26 @@ class _Runner:
                 part.thread.start()
 
     def _drop(self, p: int) -> None:
+        # In a thread of its own: the other partitions' renewals must not wait
+        # for this one's pushes in flight (see AsyncOutbox).
         part = self.parts.pop(p)
-        part.stop(self.outbox.shutdown_grace)
+        part.stopping.set()
+        thread = threading.Thread(
+            target=self._dropped, args=(p, part), name=f"outbox-drop-{p}", daemon=True
+        )
+        self.dropping[p] = thread
+        thread.start()
+
+    def _dropped(self, p: int, part: _Partition) -> None:
         try:
+            part.stop(self.outbox.shutdown_grace)
             self.queue.release(p, self.name)
         except StoreError as exc:
             logger.warning(
                 "Outbox runner %s: could not release partition %d: %s", self.name, p, exc
             )
+        finally:
+            self.dropping.pop(p, None)
 
 
 class _Partition:
@@ -306,7 +326,10 @@ class _Partition:
                     room = limit - self.held
                 if self.stopping.is_set():
                     break
-                for raw in self.queue.read_new(self.p, name, min(_READ_BATCH, room), block):
+                found = self.queue.read_new(self.p, name, min(_READ_BATCH, room), block)
+                if found is None:  # the lease is lost: the next owner claims what is left
+                    break
+                for raw in found:
                     self._dispatch(raw)
         except StoreError as exc:
             logger.warning("Outbox partition %d: the queue failed: %s", self.p, exc)
@@ -369,55 +392,36 @@ class _Partition:
         finally:
             plan.close()
 
+    # What the steps see of this partition (see `StepIO`).
+    @property
+    def runner_id(self) -> str:
+        return self.runner.name
+
+    @property
+    def io(self) -> tuple[OutboxQueue, ConversationStore, Client, OutboxSettings]:
+        return self.queue, self.outbox.store, self.outbox.client, self.outbox.settings
+
+    def is_stopping(self) -> bool:
+        return self.stopping.is_set()
+
     def _perform(self, step: Step, entry: Entry) -> Answer:
-        outbox = self.outbox
-        if isinstance(step, Check):
-            assert entry.event is not None
+        call = step_call(step, entry, self)
+        if call is not None:
             try:
-                return outbox.store.get(entry.event.bot_id, entry.event.user_id)
-            except StoreError as exc:
-                logger.warning("The outbox could not read the conversation: %s", exc)
-                return None
-        if isinstance(step, Pending):
-            try:
-                return self.queue.pending(self.p, entry.id)
-            except StoreError:
-                return True  # unknown: treat it as still owed, and report it
-        if isinstance(step, Start):
-            if self.stopping.is_set():
-                return False
-            try:
-                return self.queue.start(self.p, self.runner.name, entry.id)
-            except StoreError as exc:
-                logger.warning(
-                    "Outbox partition %d: could not mark a push started: %s", self.p, exc
-                )
-                return False
-        if isinstance(step, Push):
-            try:
-                return outbox.client.send(
-                    step.event, retry_unsafe=_retry_unsafe(step.event, outbox.settings)
-                )
+                answer: Answer = call()
             except Exception as exc:
-                return exc
-        if isinstance(step, Unstart):
-            with contextlib.suppress(StoreError):  # a stale mark only makes a report cautious
-                self.queue.unstart(self.p, entry.id)
-            return None
+                return step_failed(step, exc, self.p)
+            return answer
         if isinstance(step, Sleep):
             # Woken early by stop(): the entry was unstarted, so the next owner retries it.
             self.stopping.wait(step.seconds)
-            return None
-        if isinstance(step, Report):
-            _report(outbox.on_failure, step.failure)
-            return None
-        if isinstance(step, Done):
+        elif isinstance(step, Report):
+            _report(self.outbox.on_failure, step.failure)
+        elif isinstance(step, Done):
             self._done(entry)
-            return None
-        if isinstance(step, Record):
-            outbox._record(step.event)
-            return None
-        raise AssertionError(f"unknown step {step!r}")  # pragma: no cover
+        elif isinstance(step, Record):
+            self.outbox._record(step.event)
+        return None
 
     def _done(self, entry: Entry) -> None:
         delay = 0.05
@@ -435,6 +439,4 @@ def _report(handler: FailureHandler, failure: OutboxFailure) -> None:
     try:
         handler(failure)
     except Exception:
-        logger.exception(
-            "The outbox's on_failure handler raised; the failure was: %s", failure.error
-        )
+        handler_raised(failure)

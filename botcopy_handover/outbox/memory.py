@@ -110,9 +110,11 @@ class MemoryQueue:
             self._cond.notify_all()
 
     def claim_pending(self, partition: int, runner: str) -> list[RawEntry]:
-        """Every entry read but not acknowledged, now ``runner``'s, oldest first."""
+        """Every entry read but not acknowledged, now ``runner``'s, oldest first (fenced)."""
         with self._cond:
             part = self._part(partition)
+            if self._holder(part) != runner:
+                return []
             found: list[RawEntry] = []
             for entry_id in sorted(part.owner_of, key=_order):
                 part.owner_of[entry_id] = runner
@@ -122,12 +124,21 @@ class MemoryQueue:
                 del part.started[entry_id]
             return found
 
-    def read_new(self, partition: int, runner: str, count: int, block_ms: int) -> list[RawEntry]:
-        """Up to ``count`` entries never read before; waits up to ``block_ms`` for one."""
+    def read_new(
+        self, partition: int, runner: str, count: int, block_ms: int
+    ) -> list[RawEntry] | None:
+        """Up to ``count`` entries never read before; waits up to ``block_ms`` for one.
+
+        ``None`` once ``runner`` no longer holds the lease (fenced, as in Redis).
+        """
         deadline = time.monotonic() + block_ms / 1000
         with self._cond:
             part = self._part(partition)
-            while not part.unread:
+            while True:
+                if self._holder(part) != runner:
+                    return None
+                if part.unread:
+                    break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return []

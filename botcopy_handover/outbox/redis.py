@@ -15,38 +15,81 @@ key                             what it holds
 ``{…outbox}:runners``           a sorted set: runner → heartbeat expiry
 ==============================  ===========================================
 
-A delivered (or reported) entry is acknowledged and deleted in one script,
-so the stream holds only what is still owed. See docs/replicas.md, "The
-durable outbox", for the failure analysis.
+Every operation but ``append`` is one Lua script on one partition's keys, and
+every one that reads or starts entries is *fenced*: it first checks that the
+runner still holds the partition's lease, so a runner that lost its lease
+(a long pause, an overloaded host) can neither take entries into its own
+pending list nor start a push. A delivered (or reported) entry is
+acknowledged and deleted in one script, so the stream holds only what is
+still owed. `_QueueCore` builds every call and reads every answer; the two
+classes only do the I/O. See docs/replicas.md, "The durable outbox", for the
+failure analysis.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Union
 
 try:
     import redis
     import redis.asyncio
+    import redis.asyncio.cluster
+    import redis.cluster
     from redis.commands.core import AsyncScript, Script
-except ImportError as exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError('RedisQueue needs redis-py: pip install "botcopy-handover[redis]"') from exc
+    from redis.exceptions import RedisClusterException
+except ImportError as _missing:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        'RedisQueue needs redis-py: pip install "botcopy-handover[redis]"'
+    ) from _missing
+from typing_extensions import Self
 
 from botcopy_handover._errors import ConfigurationError, StoreUnavailableError
 from botcopy_handover.outbox._core import DEFAULT_PARTITIONS
 from botcopy_handover.outbox._queue import RawEntry
+from botcopy_handover.state.redis import URL_SOCKET_TIMEOUT, describe_connection
 
-__all__ = ["DEFAULT_QUEUE_PREFIX", "AsyncRedisQueue", "RedisQueue"]
+__all__ = [
+    "DEFAULT_QUEUE_PREFIX",
+    "AsyncRedisClient",
+    "AsyncRedisQueue",
+    "RedisClient",
+    "RedisQueue",
+]
 
 DEFAULT_QUEUE_PREFIX = "botcopy:"
 """The default namespace of the outbox's keys (the stores' default too)."""
 
+RedisClient = Union[redis.Redis, "redis.cluster.RedisCluster"]
+"""What [`RedisQueue`][botcopy_handover.RedisQueue] talks to: one server or a cluster."""
+
+AsyncRedisClient = Union[redis.asyncio.Redis, "redis.asyncio.cluster.RedisCluster"]
+"""What [`AsyncRedisQueue`][botcopy_handover.AsyncRedisQueue] talks to: one server or a cluster."""
+
 GROUP = "runners"
 _CLAIM_BATCH = 500
-_T = TypeVar("_T")
+# redis-py raises RedisClusterException (not a RedisError) for cluster-level failures.
+_REDIS_ERRORS = (redis.RedisError, RedisClusterException)
+_TIMEOUTS: dict[str, Any] = {
+    # Above the longest blocking XREAD a runner makes (a second at most).
+    "socket_timeout": 5.0,
+    "socket_connect_timeout": URL_SOCKET_TIMEOUT,
+}
 
+_HEARTBEAT = """
+redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+return redis.call('ZCARD', KEYS[1])
+"""
+_ACQUIRE = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 0
+end
+redis.pcall('XGROUP', 'CREATE', KEYS[2], ARGV[3], '0', 'MKSTREAM')
+return 1
+"""
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -60,8 +103,61 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
-# Fenced: a runner that lost its lease (a long pause) must not start a push the
-# new owner will also make.
+# Fenced, like every read: only the lease holder takes pending entries over.
+# Also drops started marks of entries no longer pending (left by a runner that
+# acknowledged after losing its lease).
+_CLAIM = """
+if redis.call('GET', KEYS[3]) ~= ARGV[2] then
+  return false
+end
+redis.pcall('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
+local found, wanted, cursor = {}, {}, '0-0'
+repeat
+  local answer = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, cursor, 'COUNT', ARGV[3])
+  cursor = answer[1]
+  for _, entry in ipairs(answer[2]) do
+    if entry[2] then
+      found[#found + 1] = {entry[1], entry[2], redis.call('HGET', KEYS[2], entry[1]) or ''}
+      wanted[entry[1]] = true
+    end
+  end
+until cursor == '0-0'
+for _, id in ipairs(redis.call('HKEYS', KEYS[2])) do
+  if not wanted[id] then redis.call('HDEL', KEYS[2], id) end
+end
+return found
+"""
+# Fenced: a runner that lost its lease must not move new entries into its own
+# pending list, where the new owner (which claimed only once, on taking the
+# lease) would never see them while it delivers the same customer's later
+# entries. Answers {1, entries}, or {0, last id} to wait after, or nil when the
+# lease is lost.
+_READ = """
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then
+  return false
+end
+local answer = redis.pcall(
+  'XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[3], 'STREAMS', KEYS[1], '>')
+if type(answer) == 'table' and answer.err then
+  if not string.find(answer.err, 'NOGROUP') then
+    return answer
+  end
+  redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
+  answer = false
+end
+if answer then
+  return {1, answer[1][2]}
+end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+for i = 1, #info, 2 do
+  if info[i] == 'last-generated-id' then
+    return {0, info[i + 1]}
+  end
+end
+return {0, '0-0'}
+"""
+# Fenced: a runner that lost its lease must not start a push the new owner
+# will also make.
 _START = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return 0
@@ -80,27 +176,19 @@ if redis.call('GET', KEYS[3]) == ARGV[3] then
 end
 return 1
 """
-# Claimed: read the started marks of the entries now owned, and drop marks of
-# entries no longer pending (left by a runner that acknowledged without the lease).
-_MARKS = """
-local marks = {}
-local wanted = {}
-for i, id in ipairs(ARGV) do
-  marks[i] = redis.call('HGET', KEYS[1], id) or ''
-  wanted[id] = true
-end
-for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do
-  if not wanted[id] then redis.call('HDEL', KEYS[1], id) end
-end
-return marks
-"""
 _SCRIPTS = {
+    "heartbeat": _HEARTBEAT,
+    "acquire": _ACQUIRE,
     "renew": _RENEW,
     "release": _RELEASE,
+    "claim": _CLAIM,
+    "read": _READ,
     "start": _START,
     "done": _DONE,
-    "marks": _MARKS,
 }
+
+Call = tuple[str, list[str], list[str | int]]
+"""``(script name, keys, args)``: one script call, as `_QueueCore` builds it."""
 
 
 def _text(value: Any) -> str:
@@ -116,50 +204,17 @@ def _fields(raw: Any) -> dict[str, str]:
     return dict(zip(items[::2], items[1::2], strict=False))
 
 
-def _stream_entries(raw: Any) -> list[tuple[str, dict[str, str]]]:
-    """``[(id, fields), ...]`` from an XREADGROUP or XAUTOCLAIM answer, RESP2 or RESP3."""
-    found: list[tuple[str, dict[str, str]]] = []
-    for item in raw or ():
-        if item is None:
-            continue
-        entry_id, fields = item[0], item[1]
-        if fields is None:  # deleted meanwhile (Redis < 7 reports it this way)
-            continue
-        found.append((_text(entry_id), _fields(fields)))
-    return found
-
-
-def _read_answer(raw: Any) -> list[tuple[str, dict[str, str]]]:
-    if not raw:
-        return []
-    if isinstance(raw, Mapping):  # RESP3: {stream: [entries]}
-        return [e for entries in raw.values() for e in _stream_entries(entries)]
-    return [e for _, entries in raw for e in _stream_entries(entries)]
-
-
 def _mark(raw: Any) -> float | None:
     text = _text(raw) if raw is not None else ""
     return int(text) / 1000 if text else None
 
 
-def _describe(client: Any) -> str:
-    # Host and port only: a URL may hold a password.
-    try:
-        kwargs = client.connection_pool.connection_kwargs
-    except AttributeError:
-        return "Redis"
-    if "path" in kwargs:
-        return f"unix://{kwargs['path']}"
-    host, port = kwargs.get("host", "localhost"), kwargs.get("port", 6379)
-    return f"redis://{host}:{port}/{kwargs.get('db', 0)}"
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
-def _unavailable(exc: redis.RedisError, where: str) -> StoreUnavailableError:
+def _unavailable(exc: Exception, where: str) -> StoreUnavailableError:
     return StoreUnavailableError(f"Redis at {where} failed: {type(exc).__name__}")
-
-
-def _entry_fields(fields: Mapping[str, str]) -> dict[Any, Any]:
-    return dict(fields)
 
 
 def _check_partitions(partitions: int) -> int:
@@ -168,8 +223,16 @@ def _check_partitions(partitions: int) -> int:
     return partitions
 
 
-class _Keys:
-    """The keys of one queue; every multi-key call stays inside one partition's slot."""
+def _invalid_url() -> ConfigurationError:
+    # redis-py's message may quote the URL, and the URL may hold a password.
+    return ConfigurationError("Invalid Redis URL (expected redis://, rediss:// or unix://)")
+
+
+class _QueueCore:
+    """The keys of one queue, every call it makes and how to read each answer: no I/O.
+
+    Every multi-key call stays inside one partition's hash slot.
+    """
 
     def __init__(self, prefix: str, partitions: int) -> None:
         if not isinstance(prefix, str) or "{" in prefix or "}" in prefix:
@@ -192,20 +255,89 @@ class _Keys:
     def lease(self, partition: int) -> str:
         return self._tag(partition) + ":lease"
 
-    def done(self, partition: int) -> list[str]:
-        return [self.events(partition), self.started(partition), self.lease(partition)]
+    def describe(self, kind: str, where: str) -> str:
+        return f"{kind}({where!r}, prefix={self.prefix!r}, partitions={self.count})"
+
+    # Calls: each (script, keys, args).
+
+    def heartbeat(self, runner: str, ttl_ms: int) -> Call:
+        return "heartbeat", [self.runners], [runner, _now_ms(), ttl_ms]
+
+    def acquire(self, partition: int, runner: str, lease_ms: int) -> Call:
+        return "acquire", [self.lease(partition), self.events(partition)], [runner, lease_ms, GROUP]
+
+    def renew(self, partition: int, runner: str, lease_ms: int) -> Call:
+        return "renew", [self.lease(partition)], [runner, lease_ms]
+
+    def release(self, partition: int, runner: str) -> Call:
+        return "release", [self.lease(partition)], [runner]
+
+    def claim(self, partition: int, runner: str) -> Call:
+        keys = [self.events(partition), self.started(partition), self.lease(partition)]
+        return "claim", keys, [GROUP, runner, _CLAIM_BATCH]
+
+    def read(self, partition: int, runner: str, count: int) -> Call:
+        return "read", [self.events(partition), self.lease(partition)], [GROUP, runner, count]
+
+    def start(self, partition: int, runner: str, entry_id: str) -> Call:
+        keys = [self.lease(partition), self.started(partition)]
+        return "start", keys, [runner, entry_id, _now_ms()]
+
+    def done(self, partition: int, runner: str, entry_id: str) -> Call:
+        keys = [self.events(partition), self.started(partition), self.lease(partition)]
+        return "done", keys, [GROUP, entry_id, runner]
+
+    # Answers.
+
+    @staticmethod
+    def claimed(raw: Any) -> list[RawEntry]:
+        return [(_text(i), _fields(fields), _mark(mark)) for i, fields, mark in raw or ()]
+
+    @staticmethod
+    def read_answer(raw: Any) -> tuple[list[RawEntry] | None, str | None]:
+        """``(entries, None)``; ``([], id to wait after)``; ``(None, None)``: lease lost."""
+        if not raw:
+            return None, None
+        if int(raw[0]) == 0:
+            return [], _text(raw[1])
+        entries: list[RawEntry] = [(_text(e[0]), _fields(e[1]), None) for e in raw[1] if e[1]]
+        return entries, None
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+def _scripts(client: Any) -> dict[str, Any]:
+    return {name: client.register_script(lua) for name, lua in _SCRIPTS.items()}
 
 
-class RedisQueue:
-    """The outbox's queue in Redis, shared by every runner and replica (``redis.Redis``).
+class _Named:
+    """What both queues share but the I/O: their core, where they point, their repr."""
+
+    def __init__(
+        self, client: RedisClient | AsyncRedisClient, owns: bool, core: _QueueCore
+    ) -> None:
+        self._core = core
+        self._owns_client = owns
+        self._where = describe_connection(client)
+
+    def __repr__(self) -> str:
+        return self._core.describe(type(self).__name__, self._where)
+
+    @property
+    def partitions(self) -> int:
+        """How many partitions the queue has."""
+        return self._core.count
+
+
+class RedisQueue(_Named):
+    """The outbox's queue in Redis, shared by every runner and replica.
 
     Args:
-        client: A ``redis.Redis`` (or a client with the same commands), used
-            as is and not closed by the queue.
+        client: A ``redis.Redis`` or a ``redis.cluster.RedisCluster``, used as
+            is and not closed by the queue. A client shared with a
+            ``RedisStore`` (its [`client`][botcopy_handover.RedisStore.client])
+            is fine: the outbox builds its queue that way by default.
+        url: Instead of ``client``: a ``redis://`` URL the queue connects to
+            (and closes in [`close`][botcopy_handover.RedisQueue.close]).
+        cluster: With ``url``: connect to a Redis Cluster.
         prefix: Namespace of the keys; the same for every replica.
         partitions: How many partitions; the most runners delivering at once.
             Every replica must use the same number, and it must not change
@@ -215,147 +347,123 @@ class RedisQueue:
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: RedisClient | None = None,
         *,
+        url: str | None = None,
+        cluster: bool = False,
         prefix: str = DEFAULT_QUEUE_PREFIX,
         partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
-        self._keys = _Keys(prefix, partitions)
-        self._client = client
-        self._where = _describe(client)
-        self._scripts: dict[str, Script] = {
-            name: client.register_script(lua) for name, lua in _SCRIPTS.items()
-        }
+        core = _QueueCore(prefix, partitions)
+        self._client: RedisClient = _sync_client(url, cluster) if client is None else client
+        super().__init__(self._client, client is None, core)
+        self._scripts: dict[str, Script] = _scripts(self._client)
 
-    def __repr__(self) -> str:
-        return (
-            f"RedisQueue({self._where!r}, prefix={self._keys.prefix!r}, "
-            f"partitions={self.partitions})"
-        )
+    def close(self) -> None:
+        """Close the Redis client, if the queue made it from ``url``."""
+        if self._owns_client:
+            self._client.close()
 
-    @property
-    def partitions(self) -> int:
-        """How many partitions the queue has."""
-        return self._keys.count
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
         try:
             yield
-        except redis.RedisError as exc:
+        except _REDIS_ERRORS as exc:
             raise _unavailable(exc, self._where) from exc
+
+    def _run(self, call: Call) -> Any:
+        name, keys, args = call
+        with self._errors():
+            return self._scripts[name](keys=keys, args=args)
 
     def append(self, partition: int, fields: Mapping[str, str]) -> str:
         """``XADD`` the entry to the partition's stream; its id."""
         with self._errors():
-            return _text(self._client.xadd(self._keys.events(partition), _entry_fields(fields)))
+            return _text(self._client.xadd(self._core.events(partition), dict(fields)))  # type: ignore[arg-type]
 
     def heartbeat(self, runner: str, ttl_ms: int) -> int:
         """Say ``runner`` is alive for ``ttl_ms``; how many runners are alive."""
-        now = _now_ms()
-        with self._errors():
-            pipe = self._client.pipeline(transaction=True)
-            pipe.zadd(self._keys.runners, {runner: now + ttl_ms})  # scored by expiry
-            pipe.zremrangebyscore(self._keys.runners, "-inf", now)
-            pipe.zcard(self._keys.runners)
-            return int(pipe.execute()[-1])
+        return int(self._run(self._core.heartbeat(runner, ttl_ms)))
 
     def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
         """Take the partition's lease if nobody holds it (and make its consumer group)."""
-        with self._errors():
-            if not self._client.set(self._keys.lease(partition), runner, nx=True, px=lease_ms):
-                return False
-            self._make_group(partition)
-            return True
-
-    def _make_group(self, partition: int) -> None:
-        try:
-            self._client.xgroup_create(self._keys.events(partition), GROUP, id="0", mkstream=True)
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        return bool(self._run(self._core.acquire(partition, runner, lease_ms)))
 
     def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
         """Extend ``runner``'s lease; ``False`` if it no longer holds it."""
-        with self._errors():
-            return bool(
-                self._scripts["renew"](keys=[self._keys.lease(partition)], args=[runner, lease_ms])
-            )
+        return bool(self._run(self._core.renew(partition, runner, lease_ms)))
 
     def release(self, partition: int, runner: str) -> None:
         """Give the lease up, if ``runner`` holds it."""
-        with self._errors():
-            self._scripts["release"](keys=[self._keys.lease(partition)], args=[runner])
+        self._run(self._core.release(partition, runner))
 
     def claim_pending(self, partition: int, runner: str) -> list[RawEntry]:
-        """``XAUTOCLAIM`` every pending entry to ``runner``, oldest first, with its started mark."""
-        events = self._keys.events(partition)
-        found: list[tuple[str, dict[str, str]]] = []
-        cursor = "0-0"
-        with self._errors():
-            while True:
-                answer = self._client.xautoclaim(
-                    events, GROUP, runner, min_idle_time=0, start_id=cursor, count=_CLAIM_BATCH
-                )
-                found.extend(_stream_entries(answer[1]))
-                cursor = _text(answer[0])
-                if cursor == "0-0":
-                    break
-            ids = [entry_id for entry_id, _ in found]
-            marks = self._scripts["marks"](keys=[self._keys.started(partition)], args=ids)
-        return [(i, fields, _mark(m)) for (i, fields), m in zip(found, marks, strict=True)]
+        """Every pending entry, now ``runner``'s, oldest first, with its started mark.
 
-    def read_new(self, partition: int, runner: str, count: int, block_ms: int) -> list[RawEntry]:
-        """``XREADGROUP … >``: entries never read before; waits up to ``block_ms``."""
-        events = self._keys.events(partition)
+        Fenced: empty when ``runner`` does not hold the lease.
+        """
+        return _QueueCore.claimed(self._run(self._core.claim(partition, runner)))
+
+    def read_new(
+        self, partition: int, runner: str, count: int, block_ms: int
+    ) -> list[RawEntry] | None:
+        """Up to ``count`` entries never read before; ``None`` once the lease is lost.
+
+        Fenced (``XREADGROUP`` in a script that checks the lease); when there
+        is nothing new, waits up to ``block_ms`` with a plain ``XREAD BLOCK``,
+        which takes nothing, then reads once more.
+        """
+        found, after = _QueueCore.read_answer(self._run(self._core.read(partition, runner, count)))
+        if after is None or not block_ms:
+            return found
         with self._errors():
-            try:
-                raw = self._client.xreadgroup(
-                    GROUP, runner, {events: ">"}, count=count, block=block_ms or None
-                )
-            except redis.ResponseError as exc:
-                if "NOGROUP" not in str(exc):
-                    raise
-                self._make_group(partition)  # the stream was deleted under us
-                return []
-        return [(entry_id, fields, None) for entry_id, fields in _read_answer(raw)]
+            woken = self._client.xread({self._core.events(partition): after}, 1, block_ms)
+        if not woken:
+            return []
+        return _QueueCore.read_answer(self._run(self._core.read(partition, runner, count)))[0]
 
     def pending(self, partition: int, entry_id: str) -> bool:
         """Whether the entry is still in the stream (``XRANGE id id``)."""
         with self._errors():
-            return bool(self._client.xrange(self._keys.events(partition), entry_id, entry_id))
+            return bool(self._client.xrange(self._core.events(partition), entry_id, entry_id))
 
     def start(self, partition: int, runner: str, entry_id: str) -> bool:
         """Mark a push of the entry as started, if ``runner`` still holds the lease."""
-        keys = [self._keys.lease(partition), self._keys.started(partition)]
-        with self._errors():
-            return bool(self._scripts["start"](keys=keys, args=[runner, entry_id, _now_ms()]))
+        return bool(self._run(self._core.start(partition, runner, entry_id)))
 
     def unstart(self, partition: int, entry_id: str) -> None:
         """Clear the started mark."""
         with self._errors():
-            self._client.hdel(self._keys.started(partition), entry_id)
+            self._client.hdel(self._core.started(partition), entry_id)
 
     def done(self, partition: int, runner: str, entry_id: str) -> None:
         """Acknowledge and delete the entry (its started mark too, if ``runner`` has the lease)."""
-        keys = self._keys.done(partition)
-        with self._errors():
-            self._scripts["done"](keys=keys, args=[GROUP, entry_id, runner])
+        self._run(self._core.done(partition, runner, entry_id))
 
     def backlog(self) -> int:
         """Entries stored and not yet acknowledged, over every partition."""
         with self._errors():
-            return sum(int(self._client.xlen(self._keys.events(p))) for p in range(self.partitions))
+            return sum(int(self._client.xlen(self._core.events(p))) for p in range(self.partitions))
 
 
-class AsyncRedisQueue:
-    """`RedisQueue` for asyncio (``redis.asyncio.Redis``): the same keys and scripts.
+class AsyncRedisQueue(_Named):
+    """[`RedisQueue`][botcopy_handover.RedisQueue] for asyncio: the same keys and scripts.
 
     Sync and async runners can share one queue.
 
     Args:
-        client: A ``redis.asyncio.Redis`` (or a client with the same commands),
-            used as is and not closed by the queue.
+        client: A ``redis.asyncio.Redis`` or ``redis.asyncio.cluster.RedisCluster``,
+            used as is and not closed by the queue (an ``AsyncRedisStore``'s
+            [`client`][botcopy_handover.AsyncRedisStore.client] is fine).
+        url: Instead of ``client``: a URL the queue connects to (closed in
+            [`aclose`][botcopy_handover.AsyncRedisQueue.aclose]).
+        cluster: With ``url``: connect to a Redis Cluster.
         prefix: Namespace of the keys.
         partitions: How many partitions (see [`RedisQueue`][botcopy_handover.RedisQueue]).
 
@@ -363,148 +471,121 @@ class AsyncRedisQueue:
 
     def __init__(
         self,
-        client: redis.asyncio.Redis,
+        client: AsyncRedisClient | None = None,
         *,
+        url: str | None = None,
+        cluster: bool = False,
         prefix: str = DEFAULT_QUEUE_PREFIX,
         partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
-        self._keys = _Keys(prefix, partitions)
-        self._client = client
-        self._where = _describe(client)
-        self._scripts: dict[str, AsyncScript] = {
-            name: client.register_script(lua) for name, lua in _SCRIPTS.items()
-        }
+        core = _QueueCore(prefix, partitions)
+        self._client: AsyncRedisClient = _async_client(url, cluster) if client is None else client
+        super().__init__(self._client, client is None, core)
+        self._scripts: dict[str, AsyncScript] = _scripts(self._client)
 
-    def __repr__(self) -> str:
-        return (
-            f"AsyncRedisQueue({self._where!r}, prefix={self._keys.prefix!r}, "
-            f"partitions={self.partitions})"
-        )
+    async def aclose(self) -> None:
+        """Close the Redis client, if the queue made it from ``url``."""
+        if self._owns_client:
+            await self._client.aclose()
 
-    @property
-    def partitions(self) -> int:
-        """How many partitions the queue has."""
-        return self._keys.count
+    async def __aenter__(self) -> Self:
+        return self
 
-    async def _await(self, make: Callable[[], Awaitable[_T]]) -> _T:
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def _run(self, call: Call) -> Any:
+        name, keys, args = call
         try:
-            return await make()
-        except redis.RedisError as exc:
+            return await self._scripts[name](keys=keys, args=args)
+        except _REDIS_ERRORS as exc:
+            raise _unavailable(exc, self._where) from exc
+
+    async def _command(self, name: str, *args: Any) -> Any:
+        try:
+            return await getattr(self._client, name)(*args)
+        except _REDIS_ERRORS as exc:
             raise _unavailable(exc, self._where) from exc
 
     async def append(self, partition: int, fields: Mapping[str, str]) -> str:
         """See [`RedisQueue.append`][botcopy_handover.RedisQueue.append]."""
-        events = self._keys.events(partition)
-        return _text(await self._await(lambda: self._client.xadd(events, _entry_fields(fields))))
+        return _text(await self._command("xadd", self._core.events(partition), dict(fields)))
 
     async def heartbeat(self, runner: str, ttl_ms: int) -> int:
         """See [`RedisQueue.heartbeat`][botcopy_handover.RedisQueue.heartbeat]."""
-        now = _now_ms()
-
-        async def call() -> list[Any]:
-            pipe = self._client.pipeline(transaction=True)
-            pipe.zadd(self._keys.runners, {runner: now + ttl_ms})  # scored by expiry
-            pipe.zremrangebyscore(self._keys.runners, "-inf", now)
-            pipe.zcard(self._keys.runners)
-            return await pipe.execute()
-
-        return int((await self._await(call))[-1])
+        return int(await self._run(self._core.heartbeat(runner, ttl_ms)))
 
     async def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
         """See [`RedisQueue.acquire`][botcopy_handover.RedisQueue.acquire]."""
-        lease = self._keys.lease(partition)
-        if not await self._await(lambda: self._client.set(lease, runner, nx=True, px=lease_ms)):
-            return False
-        await self._await(lambda: self._make_group(partition))
-        return True
-
-    async def _make_group(self, partition: int) -> None:
-        try:
-            await self._client.xgroup_create(
-                self._keys.events(partition), GROUP, id="0", mkstream=True
-            )
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
+        return bool(await self._run(self._core.acquire(partition, runner, lease_ms)))
 
     async def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
         """See [`RedisQueue.renew`][botcopy_handover.RedisQueue.renew]."""
-        script = self._scripts["renew"]
-        keys = [self._keys.lease(partition)]
-        return bool(await self._await(lambda: script(keys=keys, args=[runner, lease_ms])))
+        return bool(await self._run(self._core.renew(partition, runner, lease_ms)))
 
     async def release(self, partition: int, runner: str) -> None:
         """See [`RedisQueue.release`][botcopy_handover.RedisQueue.release]."""
-        script = self._scripts["release"]
-        keys = [self._keys.lease(partition)]
-        await self._await(lambda: script(keys=keys, args=[runner]))
+        await self._run(self._core.release(partition, runner))
 
     async def claim_pending(self, partition: int, runner: str) -> list[RawEntry]:
         """See [`RedisQueue.claim_pending`][botcopy_handover.RedisQueue.claim_pending]."""
-        events = self._keys.events(partition)
-        found: list[tuple[str, dict[str, str]]] = []
-        cursor = "0-0"
-        while True:
-            answer = await self._await(
-                lambda start=cursor: self._client.xautoclaim(  # type: ignore[misc]
-                    events, GROUP, runner, min_idle_time=0, start_id=start, count=_CLAIM_BATCH
-                )
-            )
-            found.extend(_stream_entries(answer[1]))
-            cursor = _text(answer[0])
-            if cursor == "0-0":
-                break
-        ids: list[str | int] = [entry_id for entry_id, _ in found]
-        script = self._scripts["marks"]
-        keys = [self._keys.started(partition)]
-        marks = await self._await(lambda: script(keys=keys, args=ids))
-        return [(i, fields, _mark(m)) for (i, fields), m in zip(found, marks, strict=True)]
+        return _QueueCore.claimed(await self._run(self._core.claim(partition, runner)))
 
     async def read_new(
         self, partition: int, runner: str, count: int, block_ms: int
-    ) -> list[RawEntry]:
+    ) -> list[RawEntry] | None:
         """See [`RedisQueue.read_new`][botcopy_handover.RedisQueue.read_new]."""
-        events = self._keys.events(partition)
-        try:
-            raw = await self._client.xreadgroup(
-                GROUP, runner, {events: ">"}, count=count, block=block_ms or None
-            )
-        except redis.ResponseError as exc:
-            if "NOGROUP" not in str(exc):
-                raise _unavailable(exc, self._where) from exc
-            await self._await(lambda: self._make_group(partition))
+        call = self._core.read(partition, runner, count)
+        found, after = _QueueCore.read_answer(await self._run(call))
+        if after is None or not block_ms:
+            return found
+        if not await self._command("xread", {self._core.events(partition): after}, 1, block_ms):
             return []
-        except redis.RedisError as exc:
-            raise _unavailable(exc, self._where) from exc
-        return [(entry_id, fields, None) for entry_id, fields in _read_answer(raw)]
+        return _QueueCore.read_answer(await self._run(call))[0]
 
     async def pending(self, partition: int, entry_id: str) -> bool:
         """See [`RedisQueue.pending`][botcopy_handover.RedisQueue.pending]."""
-        key = self._keys.events(partition)
-        return bool(await self._await(lambda: self._client.xrange(key, entry_id, entry_id)))
+        return bool(await self._command("xrange", self._core.events(partition), entry_id, entry_id))
 
     async def start(self, partition: int, runner: str, entry_id: str) -> bool:
         """See [`RedisQueue.start`][botcopy_handover.RedisQueue.start]."""
-        script = self._scripts["start"]
-        keys = [self._keys.lease(partition), self._keys.started(partition)]
-        args: list[str | int] = [runner, entry_id, _now_ms()]
-        return bool(await self._await(lambda: script(keys=keys, args=args)))
+        return bool(await self._run(self._core.start(partition, runner, entry_id)))
 
     async def unstart(self, partition: int, entry_id: str) -> None:
         """See [`RedisQueue.unstart`][botcopy_handover.RedisQueue.unstart]."""
-        key = self._keys.started(partition)
-        await self._await(lambda: self._client.hdel(key, entry_id))
+        await self._command("hdel", self._core.started(partition), entry_id)
 
     async def done(self, partition: int, runner: str, entry_id: str) -> None:
         """See [`RedisQueue.done`][botcopy_handover.RedisQueue.done]."""
-        script = self._scripts["done"]
-        keys = self._keys.done(partition)
-        await self._await(lambda: script(keys=keys, args=[GROUP, entry_id, runner]))
+        await self._run(self._core.done(partition, runner, entry_id))
 
     async def backlog(self) -> int:
         """See [`RedisQueue.backlog`][botcopy_handover.RedisQueue.backlog]."""
         total = 0
         for p in range(self.partitions):
-            key = self._keys.events(p)
-            total += int(await self._await(lambda key=key: self._client.xlen(key)))  # type: ignore[misc]
+            total += int(await self._command("xlen", self._core.events(p)))
         return total
+
+
+def _sync_client(url: str | None, cluster: bool) -> RedisClient:
+    if url is None:
+        raise ConfigurationError("Give the Redis queue a client= or a url=")
+    try:
+        if cluster:
+            return redis.cluster.RedisCluster.from_url(url, **_TIMEOUTS)
+        return redis.Redis.from_url(url, **_TIMEOUTS)
+    except ValueError:
+        raise _invalid_url() from None
+    except _REDIS_ERRORS as exc:  # a cluster client finds its nodes when it is made
+        raise StoreUnavailableError(f"Redis Cluster failed: {type(exc).__name__}") from None
+
+
+def _async_client(url: str | None, cluster: bool) -> AsyncRedisClient:
+    if url is None:
+        raise ConfigurationError("Give the Redis queue a client= or a url=")
+    try:
+        if cluster:
+            return redis.asyncio.cluster.RedisCluster.from_url(url, **_TIMEOUTS)
+        return redis.asyncio.Redis.from_url(url, **_TIMEOUTS)
+    except ValueError:
+        raise _invalid_url() from None

@@ -1,7 +1,8 @@
 """Outboxes on each queue backend, the local emulator to deliver to, and helpers to wait.
 
-The Redis cases need a real redis-server: ``scripts/with-services.sh`` starts
-one and exports ``REDIS_URL``. Without it they skip, unless ``CI`` is set.
+The Redis cases need a real redis-server and a real Redis Cluster:
+``scripts/with-services.sh`` starts both and exports ``REDIS_URL`` and
+``REDIS_CLUSTER_URL``. Without them they skip, unless ``CI`` is set.
 """
 
 from __future__ import annotations
@@ -22,29 +23,62 @@ from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import AsyncOutbox, MemoryQueue, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
 
+REDIS_BACKENDS = ["redis", "cluster"]
+"""The Redis backends every Redis test runs on: one server, and a 3-master cluster."""
 
-def redis_url() -> str:
-    url = os.environ.get("REDIS_URL")
+
+def _service(variable: str) -> str:
+    url = os.environ.get(variable)
     if not url:
         if os.environ.get("CI"):
-            pytest.fail("REDIS_URL is not set; run the tests through scripts/with-services.sh")
-        pytest.skip("REDIS_URL is not set (run through scripts/with-services.sh)")
+            pytest.fail(f"{variable} is not set; run the tests through scripts/with-services.sh")
+        pytest.skip(f"{variable} is not set (run through scripts/with-services.sh)")
     return url
+
+
+def redis_url() -> str:
+    """The throwaway Redis server, or skip (fail under CI)."""
+    return _service("REDIS_URL")
+
+
+def cluster_url() -> str:
+    """A node of the throwaway Redis Cluster, or skip (fail under CI)."""
+    return _service("REDIS_CLUSTER_URL")
+
+
+def sync_redis(backend: str) -> Any:
+    """A ``redis.Redis`` (``backend="redis"``) or ``redis.cluster.RedisCluster`` client."""
+    import redis
+    import redis.cluster
+
+    if backend == "cluster":
+        return redis.cluster.RedisCluster.from_url(cluster_url())
+    return redis.Redis.from_url(redis_url())
+
+
+def async_redis(backend: str) -> Any:
+    """The asyncio twin of [sync_redis][]."""
+    import redis.asyncio
+    import redis.asyncio.cluster
+
+    if backend == "cluster":
+        return redis.asyncio.cluster.RedisCluster.from_url(cluster_url())
+    return redis.asyncio.Redis.from_url(redis_url())
 
 
 @pytest.fixture
 def prefix() -> Iterator[str]:
-    """A key namespace of its own for each test, removed afterwards."""
+    """A key namespace of its own for each test, removed afterwards (server and cluster)."""
     name = f"test:{uuid.uuid4().hex[:12]}:"
     yield name
-    url = os.environ.get("REDIS_URL")
-    if url:
-        import redis
-
-        with redis.Redis.from_url(url) as client:
-            keys = list(client.scan_iter(match=f"*{name}*"))
-            if keys:
-                client.delete(*keys)
+    for variable, backend in (("REDIS_URL", "redis"), ("REDIS_CLUSTER_URL", "cluster")):
+        if os.environ.get(variable):
+            client = sync_redis(backend)
+            try:
+                for key in list(client.scan_iter(match=f"*{name}*")):
+                    client.delete(key)
+            finally:
+                client.close()
 
 
 @pytest.fixture
@@ -74,7 +108,7 @@ def failures() -> Failures:
     return Failures()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", *REDIS_BACKENDS])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -93,12 +127,10 @@ async def make_outbox(
         shared["store"] = MemoryStore()
         shared["queue"] = MemoryQueue(partitions=4)
     else:
-        import redis.asyncio
-
         from botcopy_handover import AsyncRedisStore
         from botcopy_handover.outbox import AsyncRedisQueue
 
-        redis_client = redis.asyncio.Redis.from_url(redis_url())
+        redis_client = async_redis(backend)
         closers.append(redis_client)
         shared["store"] = AsyncRedisStore(redis_client, prefix=prefix)
         shared["queue"] = AsyncRedisQueue(redis_client, prefix=prefix, partitions=4)

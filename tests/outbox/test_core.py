@@ -19,11 +19,14 @@ from botcopy_handover import (
 from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import is_retryable, maybe_delivered, partition_of
 from botcopy_handover.outbox._core import (
+    Check,
     Done,
     OutboxSettings,
     Pending,
+    Push,
     Report,
     Sleep,
+    Start,
     decode_entry,
     deliver,
     encode_entry,
@@ -151,3 +154,25 @@ def test_an_interrupted_push_still_queued_is_reported_after_its_push_could_have_
     assert isinstance(report, Report)
     assert report.failure.reason == "interrupted" and report.failure.maybe_delivered
     assert isinstance(plan.send(None), Done)
+
+
+def test_a_push_that_may_still_land_holds_the_customers_next_event_for_in_flight() -> None:
+    # Regression: the soak's remaining order violations were pushes that timed
+    # out at the client (reported maybe delivered) and landed after the
+    # customer's next push, which the lane had sent at once.
+    clock = [datetime(2026, 1, 1, 12, tzinfo=timezone.utc)]
+    event = MessageEvent(user_id="u", bot_id="b", text="hi")
+    entry = decode_entry("1-0", encode_entry(event, clock[0], None), None)
+    plan = deliver(entry, OutboxSettings(in_flight=timedelta(seconds=15)), lambda: clock[0])
+
+    assert isinstance(next(plan), Check)
+    assert isinstance(plan.send(None), Start)
+    assert isinstance(plan.send(True), Push)
+    clock[0] += timedelta(seconds=2)  # the client's read timeout
+    report = plan.send(APITimeoutError("read timed out"))
+    assert isinstance(report, Report) and report.failure.reason == "maybe_delivered"
+    assert isinstance(plan.send(None), Done)
+    wait = plan.send(None)
+    assert isinstance(wait, Sleep) and wait.seconds == pytest.approx(13)
+    with pytest.raises(StopIteration):
+        plan.send(None)

@@ -9,21 +9,19 @@ import pytest
 
 from botcopy_handover import ConfigurationError
 from botcopy_handover.outbox import MemoryQueue, OutboxQueue
-from tests.outbox.conftest import redis_url
+from tests.outbox.conftest import REDIS_BACKENDS, sync_redis
 
 FIELDS = {"e": "{}", "t": "0", "d": "0"}
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", *REDIS_BACKENDS])
 def queue(request: pytest.FixtureRequest, prefix: str) -> Iterator[OutboxQueue]:
     if request.param == "memory":
         yield MemoryQueue(partitions=2)
         return
-    import redis
-
     from botcopy_handover.outbox import RedisQueue
 
-    with redis.Redis.from_url(redis_url()) as client:
+    with sync_redis(request.param) as client:
         yield RedisQueue(client, prefix=prefix, partitions=2)
 
 
@@ -44,7 +42,7 @@ def test_a_lapsed_lease_goes_to_the_next_runner_and_fences_the_old_one(
 ) -> None:
     entry = queue.append(0, FIELDS)
     assert queue.acquire(0, "a", 150)
-    assert [e[0] for e in queue.read_new(0, "a", 10, 0)] == [entry]
+    assert [e[0] for e in queue.read_new(0, "a", 10, 0) or []] == [entry]
     time.sleep(0.3)
 
     assert not queue.renew(0, "a", 150)
@@ -58,8 +56,8 @@ def test_new_entries_come_once_and_in_order(queue: OutboxQueue) -> None:
     assert queue.acquire(0, "a", 5000)
     ids = [queue.append(0, {**FIELDS, "e": str(i)}) for i in range(5)]
 
-    first = queue.read_new(0, "a", 3, 0)
-    rest = queue.read_new(0, "a", 10, 0)
+    first = queue.read_new(0, "a", 3, 0) or []
+    rest = queue.read_new(0, "a", 10, 0) or []
 
     assert [e[0] for e in first + rest] == ids
     assert [e[1]["e"] for e in first + rest] == ["0", "1", "2", "3", "4"]
@@ -146,3 +144,74 @@ def test_pending_says_whether_an_entry_is_still_owed(queue: OutboxQueue) -> None
     assert queue.pending(0, entry)
     queue.done(0, "a", entry)
     assert not queue.pending(0, entry)
+
+
+def test_a_runner_that_lost_its_lease_takes_no_new_entries_from_the_next_owner(
+    queue: OutboxQueue,
+) -> None:
+    # Regression: the 10,000-message soak saw 2 customers out of order. A runner
+    # whose lease lapsed while it lived on kept reading with XREADGROUP, moving
+    # new entries into its own pending list; the next owner, which claims only
+    # when it takes the lease, never saw them and pushed the customer's later
+    # entries first. Reads are fenced by the lease now.
+    first = queue.append(0, {**FIELDS, "e": "1"})
+    assert queue.acquire(0, "a", 150)
+    assert [e[0] for e in queue.read_new(0, "a", 10, 0) or []] == [first]
+    time.sleep(0.3)  # a's lease lapses; a does not know yet
+    assert queue.acquire(0, "b", 5000)
+    assert [e[0] for e in queue.claim_pending(0, "b")] == [first]
+    second = queue.append(0, {**FIELDS, "e": "2"})
+    third = queue.append(0, {**FIELDS, "e": "3"})
+
+    assert queue.read_new(0, "a", 1, 0) is None  # a is told, and takes nothing
+    assert queue.claim_pending(0, "a") == []
+
+    assert [e[0] for e in queue.read_new(0, "b", 10, 0) or []] == [second, third]
+
+
+def test_a_waiting_read_wakes_for_an_entry_appended_meanwhile(queue: OutboxQueue) -> None:
+    import threading
+
+    assert queue.acquire(0, "a", 5000)
+    assert queue.read_new(0, "a", 10, 0) == []
+    later = threading.Timer(0.1, lambda: queue.append(0, {**FIELDS, "e": "late"}))
+    later.start()
+    started = time.monotonic()
+    found = queue.read_new(0, "a", 10, 2000)
+    later.join()
+    assert [e[1]["e"] for e in found or []] == ["late"]
+    assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("backend", REDIS_BACKENDS)
+def test_a_queue_made_from_a_url_works_and_closes_its_client(backend: str, prefix: str) -> None:
+    from botcopy_handover.outbox import RedisQueue
+    from tests.outbox.conftest import cluster_url, redis_url
+
+    url = cluster_url() if backend == "cluster" else redis_url()
+    with RedisQueue(url=url, cluster=backend == "cluster", prefix=prefix, partitions=2) as queue:
+        entry = queue.append(1, FIELDS)
+        assert queue.acquire(1, "a", 5000)
+        assert [e[0] for e in queue.read_new(1, "a", 10, 0) or []] == [entry]
+        assert "cluster" in repr(queue) or backend == "redis"
+
+
+def test_a_queue_needs_a_client_or_a_valid_url() -> None:
+    from botcopy_handover.outbox import RedisQueue
+
+    with pytest.raises(ConfigurationError):
+        RedisQueue()
+    with pytest.raises(ConfigurationError):
+        RedisQueue(url="http://user:secret@example.test")
+
+
+@pytest.mark.parametrize("backend", REDIS_BACKENDS)
+def test_the_default_queue_shares_the_stores_client_and_prefix(backend: str, prefix: str) -> None:
+    from botcopy_handover import Client, Outbox, RedisStore
+
+    with sync_redis(backend) as client, Client(api_key="k") as push:
+        store = RedisStore(client, prefix=prefix)
+        outbox = Outbox(push, store)
+        receipt = outbox.send_message("user-1", "bot-1", "hi")
+        assert store.client is client
+        assert client.xlen(f"{{{prefix}outbox:{receipt.partition}}}:events") == 1

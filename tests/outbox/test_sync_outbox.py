@@ -14,7 +14,7 @@ from botcopy_handover import Client, ConfigurationError, MemoryStore
 from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import MemoryQueue, Outbox, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
-from tests.outbox.conftest import redis_url, texts
+from tests.outbox.conftest import REDIS_BACKENDS, sync_redis, texts
 
 
 def wait(condition: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -33,17 +33,15 @@ def sync_client(emulator: BotcopyEmulator) -> Iterator[Client]:
         yield client
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", *REDIS_BACKENDS])
 def shared(request: pytest.FixtureRequest, prefix: str) -> Iterator[dict[str, Any]]:
     if request.param == "memory":
         yield {"store": MemoryStore(), "queue": MemoryQueue(partitions=4)}
         return
-    import redis
-
     from botcopy_handover import RedisStore
     from botcopy_handover.outbox import RedisQueue
 
-    with redis.Redis.from_url(redis_url()) as client:
+    with sync_redis(request.param) as client:
         yield {
             "store": RedisStore(client, prefix=prefix),
             "queue": RedisQueue(client, prefix=prefix, partitions=4),
