@@ -237,9 +237,9 @@ class _QueueCore:
     def __init__(self, prefix: str, partitions: int) -> None:
         if not isinstance(prefix, str) or "{" in prefix or "}" in prefix:
             raise ConfigurationError("prefix must be a string without braces")
-        self.prefix = prefix
-        self.count = _check_partitions(partitions)
-        self.runners = f"{{{prefix}outbox}}:runners"
+        self.prefix: str = prefix
+        self.count: int = _check_partitions(partitions)
+        self.runners: str = f"{{{prefix}outbox}}:runners"
 
     def _tag(self, partition: int) -> str:
         if not 0 <= partition < self.count:
