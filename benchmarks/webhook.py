@@ -10,14 +10,19 @@ in its own process on 127.0.0.1, stopped by pid) serve:
 * **SDK reading the history**: the same, with a handler that iterates
   ``event.history`` (typed on first access: where a long history costs);
 * **bare**: a Starlette route that reads the body, ``json.loads`` it and
-  answers a fixed ``{"paused": true, "minutesPaused": 10}``.
+  answers a fixed ``{"paused": true, "minutesPaused": 10}``;
+* **bare with models**: a Starlette route that validates the body with the
+  equivalent hand-written pydantic models of ``benchmarks/parse.py`` (model
+  A: a class per history kind) and reads every history item, the reference
+  of "SDK reading the history".
 
 An aiohttp client posts the same Step One body (0, 10 or 100 history items, a
 realistic mix of the five kinds) with the same headers to both, at
 concurrency 1, 10 and 50, a fixed number of requests per run, after a
-warm-up. Rounds are interleaved (bare, SDK, then SDK, bare...); the table
-shows each endpoint's best requests/s with its p50/p99 latency, and the
-median of the per-round SDK/bare ratios.
+warm-up. Rounds are interleaved (bare, SDK, ..., then the reverse order);
+the table shows each endpoint's best requests/s with its p50/p99 latency,
+and the median of the per-round ratios: SDK / bare and SDK reading the
+history / bare with models. Goals (issue 14): at least 0.8x and 0.9x.
 
 Run: ``.venv/bin/python benchmarks/webhook.py [--rounds 3] [--requests 2000]``
 (about a minute); ``--quick`` for a smoke run.
@@ -44,7 +49,7 @@ import uvicorn
 TOKEN = "bench-access-token"
 HEADERS = {"Content-Type": "application/json", "Authorization": TOKEN}
 REPLY = b'{"paused":true,"minutesPaused":10}'
-KINDS = ("bare", "sdk", "sdk+history")
+KINDS = ("bare", "sdk", "bare+models", "sdk+history")
 
 # ------------------------------------------------------------------ the servers
 
@@ -78,8 +83,28 @@ def bare_app() -> Any:
     return Starlette(routes=[Route("/botcopy", endpoint, methods=["POST"])])
 
 
+def bare_models_app() -> Any:
+    from parse import EQUIVALENT  # benchmarks/parse.py: the hand-written models
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def endpoint(request: Request) -> Response:
+        event = EQUIVALENT.validate_json(await request.body())
+        assert all(type(item).__name__ != "OtherItem" for item in event.messageHistory)
+        return Response(REPLY, media_type="application/json")
+
+    return Starlette(routes=[Route("/botcopy", endpoint, methods=["POST"])])
+
+
 def serve(kind: str, port: int) -> None:
-    app = bare_app() if kind == "bare" else sdk_app(read_history=kind == "sdk+history")
+    if kind == "bare":
+        app = bare_app()
+    elif kind == "bare+models":
+        app = bare_models_app()
+    else:
+        app = sdk_app(read_history=kind == "sdk+history")
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -257,8 +282,10 @@ def main() -> None:
             f"{args.rounds} interleaved rounds of {args.requests} requests\n"
         )
         print("| history items | concurrency | bare req/s (p50/p99 ms) | SDK req/s (p50/p99 ms) "
-              "| SDK / bare | SDK reading the history | / bare |")  # fmt: skip
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+              "| SDK / bare | bare with models | SDK reading the history "
+              "| / bare with models |")  # fmt: skip
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        worst = {"sdk": float("inf"), "sdk+history": float("inf")}
         for items in sizes:
             payload = body(items)
             for concurrency in concurrencies:
@@ -271,21 +298,28 @@ def main() -> None:
                             asyncio.run(load(url, payload, args.requests, concurrency))
                         )
                 best = {kind: max(r, key=lambda x: x["rate"]) for kind, r in runs.items()}
-                ratios = [
-                    statistics.median(
-                        s["rate"] / b["rate"] for s, b in zip(runs[kind], runs["bare"], strict=True)
+                ratios = {
+                    kind: statistics.median(
+                        s["rate"] / b["rate"] for s, b in zip(runs[kind], runs[ref], strict=True)
                     )
-                    for kind in ("sdk", "sdk+history")
-                ]
-                cells = [
-                    f"{best[k]['rate']:.0f} ({best[k]['p50']:.1f}/{best[k]['p99']:.1f})"
+                    for kind, ref in (("sdk", "bare"), ("sdk+history", "bare+models"))
+                }
+                for kind, ratio in ratios.items():
+                    worst[kind] = min(worst[kind], ratio)
+                cells = {
+                    k: f"{best[k]['rate']:.0f} ({best[k]['p50']:.1f}/{best[k]['p99']:.1f})"
                     for k in KINDS
-                ]
+                }
                 print(
-                    f"| {items} | {concurrency} | {cells[0]} | {cells[1]} | {ratios[0]:.2f}x "
-                    f"| {cells[2]} | {ratios[1]:.2f}x |",
+                    f"| {items} | {concurrency} | {cells['bare']} | {cells['sdk']} "
+                    f"| {ratios['sdk']:.2f}x | {cells['bare+models']} | {cells['sdk+history']} "
+                    f"| {ratios['sdk+history']:.2f}x |",
                     flush=True,
                 )
+        print(
+            f"\nworst SDK / bare: {worst['sdk']:.2f}x (goal: at least 0.80x); worst SDK reading "
+            f"the history / bare with models: {worst['sdk+history']:.2f}x (goal: at least 0.90x)"
+        )
         print(f"\nbody sizes: {', '.join(f'{n} items {len(body(n))} B' for n in sizes)}")
     finally:
         for proc, _ in servers.values():
