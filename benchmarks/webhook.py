@@ -24,6 +24,12 @@ the table shows each endpoint's best requests/s with its p50/p99 latency,
 and the median of the per-round ratios: SDK / bare and SDK reading the
 history / bare with models. Goals (issue 14): at least 0.8x and 0.9x.
 
+On a shared machine throughput swings with other processes' load, so each
+run also reads the server process's CPU time (``/proc/<pid>/task/*/schedstat``,
+nanoseconds) and prints the CPU time per request; "by CPU" is the median of
+the per-round ratios of the reference's CPU per request to the SDK's, the
+throughput ratio a server saturating its core would show.
+
 Run: ``.venv/bin/python benchmarks/webhook.py [--rounds 3] [--requests 2000]``
 (about a minute); ``--quick`` for a smoke run.
 """
@@ -143,6 +149,18 @@ def start_server(kind: str) -> tuple[subprocess.Popen[str], str]:
     return proc, f"http://127.0.0.1:{port}/botcopy"
 
 
+def cpu_ns(pid: int) -> int:
+    """CPU time the process ``pid`` has run, all threads, in nanoseconds (Linux)."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as stat:
+                total += int(stat.read().split()[0])
+        except FileNotFoundError:  # a thread that just ended
+            continue
+    return total
+
+
 def stop_server(proc: subprocess.Popen[str]) -> None:
     os.kill(proc.pid, signal.SIGTERM)
     try:
@@ -225,6 +243,9 @@ def body(items: int) -> bytes:
 # ------------------------------------------------------------------ the load
 
 
+WARM_UP = 50
+
+
 async def load(url: str, payload: bytes, requests: int, concurrency: int) -> dict[str, float]:
     """requests/s, p50 and p99 latency (ms) of ``requests`` POSTs at ``concurrency``."""
     connector = aiohttp.TCPConnector(limit=concurrency)
@@ -238,7 +259,7 @@ async def load(url: str, payload: bytes, requests: int, concurrency: int) -> dic
                     raise RuntimeError(f"unexpected answer {response.status}: {answer[:100]!r}")
             return time.perf_counter() - started
 
-        for _ in range(min(50, requests)):  # warm-up: connections, caches
+        for _ in range(min(WARM_UP, requests)):  # warm-up: connections, caches
             await post()
         latencies: list[float] = []
         remaining = requests
@@ -286,6 +307,8 @@ def main() -> None:
               "| / bare with models |")  # fmt: skip
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         worst = {"sdk": float("inf"), "sdk+history": float("inf")}
+        worst_cpu = dict(worst)
+        cpu_rows: list[str] = []
         for items in sizes:
             payload = body(items)
             for concurrency in concurrencies:
@@ -293,19 +316,35 @@ def main() -> None:
                 for round_ in range(args.rounds):
                     order = KINDS if round_ % 2 == 0 else KINDS[::-1]
                     for kind in order:
-                        url = servers[kind][1]
-                        runs[kind].append(
-                            asyncio.run(load(url, payload, args.requests, concurrency))
-                        )
+                        proc, url = servers[kind]
+                        before = cpu_ns(proc.pid)
+                        run = asyncio.run(load(url, payload, args.requests, concurrency))
+                        served = args.requests + min(WARM_UP, args.requests)
+                        run["cpu"] = (cpu_ns(proc.pid) - before) / served / 1000
+                        runs[kind].append(run)
                 best = {kind: max(r, key=lambda x: x["rate"]) for kind, r in runs.items()}
+                pairs = (("sdk", "bare"), ("sdk+history", "bare+models"))
                 ratios = {
                     kind: statistics.median(
                         s["rate"] / b["rate"] for s, b in zip(runs[kind], runs[ref], strict=True)
                     )
-                    for kind, ref in (("sdk", "bare"), ("sdk+history", "bare+models"))
+                    for kind, ref in pairs
                 }
+                by_cpu = {
+                    kind: statistics.median(
+                        b["cpu"] / s["cpu"] for s, b in zip(runs[kind], runs[ref], strict=True)
+                    )
+                    for kind, ref in pairs
+                }
+                cpu = {kind: statistics.median(r["cpu"] for r in runs[kind]) for kind in KINDS}
                 for kind, ratio in ratios.items():
                     worst[kind] = min(worst[kind], ratio)
+                    worst_cpu[kind] = min(worst_cpu[kind], by_cpu[kind])
+                cpu_rows.append(
+                    f"| {items} | {concurrency} | {cpu['bare']:.0f} | {cpu['sdk']:.0f} "
+                    f"| {by_cpu['sdk']:.2f}x | {cpu['bare+models']:.0f} | {cpu['sdk+history']:.0f} "
+                    f"| {by_cpu['sdk+history']:.2f}x |"
+                )
                 cells = {
                     k: f"{best[k]['rate']:.0f} ({best[k]['p50']:.1f}/{best[k]['p99']:.1f})"
                     for k in KINDS
@@ -316,10 +355,17 @@ def main() -> None:
                     f"| {ratios['sdk+history']:.2f}x |",
                     flush=True,
                 )
-        print(
-            f"\nworst SDK / bare: {worst['sdk']:.2f}x (goal: at least 0.80x); worst SDK reading "
-            f"the history / bare with models: {worst['sdk+history']:.2f}x (goal: at least 0.90x)"
-        )
+        print("\nServer CPU time per request, µs (median of rounds); ratios by CPU\n")
+        print("| history items | concurrency | bare | SDK | SDK / bare by CPU | bare with models "
+              "| SDK reading the history | / bare with models by CPU |")  # fmt: skip
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print("\n".join(cpu_rows))
+        for label, table in (("throughput", worst), ("CPU per request", worst_cpu)):
+            print(
+                f"\nworst by {label}: SDK / bare {table['sdk']:.2f}x (goal: at least 0.80x); "
+                f"SDK reading the history / bare with models {table['sdk+history']:.2f}x "
+                "(goal: at least 0.90x)"
+            )
         print(f"\nbody sizes: {', '.join(f'{n} items {len(body(n))} B' for n in sizes)}")
     finally:
         for proc, _ in servers.values():
