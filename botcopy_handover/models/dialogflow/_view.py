@@ -96,8 +96,12 @@ class DialogflowResponse:
         # ES messages for a named platform usually repeat the default ones.
         result = self._query_result
         es = [m for m in _items(_get(result, "fulfillmentMessages")) if _is_map(m)]
-        chosen = [m for m in es if _is_default_platform(m.get("platform"))] or es
-        chosen.extend(m for m in _items(_get(result, "responseMessages")) if _is_map(m))
+        chosen = es
+        if es and not all(m.get("platform") is None for m in es):
+            chosen = [m for m in es if _is_default_platform(m.get("platform"))] or es
+        cx = _get(result, "responseMessages")
+        if cx:
+            chosen.extend(m for m in _items(cx) if _is_map(m))
         return chosen
 
     @_cached
