@@ -117,7 +117,9 @@ _OPEN = ConfigDict(extra="allow")
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    # Validators built on first use, as the SDK's are (benchmarks/imports.py
+    # times the first validation of each).
+    model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
 class QueryFields(TypedDict, total=False):
