@@ -182,7 +182,7 @@ class _Rest(Coroutine[Any, Any, object]):
 
     def __init__(self, coro: Coroutine[Any, Any, object], context: contextvars.Context) -> None:
         self._coro: Coroutine[Any, Any, object] | None = coro
-        self._context = context
+        self._context: contextvars.Context = context
         self._yielded: tuple[object] | None = None  # what the first step yielded, until handed on
 
     def first_step_yielded(self, value: object) -> None:

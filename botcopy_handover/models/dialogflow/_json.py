@@ -37,8 +37,8 @@ class _cached(Generic[_T, _R]):  # noqa: N801 - used as a decorator, like cached
     """
 
     def __init__(self, func: Callable[[_T], _R]) -> None:
-        self.func = func
-        self.name = func.__name__
+        self.func: Callable[[_T], _R] = func
+        self.name: str = func.__name__
         self.__doc__ = func.__doc__
 
     def __set_name__(self, owner: type[_T], name: str) -> None:
