@@ -214,6 +214,28 @@ class _Rest(Coroutine[Any, Any, object]):
         if self._coro is not None:
             self._coro.close()
 
+    # What inspect.getcoroutinestate, Task.get_stack and anyio read of a
+    # task's coroutine: the handler's own.
+    @property
+    def cr_running(self) -> bool:
+        return bool(getattr(self._coro, "cr_running", False))
+
+    @property
+    def cr_suspended(self) -> bool:
+        return bool(getattr(self._coro, "cr_suspended", False))
+
+    @property
+    def cr_frame(self) -> Any:
+        return getattr(self._coro, "cr_frame", None)
+
+    @property
+    def cr_code(self) -> Any:
+        return getattr(self._coro, "cr_code", None)
+
+    @property
+    def cr_await(self) -> Any:
+        return getattr(self._coro, "cr_await", None)
+
     def __await__(self) -> Generator[Any, None, object]:
         return self
 

@@ -196,3 +196,20 @@ async def test_a_handler_that_cancels_itself_is_a_500_not_a_cancelled_request(
 
     response = await endpoint_for(on_message).ahandle("POST", *message())
     assert response.status_code == 500
+
+
+async def test_a_handlers_task_reports_the_handlers_own_coroutine_state() -> None:
+    import inspect
+
+    states: list[str] = []
+
+    async def on_message(event: CustomerMessage) -> Reply:
+        task = asyncio.current_task()
+        assert task is not None
+        states.append(inspect.getcoroutinestate(task.get_coro()))  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+        states.append(inspect.getcoroutinestate(task.get_coro()))  # type: ignore[arg-type]
+        return End()
+
+    await endpoint_for(on_message).ahandle("POST", *message())
+    assert states == [inspect.CORO_RUNNING, inspect.CORO_RUNNING]
