@@ -286,13 +286,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--quick", action="store_true", help="a smoke run: small and fast")
+    parser.add_argument("--items", type=int, nargs="+", help="history sizes (default 0 10 100)")
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", help="concurrencies (default 1 10 50)"
+    )
     parser.add_argument("--serve", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args.serve, args.port)
         return
-    sizes, concurrencies = (0, 10, 100), (1, 10, 50)
+    sizes, concurrencies = tuple(args.items or (0, 10, 100)), tuple(args.concurrency or (1, 10, 50))
     if args.quick:
         args.rounds, args.requests, sizes, concurrencies = 1, 200, (100,), (10,)
     servers = {kind: start_server(kind) for kind in KINDS}
