@@ -80,8 +80,13 @@ soak: $(STAMP) ## Push 10,000 messages through emulator and proxy with faults; p
 soak-outbox: $(STAMP) ## Soak the durable outbox: 10,000 messages, faults, a runner SIGKILLed
 	scripts/with-services.sh $(BIN)/python scripts/soak_outbox.py
 
-bench: $(STAMP) ## Run the benchmarks and print their tables
+bench: $(STAMP) ## Run the benchmarks and print their tables (the webhook one on every Python in .venvs/ too)
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+	for env in .venvs/py*; do \
+		[[ -x $$env/bin/python ]] || continue; \
+		VIRTUAL_ENV=$$env $(UV) pip install --quiet --compile-bytecode -e '.[all,test,bench]'; \
+		echo "== benchmarks/webhook.py on $$env"; $$env/bin/python benchmarks/webhook.py; \
+	done
 
 screenshots: $(STAMP) ## Regenerate docs/img/*.png: the customer's chat page and the agent console, mid-conversation
 	scripts/with-services.sh $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/screenshots.py

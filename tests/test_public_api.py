@@ -120,3 +120,17 @@ def test_receiving_webhooks_loads_no_redis_no_framework_and_no_push_client() -> 
     ).stdout.split()
 
     assert loaded == []
+
+
+def test_verifying_and_parsing_webhooks_loads_no_asyncio_and_no_serving_side() -> None:
+    code = (
+        "import sys; from botcopy_handover import parse_webhook, Webhook, Pause; "
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in {'asyncio', 'httpx'} "
+        "or m in {'concurrent.futures', 'botcopy_handover.state', "
+        "'botcopy_handover.webhook._endpoint', 'botcopy_handover.webhook._guard'})))"
+    )
+    loaded = subprocess.run(  # noqa: S603 - our own interpreter, fixed code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+
+    assert loaded == []

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, model_validator
@@ -152,10 +151,14 @@ class HandoverRequest(_EventBase):
             typed = cache["_typed_history"] = _HISTORY.validate_python(raw) if raw else []
         return typed
 
-    @cached_property
+    @property
     def dialogflow(self) -> DialogflowResponse:
         """A typed view of [`dialogflow_response`][botcopy_handover.HandoverRequest.dialogflow_response]: what the bot last said, and why."""  # noqa: E501 - a link in the summary
-        return DialogflowResponse(self.dialogflow_response)
+        # Cached by hand, as the history is (no cached_property lock).
+        view: DialogflowResponse | None = self.__dict__.get("_dialogflow_view")
+        if view is None:
+            view = self.__dict__["_dialogflow_view"] = DialogflowResponse(self.dialogflow_response)
+        return view
 
     @property
     def text(self) -> str | None:

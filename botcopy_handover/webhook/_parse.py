@@ -148,6 +148,18 @@ def parse_webhook(
         'hello'
 
     """
+    # The common call, a request body as bytes with the default depth limit:
+    # straight to the decoder, no ABC check on the way.
+    if (
+        type(body) is bytes
+        and max_depth is None
+        and 0 < len(body) <= max_bytes
+        and not body.isspace()
+    ):
+        try:
+            return _EVENT.validate_json(body)
+        except ValidationError as exc:
+            raise _explain(body, exc) from None
     if isinstance(body, Mapping):
         return _parse_decoded(body, max_depth)
     if not isinstance(body, (bytes, bytearray, memoryview, str)):

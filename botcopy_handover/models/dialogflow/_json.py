@@ -37,7 +37,7 @@ class _cached(Generic[_T, _R]):  # noqa: N801 - used as a decorator, like cached
     """
 
     def __init__(self, func: Callable[[_T], _R]) -> None:
-        self.func = func
+        self.func: Callable[[_T], _R] = func
         self.name: str = func.__name__
         self.__doc__ = func.__doc__
 

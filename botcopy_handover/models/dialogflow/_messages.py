@@ -5,7 +5,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 
-from botcopy_handover.models.dialogflow._json import _as_object, _get, _is_map, _items, _text
+from botcopy_handover.models.dialogflow._json import (
+    _as_object,
+    _get,
+    _is_map,
+    _items,
+    _snake,
+    _text,
+)
 from botcopy_handover.models.dialogflow._struct import _decode_struct, _struct_fields
 from botcopy_handover.models.dialogflow._values import (
     Card,
@@ -33,6 +40,14 @@ _READ_MEMBERS = (
     "suggestions",
 )
 
+# Each member under both spellings, with its rank in _READ_MEMBERS: one pass
+# over a message's keys (one or two, as a rule) finds the member that a walk
+# over _READ_MEMBERS, trying both spellings of each, would.
+_MEMBER_RANKS: dict[str, tuple[int, str]] = {}
+for _rank, _member in enumerate(_READ_MEMBERS):
+    _MEMBER_RANKS[_member] = _MEMBER_RANKS[_snake(_member)] = (_rank, _member)
+del _rank, _member
+
 
 def _is_default_platform(platform: object) -> bool:
     if platform is None:
@@ -49,10 +64,12 @@ def _oneof_member(message: Mapping[str, object]) -> str | None:
             return "text"
     elif isinstance(named, str) and named and _get(message, named) is not None:
         return named
-    for member in _READ_MEMBERS:
-        if _get(message, member) is not None:
-            return member
-    return None
+    found: tuple[int, str] | None = None
+    for key, value in message.items():
+        entry = _MEMBER_RANKS.get(key)
+        if entry is not None and value is not None and (found is None or entry < found):
+            found = entry
+    return None if found is None else found[1]
 
 
 def _parse_message(message: Mapping[str, object]) -> list[DialogflowMessage]:

@@ -94,10 +94,28 @@ class DialogflowResponse:
     @_cached
     def _raw_messages(self) -> list[Mapping[str, object]]:
         # ES messages for a named platform usually repeat the default ones.
+        # One loop, no helper calls per message: this runs on every read of
+        # ``texts``. ``_query_result`` is always a mapping.
         result = self._query_result
-        es = [m for m in _items(_get(result, "fulfillmentMessages")) if _is_map(m)]
-        chosen = [m for m in es if _is_default_platform(m.get("platform"))] or es
-        chosen.extend(m for m in _items(_get(result, "responseMessages")) if _is_map(m))
+        es: list[Mapping[str, object]] = []
+        named_platform = False
+        listed = result.get("fulfillmentMessages")
+        if listed is None:
+            listed = result.get("fulfillment_messages")
+        if isinstance(listed, (list, tuple)):
+            for m in listed:
+                if type(m) is dict or isinstance(m, Mapping):
+                    es.append(m)
+                    if m.get("platform") is not None:
+                        named_platform = True
+        chosen = es
+        if named_platform:
+            chosen = [m for m in es if _is_default_platform(m.get("platform"))] or es
+        cx = result.get("responseMessages")
+        if cx is None:
+            cx = result.get("response_messages")
+        if cx:
+            chosen.extend(m for m in _items(cx) if _is_map(m))
         return chosen
 
     @_cached
@@ -124,6 +142,16 @@ class DialogflowResponse:
         # message: this is the question nearly every proxy asks.
         texts: list[str] = []
         for message in self._raw_messages:
+            if type(message) is dict and "message" not in message:
+                # A REST message: "text" is the first member read, and a
+                # message of another kind holds lines only as simpleResponses.
+                body = message.get("text")
+                if body is not None:
+                    if _is_map(body) and (lines := _text_lines(body.get("text"))):
+                        texts.extend(lines)
+                    continue
+                if "simpleResponses" not in message and "simple_responses" not in message:
+                    continue
             member = _oneof_member(message)
             if member == "text":
                 body = message.get("text")
