@@ -24,9 +24,9 @@ from botcopy_handover import (
     Pause,
     Reply,
     Webhook,
-    WebhookEndpoint,
 )
 from botcopy_handover.testing import build_webhook_request, sample_customer_message
+from botcopy_handover.webhook import WebhookEndpoint
 
 TOKEN = "guard-secret-token"
 
