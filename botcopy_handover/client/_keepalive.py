@@ -58,7 +58,11 @@ class _KeepaliveBase(Generic[_SendT]):
         self.error: Exception | None = None
         """The failure that stopped the keepalive, if any."""
         self.sent: int = 0
-        """How many indicators were sent successfully."""
+        """How many indicators Botcopy confirmed.
+
+        One cancelled in flight when the keepalive stops is not counted, though
+        it may have arrived.
+        """
         self._begin()
 
     def _begin(self) -> None:

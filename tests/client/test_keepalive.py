@@ -165,7 +165,8 @@ async def test_async_block_resends_on_the_interval(server: PushServer) -> None:
     async with client, client.conversation("u1", "b1").typing(interval=INTERVAL) as typing:
         await asyncio.sleep(INTERVAL * 3.5)
     assert 3 <= typing.sent <= 5
-    assert typing.sent == len(typing_events(server))
+    # stop() cancels a push in flight: it may have arrived without being counted.
+    assert typing.sent <= len(typing_events(server)) <= typing.sent + 1
 
 
 async def test_async_task_is_gone_when_the_block_ends(server: PushServer) -> None:
