@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-from botcopy_handover.cli import main
-
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -43,6 +41,8 @@ def run_cli(
     text) so a test reads the same either way; one process-level smoke test per
     command (``python -m botcopy_handover``) checks the real entry point.
     """
+    from botcopy_handover.cli import main
+
     data = stdin.encode() if isinstance(stdin, str) else stdin
     fake_in = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
     out, err = io.BytesIO(), io.BytesIO()

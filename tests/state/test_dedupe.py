@@ -17,7 +17,7 @@ from botcopy_handover import (
     parse_webhook,
 )
 from botcopy_handover.state import history_key
-from tests.conftest import load_fixture
+from tests.helpers import load_fixture
 from tests.state.conftest import FakeClock
 
 
