@@ -7,15 +7,21 @@ Plain functions, imported by the tests that use them (as httpx's
 from __future__ import annotations
 
 import contextlib
+import inspect
 import io
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from unittest import mock
+
+import pytest
+
+T = TypeVar("T")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -28,6 +34,48 @@ def load_fixture(relative: str) -> Any:
 def fixture_bytes(relative: str) -> bytes:
     """Read a file under tests/fixtures/ as bytes, exactly as stored."""
     return (FIXTURES / relative).read_bytes()
+
+
+START = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+async def run(value: Awaitable[T] | T) -> T:
+    """The result of a store call, sync or async."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+def _service_url(variable: str) -> str:
+    url = os.environ.get(variable)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{variable} is not set; run the tests through scripts/with-services.sh")
+        pytest.skip(f"{variable} is not set (run through scripts/with-services.sh)")
+    return url
+
+
+def redis_url() -> str:
+    """The throwaway redis-server's URL (scripts/with-services.sh), or skip (fail under CI)."""
+    return _service_url("REDIS_URL")
+
+
+def cluster_url() -> str:
+    """A node of the throwaway Redis Cluster, or skip (fail under CI)."""
+    return _service_url("REDIS_CLUSTER_URL")
 
 
 def run_cli(

@@ -19,7 +19,7 @@ from botcopy_handover import (
     RetryPolicy,
     TypingKeepalive,
 )
-from tests.client.conftest import PushServer, Reply
+from tests.client.pushserver import PushServer, Reply
 
 INTERVAL = 0.05
 NO_RETRY = RetryPolicy(max_retries=0)

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from botcopy_handover import APIConnectionError, Client, RetryPolicy
-from tests.client.conftest import PushServer, Reply
+from tests.client.pushserver import PushServer, Reply
 
 KEY = "sk-live-do-not-log"
 

@@ -18,7 +18,7 @@ from botcopy_handover import (
     ResumeEvent,
     TypingEvent,
 )
-from tests.client.conftest import PushServer
+from tests.client.pushserver import PushServer
 
 
 class Recorder:

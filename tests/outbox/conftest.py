@@ -6,29 +6,19 @@ one and exports ``REDIS_URL``. Without it they skip, unless ``CI`` is set.
 
 from __future__ import annotations
 
-import asyncio
 import os
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from botcopy_handover import AsyncClient, MemoryStore, MessageEvent, RetryPolicy
-from botcopy_handover.outbox import AsyncOutbox, MemoryQueue, OutboxFailure
+from botcopy_handover import AsyncClient, MemoryStore, RetryPolicy
+from botcopy_handover.outbox import AsyncOutbox, MemoryQueue
 from botcopy_handover.testing.emulator import BotcopyEmulator
-
-
-def redis_url() -> str:
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("REDIS_URL is not set; run the tests through scripts/with-services.sh")
-        pytest.skip("REDIS_URL is not set (run through scripts/with-services.sh)")
-    return url
+from tests.helpers import redis_url
+from tests.outbox.helpers import Failures, OutboxFactory
 
 
 @pytest.fixture
@@ -61,13 +51,6 @@ async def client(emulator: BotcopyEmulator) -> AsyncIterator[AsyncClient]:
         yield push
 
 
-class Failures(list[OutboxFailure]):
-    """An ``on_failure`` that keeps what it is given."""
-
-    def __call__(self, failure: OutboxFailure) -> None:
-        self.append(failure)
-
-
 @pytest.fixture
 def failures() -> Failures:
     return Failures()
@@ -76,9 +59,6 @@ def failures() -> Failures:
 @pytest.fixture(params=["memory", "redis"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-OutboxFactory = Callable[..., Any]
 
 
 @pytest.fixture
@@ -119,33 +99,3 @@ async def make_outbox(
     yield make
     for closer in closers:
         await closer.aclose()
-
-
-@asynccontextmanager
-async def running(*outboxes: AsyncOutbox) -> AsyncIterator[None]:
-    """Run each outbox's runner in a task for the block, then cancel them."""
-    tasks = [asyncio.create_task(outbox.run()) for outbox in outboxes]
-    try:
-        yield
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Wait until ``condition()`` holds, failing the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.02)
-
-
-def texts(emulator: BotcopyEmulator, user_id: str | None = None) -> list[str]:
-    """The message texts Botcopy accepted, in order, for one customer or all."""
-    return [
-        e.text
-        for e in emulator.events
-        if isinstance(e, MessageEvent) and (user_id is None or e.user_id == user_id)
-    ]

@@ -9,7 +9,7 @@ import pytest
 
 from botcopy_handover import ConfigurationError
 from botcopy_handover.outbox import MemoryQueue, OutboxQueue
-from tests.outbox.conftest import redis_url
+from tests.outbox.helpers import redis_url
 
 FIELDS = {"e": "{}", "t": "0", "d": "0"}
 

@@ -13,7 +13,7 @@ import pytest
 from botcopy_handover import Client, ConfigurationError, MemoryStore, RetryPolicy
 from botcopy_handover.outbox import MemoryQueue, Outbox, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
-from tests.outbox.conftest import redis_url, texts
+from tests.outbox.helpers import redis_url, texts
 
 
 def wait(condition: Callable[[], bool], timeout: float = 20.0) -> None:

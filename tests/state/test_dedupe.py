@@ -17,8 +17,7 @@ from botcopy_handover import (
     parse_webhook,
 )
 from botcopy_handover.state import history_key
-from tests.helpers import load_fixture
-from tests.state.conftest import FakeClock
+from tests.helpers import FakeClock, load_fixture
 
 
 def step_one(**changes: Any) -> HandoverRequest:

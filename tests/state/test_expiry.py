@@ -17,7 +17,7 @@ from botcopy_handover import (
     MemoryStore,
     StoreError,
 )
-from tests.state.conftest import START, FakeClock, redis_url
+from tests.helpers import START, FakeClock, redis_url
 
 
 @pytest.fixture

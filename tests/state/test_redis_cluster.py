@@ -29,7 +29,7 @@ from botcopy_handover import (
 )
 from botcopy_handover.state._redis_core import ClusterCore, shard_tags
 from botcopy_handover.state.redis import URL_SOCKET_TIMEOUT
-from tests.state.conftest import FakeClock, cluster_url, redis_url
+from tests.helpers import FakeClock, cluster_url, redis_url
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from botcopy_handover import AsyncConversationStore, ConversationStore, StoreError
-from tests.state.conftest import START, FakeClock, run
+from tests.helpers import START, FakeClock, run
 
 Store = ConversationStore | AsyncConversationStore
 

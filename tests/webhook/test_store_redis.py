@@ -19,7 +19,7 @@ from botcopy_handover import (
 )
 from botcopy_handover.testing import build_webhook_request, sample_customer_message
 from botcopy_handover.webhook import asgi_app
-from tests.state.conftest import redis_url
+from tests.helpers import redis_url
 
 TOKEN = "redis-webhook-token"
 
