@@ -46,8 +46,9 @@ typecheck: $(STAMP) ## mypy --strict on the package, the tests and the typing ch
 docs: $(STAMP) ## Build the docs with mkdocs --strict
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir .site
 
+# BOTCOPY_TEST_WORKERS=N: N pytest-xdist workers (`pytest -n N`) for `make pytest` and `make test`.
 pytest: $(STAMP) ## Run the tests on the default Python only
-	scripts/with-services.sh $(BIN)/python -m pytest -q
+	scripts/with-services.sh $(BIN)/python -m pytest -q $${BOTCOPY_TEST_WORKERS:+-n $$BOTCOPY_TEST_WORKERS}
 
 # Versions this machine lacks are fetched with uv where it can, else skipped
 # loudly; BOTCOPY_REQUIRE_ALL_PYTHONS=1 makes every one of them mandatory.
