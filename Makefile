@@ -55,8 +55,9 @@ typecheck: $(STAMP) ## mypy --strict on the package, the tests and the typing ch
 docs: $(STAMP) ## Build the docs with mkdocs --strict
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir .site
 
+# BOTCOPY_TEST_WORKERS=N: N pytest-xdist workers (`pytest -n N`) for `make pytest` and `make test`.
 pytest: $(STAMP) ## Run the tests on the default Python only
-	scripts/with-services.sh $(BIN)/python -m pytest -q
+	scripts/with-services.sh $(BIN)/python -m pytest -q $${BOTCOPY_TEST_WORKERS:+-n $$BOTCOPY_TEST_WORKERS}
 
 # Versions this machine lacks are fetched with uv where it can, else skipped
 # loudly; BOTCOPY_REQUIRE_ALL_PYTHONS=1 makes every one of them mandatory.
@@ -66,6 +67,8 @@ pytest-all: $(UV) ## Run the tests on every supported Python found (or fetched)
 # `make fuzz` / `make soak` sizes; e.g. `make fuzz FUZZ_INPUTS=100000`.
 FUZZ_INPUTS ?= 1000000
 FUZZ_SECONDS ?= 3600
+# The models' property tests (50 derandomized examples each in `make test`).
+FUZZ_MODEL_EXAMPLES ?= 5000
 SOAK_MESSAGES ?= 10000
 .PHONY: fuzz soak
 
@@ -73,6 +76,8 @@ fuzz: $(STAMP) ## Fuzz the parsers: 1,000,000 inputs, coverage-guided (atheris) 
 	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet -e '.[fuzz]' \
 		|| echo "atheris does not install here: scripts/fuzz.py falls back to hypothesis"
 	$(BIN)/python scripts/fuzz.py --inputs $(FUZZ_INPUTS) --max-seconds $(FUZZ_SECONDS)
+	BOTCOPY_FUZZ_PROFILE=fuzz BOTCOPY_FUZZ_EXAMPLES=$(FUZZ_MODEL_EXAMPLES) \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/models
 
 soak: $(STAMP) ## Push 10,000 messages through emulator and proxy with faults; print the figures
 	$(BIN)/python scripts/soak.py --messages $(SOAK_MESSAGES)

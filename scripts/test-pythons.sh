@@ -8,12 +8,21 @@
 # version that cannot be found or set up is SKIPPED, loudly; the run fails
 # if a suite fails, or if no version could run at all. With
 # BOTCOPY_REQUIRE_ALL_PYTHONS=1 (CI sets it) a skipped version fails the run.
+#
+# BOTCOPY_TEST_WORKERS=N runs each suite on N pytest-xdist workers (`-n N`);
+# unset or 0, the suite runs in one process (the default, see
+# docs/performance.md "Test suite" for why).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 uv=.venv/bin/uv
 require_all=${BOTCOPY_REQUIRE_ALL_PYTHONS:-0}
 fetch=${BOTCOPY_FETCH_PYTHONS:-1}
 fetch_timeout=${BOTCOPY_FETCH_TIMEOUT:-300}
+workers=${BOTCOPY_TEST_WORKERS:-0}
+pytest_args=(-q -p no:cacheprovider)
+if [[ "$workers" != 0 ]]; then
+    pytest_args+=(-n "$workers")
+fi
 
 if [[ $# -eq 0 ]]; then
     echo "usage: $0 VERSION..." >&2
@@ -42,6 +51,7 @@ find_interpreter() {  # print the path of a working Python $1, or nothing
 ran=()
 skipped=()
 failed=()
+timings=()  # "VERSION SECONDS" of each suite that ran
 for version in "$@"; do
     interpreter=$(find_interpreter "$version")
     if [[ -z "$interpreter" && "$fetch" != 0 ]]; then
@@ -67,14 +77,19 @@ for version in "$@"; do
         touch "$stamp"
     fi
     echo "=== Python $version ($interpreter)"
-    if "$env_dir"/bin/python -m pytest -q -p no:cacheprovider; then
+    start=$SECONDS
+    if "$env_dir"/bin/python -m pytest "${pytest_args[@]}"; then
         ran+=("$version")
     else
         failed+=("$version")
     fi
+    timings+=("$version $((SECONDS - start))")
 done
 
 echo
+for timing in "${timings[@]}"; do
+    printf '=== Python %s: pytest took %ss\n' ${timing}
+done
 echo "=== Python versions: passed: ${ran[*]:-none}; failed: ${failed[*]:-none}; skipped: ${skipped[*]:-none}"
 status=0
 if [[ ${#failed[@]} -gt 0 ]]; then

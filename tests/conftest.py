@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import pytest
+
+from tests.helpers import fixture_bytes
 
 # pytester runs the pytest plugin's own tests in inner sessions.
 pytest_plugins = ["pytester"]
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def load_fixture(relative: str) -> Any:
-    """Parse a JSON file under tests/fixtures/."""
-    return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
-
-
-def fixture_bytes(relative: str) -> bytes:
-    """Read a file under tests/fixtures/ as bytes, exactly as stored."""
-    return (FIXTURES / relative).read_bytes()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ building four real environments.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -42,6 +43,7 @@ exit 0
 # An environment's python: "runs the tests" and exits as told.
 FAKE_ENV_PYTHON = """#!/bin/bash
 echo "pytest ran in $(basename "$(dirname "$(dirname "$0")")")"
+echo "pytest arguments: $*"
 exit "${FAKE_PYTEST_STATUS:-0}"
 """
 
@@ -120,6 +122,15 @@ def test_a_version_uv_can_fetch_is_not_skipped(repo: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert f"pytest ran in py{MISSING}" in result.stdout
     assert "SKIPPED" not in result.stderr
+
+
+def test_each_suite_runs_in_one_process_unless_workers_are_asked_for(repo: Path) -> None:
+    result = run(repo, "3.10")
+    assert "pytest arguments: -m pytest -q -p no:cacheprovider\n" in result.stdout
+    assert re.search(r"^=== Python 3\.10: pytest took \d+s$", result.stdout, re.MULTILINE)
+    result = run(repo, "3.10", BOTCOPY_TEST_WORKERS="4")
+    assert result.returncode == 0, result.stderr
+    assert "pytest arguments: -m pytest -q -p no:cacheprovider -n 4\n" in result.stdout
 
 
 def test_require_all_pythons_makes_a_skipped_version_fail_the_run(repo: Path) -> None:

@@ -29,7 +29,7 @@ from botcopy_handover import (
     parse_webhook,
     render_transcript,
 )
-from tests.conftest import FIXTURES, fixture_bytes
+from tests.helpers import FIXTURES, fixture_bytes
 from tests.test_examples import run_example
 
 GOLDEN = FIXTURES / "transcripts"

@@ -11,14 +11,14 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from botcopy_handover.console import ConsoleConfig, create_app
+from botcopy_handover.console import create_app
 from botcopy_handover.testing._server import LoopbackServer
 from botcopy_handover.testing.emulator import BotcopyEmulator
+from tests.browser.desk import Desk, console_config
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -78,28 +78,6 @@ def context(browser: Any) -> Iterator[Any]:
     yield ctx
     ctx.close()
     assert errors == []
-
-
-@dataclass
-class Desk:
-    """A Botcopy emulator wired to one or more agent consoles."""
-
-    emulator: BotcopyEmulator
-    consoles: list[LoopbackServer]
-
-    @property
-    def console_url(self) -> str:
-        return self.consoles[0].url
-
-
-def console_config(emulator: BotcopyEmulator, **overrides: Any) -> ConsoleConfig:
-    """A console pushing to ``emulator`` and accepting its webhook calls."""
-    return ConsoleConfig(
-        access_tokens=emulator.access_token,
-        api_key=emulator.api_key,
-        base_url=emulator.url,
-        **overrides,
-    )
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Desk
+from tests.browser.desk import Desk
 from tests.browser.test_handover import console_page, customer_page, lines, say
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"

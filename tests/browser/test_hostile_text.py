@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Desk
+from tests.browser.desk import Desk
 from tests.browser.test_handover import console_page, customer_page, say
 
 HOSTILE = '<img src=x onerror="window.__pwned = 1"> human <script>window.__pwned = 2</script>'

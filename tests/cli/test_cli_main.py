@@ -9,9 +9,11 @@ import pytest
 
 from botcopy_handover import __version__
 from botcopy_handover.cli import COMMANDS, build_parser, main
+from tests.helpers import run_cli as cli
 
 
-def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def process(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The command as its own process: ``python -m botcopy_handover ARGS``."""
     return subprocess.run(  # noqa: S603 - our own module, fixed arguments
         [sys.executable, "-m", "botcopy_handover", *args],
         input=stdin,
@@ -36,6 +38,16 @@ def test_version_prints_the_package_version() -> None:
     result = cli("--version")
     assert result.returncode == 0
     assert result.stdout == f"botcopy-handover {__version__}\n"
+
+
+def test_the_module_runs_as_a_process_with_its_exit_statuses() -> None:
+    # The one process-level run: `python -m botcopy_handover` reaches main()
+    # and hands its status to the shell; the other cases call main() in process.
+    assert process("--version").stdout == f"botcopy-handover {__version__}\n"
+    result = process("parse", "-", stdin="not json")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: Request body is not valid JSON")
+    assert process().returncode == 2
 
 
 def test_no_command_is_a_usage_error() -> None:

@@ -10,13 +10,15 @@ from pathlib import Path
 import pytest
 
 from botcopy_handover import parse_webhook, render_transcript
-from tests.conftest import FIXTURES, fixture_bytes
+from tests.helpers import FIXTURES, fixture_bytes
+from tests.helpers import run_cli as cli
 
 STEP_ONE = FIXTURES / "webhooks" / "step_one_spec.json"
 STEP_TWO = FIXTURES / "webhooks" / "step_two_spec.json"
 
 
-def cli(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+def process(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+    """The command as its own process: ``python -m botcopy_handover ARGS``."""
     result = subprocess.run(  # noqa: S603 - our own module, fixed arguments
         [sys.executable, "-m", "botcopy_handover", *args],
         input=stdin,
@@ -64,6 +66,14 @@ def test_parse_reads_stdin_when_no_file_is_named() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Step Two: customer message while paused (CustomerMessage)\n")
     assert "  text:         Are you still there?\n" in result.stdout
+
+
+def test_parse_runs_as_a_process_reading_the_real_stdin() -> None:
+    # The process-level smoke test of `parse`; the other cases run main() in process.
+    result = process("parse", stdin=STEP_TWO.read_bytes())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == cli("parse", stdin=STEP_TWO.read_bytes()).stdout
+    assert "Customer (to agent): Are you still there?" in result.stdout
 
 
 def test_parse_reads_stdin_for_a_dash() -> None:

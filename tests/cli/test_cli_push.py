@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import run_cli
+
 API_KEY = "sk-test-cli-0123456789"
 PUSH_PATH = "/webhooks/handover/push"
 
@@ -81,17 +83,24 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def push(
-    *args: str, env: dict[str, str] | None = None, stdin: str = ""
-) -> subprocess.CompletedProcess[str]:
+def process(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``python -m botcopy_handover push ARGS`` as its own process."""
     return subprocess.run(  # noqa: S603 - our own module, fixed arguments
         [sys.executable, "-m", "botcopy_handover", "push", *args],
-        input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
-        env=clean_env(BOTCOPY_API_KEY=API_KEY) if env is None else env,
+        env=env,
+    )
+
+
+def push(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """``botcopy-handover push ARGS`` run in process (``main(argv)``)."""
+    return run_cli(
+        "push", *args, stdin=stdin, env=clean_env(BOTCOPY_API_KEY=API_KEY) if env is None else env
     )
 
 
@@ -192,6 +201,16 @@ def test_json_prints_what_was_sent(server: PushServer) -> None:
 
 
 # --- where it goes, and with which key -----------------------------------------------
+
+
+def test_push_runs_as_a_process_with_the_key_from_its_environment(server: PushServer) -> None:
+    # The process-level smoke test of `push`; the other cases run main() in process.
+    env = clean_env(BOTCOPY_API_KEY=API_KEY, BOTCOPY_BASE_URL=server.url)
+    result = process("message", "--user", "u1", "--bot", "b1", "hello", env=env)
+    assert result.returncode == 0, result.stderr
+    (request,) = server.requests
+    assert request.headers["authorization"] == API_KEY
+    assert request.json()["text"] == "hello"
 
 
 def test_base_url_comes_from_the_environment(server: PushServer) -> None:

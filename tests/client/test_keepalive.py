@@ -12,7 +12,7 @@ import pytest
 
 from botcopy_handover import AsyncClient, AuthenticationError, Client, ConfigurationError
 from botcopy_handover.client import AsyncTypingKeepalive, RetryPolicy, TypingKeepalive
-from tests.client.conftest import PushServer, Reply
+from tests.client.pushserver import PushServer, Reply
 
 INTERVAL = 0.05
 NO_RETRY = RetryPolicy(max_retries=0)

@@ -8,7 +8,7 @@ import pytest
 
 from botcopy_handover import APIConnectionError, Client
 from botcopy_handover.client import RetryPolicy
-from tests.client.conftest import PushServer, Reply
+from tests.client.pushserver import PushServer, Reply
 
 KEY = "sk-live-do-not-log"
 

@@ -18,7 +18,7 @@ from botcopy_handover import (
     TypingEvent,
 )
 from botcopy_handover.client import PushResult
-from tests.client.conftest import PushServer
+from tests.client.pushserver import PushServer
 
 
 class Recorder:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.client.conftest import PushServer, Reply
+from tests.client.pushserver import PushServer, Reply
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
 

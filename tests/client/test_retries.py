@@ -16,7 +16,7 @@ from botcopy_handover import (
     RateLimitError,
 )
 from botcopy_handover.client import RetryPolicy
-from tests.client.conftest import PushServer, Reply
+from tests.client.pushserver import PushServer, Reply
 
 FAST = RetryPolicy(initial_backoff=0.001, max_backoff=0.002, jitter=0.0)
 

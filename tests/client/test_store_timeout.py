@@ -26,7 +26,7 @@ from botcopy_handover import (
     StoreUnavailableError,
 )
 from botcopy_handover.state import ConversationState
-from tests.client.conftest import PushServer
+from tests.client.pushserver import PushServer
 
 KEY = "store-timeout-key"
 HANG = 5.0  # how long the hanging stores hang before they give up on their own

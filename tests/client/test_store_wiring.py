@@ -18,8 +18,8 @@ from botcopy_handover import (
     StoreUnavailableError,
 )
 from botcopy_handover.state import ConversationState
-from tests.client.conftest import PushServer, Reply
-from tests.state.conftest import FakeClock, redis_url
+from tests.client.pushserver import PushServer, Reply
+from tests.helpers import FakeClock, redis_url
 
 KEY = "store-wiring-key"
 

@@ -12,7 +12,7 @@ import pytest
 
 from botcopy_handover import Client, Continue, Pause
 from botcopy_handover.testing.emulator import BotcopyEmulator
-from tests.console.conftest import serve
+from tests.console.helpers import serve
 
 
 def csrf(http: httpx.Client) -> str:

@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from tests.fuzz.targets import SEED_BODIES
+from tests.properties import PROFILE, fuzz_settings
 
 __all__ = ["PROFILE", "bodies", "fuzz_settings", "json_values", "mutated_seeds"]
-
-# "ci" keeps `make test` fast; "fuzz" is the long run of `make fuzz` (without atheris).
-settings.register_profile(
-    "ci",
-    max_examples=50,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "fuzz",
-    max_examples=int(os.environ.get("BOTCOPY_FUZZ_EXAMPLES", "50000")),
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-)
-PROFILE = os.environ.get("BOTCOPY_FUZZ_PROFILE", "ci")
-"""The profile in force: ``ci`` unless ``BOTCOPY_FUZZ_PROFILE`` names another."""
-
-fuzz_settings = settings(settings.get_profile(PROFILE))
-"""Apply to each property test: the selected profile."""
 
 # Every code point, lone surrogates included (a str body need not be valid UTF-8).
 _any_char = st.characters(codec=None, categories=None, exclude_categories=())

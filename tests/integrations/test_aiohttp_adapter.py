@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from botcopy_handover import ConfigurationError, HandoverRequest, Pause, RedisStore, Webhook
 from botcopy_handover.integrations.aiohttp import add_webhook_route, webhook_handler
 from botcopy_handover.webhook import HandoverHandler, MessageHandler
-from tests.integrations.conftest import (
+from tests.integrations.contract import (
     PATH,
     TOKEN,
     AdapterContract,

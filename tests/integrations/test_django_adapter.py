@@ -20,7 +20,7 @@ from django.urls import path
 from botcopy_handover import AsyncRedisStore, ConfigurationError, RedisStore, Webhook
 from botcopy_handover.integrations.django import async_webhook_view, webhook_view
 from botcopy_handover.webhook import HandoverHandler, MessageHandler
-from tests.integrations.conftest import (
+from tests.integrations.contract import (
     PATH,
     AdapterContract,
     Answer,

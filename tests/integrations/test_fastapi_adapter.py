@@ -23,7 +23,7 @@ from botcopy_handover import (
 )
 from botcopy_handover.integrations.fastapi import verified_event, webhook_router
 from botcopy_handover.webhook import HandoverHandler, MessageHandler
-from tests.integrations.conftest import (
+from tests.integrations.contract import (
     PATH,
     UNAUTHORIZED,
     AdapterContract,

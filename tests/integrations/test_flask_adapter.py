@@ -12,7 +12,7 @@ from flask import Flask, url_for
 from botcopy_handover import AsyncRedisStore, ConfigurationError, Webhook
 from botcopy_handover.integrations.flask import WEBHOOK_METHODS, webhook_blueprint, webhook_view
 from botcopy_handover.webhook import HandoverHandler, MessageHandler
-from tests.integrations.conftest import (
+from tests.integrations.contract import (
     PATH,
     AdapterContract,
     Answer,

@@ -27,7 +27,7 @@ from botcopy_handover import (
 )
 from botcopy_handover.integrations.starlette import receive_event, webhook_route
 from botcopy_handover.webhook import HandoverHandler, MessageHandler
-from tests.integrations.conftest import (
+from tests.integrations.contract import (
     PATH,
     UNAUTHORIZED,
     AdapterContract,

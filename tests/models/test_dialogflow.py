@@ -10,7 +10,7 @@ from types import MappingProxyType, ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from botcopy_handover.models._base import BotPlatform
@@ -27,6 +27,7 @@ from botcopy_handover.models.dialogflow import (
     UnknownMessage,
     decode_struct,
 )
+from tests.properties import fuzz_settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "dialogflow"
 SESSION = "projects/p/agent/sessions/s/contexts/"
@@ -754,13 +755,13 @@ struct_values = st.recursive(
 )
 
 
-@settings(max_examples=300)
+@fuzz_settings
 @given(st.dictionaries(json_keys, json_values, max_size=6))
 def test_no_body_makes_any_view_raise(body: dict[str, Any]) -> None:
     view(DialogflowResponse(body))
 
 
-@settings(max_examples=300)
+@fuzz_settings
 @given(st.dictionaries(json_keys, json_values, max_size=8), st.sampled_from([None, "x", "a/b/"]))
 def test_no_query_result_makes_any_view_raise(query_result: dict[str, Any], trigger: Any) -> None:
     response = DialogflowResponse({"queryResult": query_result})
@@ -769,7 +770,7 @@ def test_no_query_result_makes_any_view_raise(query_result: dict[str, Any], trig
     response.is_handover(trigger)
 
 
-@settings(max_examples=200)
+@fuzz_settings
 @given(
     st.lists(st.dictionaries(json_keys, struct_values, max_size=4), max_size=4),
     st.dictionaries(json_keys, struct_values, max_size=4),
@@ -803,7 +804,7 @@ finite_json = st.recursive(
 )
 
 
-@settings(max_examples=300)
+@fuzz_settings
 @given(st.dictionaries(st.text(max_size=6), finite_json, max_size=5))
 def test_node_form_struct_decodes_back_to_the_json_it_encodes(obj: dict[str, Any]) -> None:
     assert decode_struct(to_struct(obj)) == obj
@@ -849,7 +850,7 @@ message_shapes = st.sampled_from(
 )
 
 
-@settings(max_examples=200)
+@fuzz_settings
 @given(
     st.lists(message_shapes, max_size=5),
     st.lists(message_shapes, max_size=3),

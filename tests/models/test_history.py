@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
@@ -22,7 +22,8 @@ from botcopy_handover import (
     UnknownHistoryItem,
     parse_webhook,
 )
-from tests.conftest import load_fixture
+from tests.helpers import load_fixture
+from tests.properties import fuzz_settings
 
 ITEMS: TypeAdapter[list[HistoryItem]] = TypeAdapter(list[HistoryItem])
 
@@ -267,7 +268,7 @@ item_like = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz_settings
 @given(st.lists(item_like | json_values, max_size=6))
 def test_any_history_parses_and_keeps_every_item(history: list[Any]) -> None:
     body = load_fixture("webhooks/step_one_spec.json")

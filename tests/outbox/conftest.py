@@ -7,63 +7,19 @@ The Redis cases need a real redis-server and a real Redis Cluster:
 
 from __future__ import annotations
 
-import asyncio
 import os
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from botcopy_handover import AsyncClient, MemoryStore, MessageEvent
+from botcopy_handover import AsyncClient, MemoryStore
 from botcopy_handover.client import RetryPolicy
-from botcopy_handover.outbox import AsyncOutbox, MemoryQueue, OutboxFailure
+from botcopy_handover.outbox import AsyncOutbox, MemoryQueue
 from botcopy_handover.testing.emulator import BotcopyEmulator
-
-REDIS_BACKENDS = ["redis", "cluster"]
-"""The Redis backends every Redis test runs on: one server, and a 3-master cluster."""
-
-
-def _service(variable: str) -> str:
-    url = os.environ.get(variable)
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail(f"{variable} is not set; run the tests through scripts/with-services.sh")
-        pytest.skip(f"{variable} is not set (run through scripts/with-services.sh)")
-    return url
-
-
-def redis_url() -> str:
-    """The throwaway Redis server, or skip (fail under CI)."""
-    return _service("REDIS_URL")
-
-
-def cluster_url() -> str:
-    """A node of the throwaway Redis Cluster, or skip (fail under CI)."""
-    return _service("REDIS_CLUSTER_URL")
-
-
-def sync_redis(backend: str) -> Any:
-    """A ``redis.Redis`` (``backend="redis"``) or ``redis.cluster.RedisCluster`` client."""
-    import redis
-    import redis.cluster
-
-    if backend == "cluster":
-        return redis.cluster.RedisCluster.from_url(cluster_url())
-    return redis.Redis.from_url(redis_url())
-
-
-def async_redis(backend: str) -> Any:
-    """The asyncio twin of [sync_redis][]."""
-    import redis.asyncio
-    import redis.asyncio.cluster
-
-    if backend == "cluster":
-        return redis.asyncio.cluster.RedisCluster.from_url(cluster_url())
-    return redis.asyncio.Redis.from_url(redis_url())
+from tests.outbox.helpers import REDIS_BACKENDS, Failures, OutboxFactory, async_redis, sync_redis
 
 
 @pytest.fixture
@@ -96,13 +52,6 @@ async def client(emulator: BotcopyEmulator) -> AsyncIterator[AsyncClient]:
         yield push
 
 
-class Failures(list[OutboxFailure]):
-    """An ``on_failure`` that keeps what it is given."""
-
-    def __call__(self, failure: OutboxFailure) -> None:
-        self.append(failure)
-
-
 @pytest.fixture
 def failures() -> Failures:
     return Failures()
@@ -111,9 +60,6 @@ def failures() -> Failures:
 @pytest.fixture(params=["memory", *REDIS_BACKENDS])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-OutboxFactory = Callable[..., Any]
 
 
 @pytest.fixture
@@ -152,33 +98,3 @@ async def make_outbox(
     yield make
     for closer in closers:
         await closer.aclose()
-
-
-@asynccontextmanager
-async def running(*outboxes: AsyncOutbox) -> AsyncIterator[None]:
-    """Run each outbox's runner in a task for the block, then cancel them."""
-    tasks = [asyncio.create_task(outbox.run()) for outbox in outboxes]
-    try:
-        yield
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-
-async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Wait until ``condition()`` holds, failing the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.02)
-
-
-def texts(emulator: BotcopyEmulator, user_id: str | None = None) -> list[str]:
-    """The message texts Botcopy accepted, in order, for one customer or all."""
-    return [
-        e.text
-        for e in emulator.events
-        if isinstance(e, MessageEvent) and (user_id is None or e.user_id == user_id)
-    ]

@@ -24,7 +24,7 @@ from botcopy_handover import (
 from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import AsyncOutbox, ChatEndedError, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
-from tests.outbox.conftest import Failures, OutboxFactory, running, texts, until
+from tests.outbox.helpers import Failures, OutboxFactory, running, texts, until
 
 
 async def test_each_customer_gets_its_messages_once_and_in_order_with_many_runners(

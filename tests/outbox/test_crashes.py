@@ -22,7 +22,7 @@ from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import AsyncOutbox, AsyncRedisQueue, OutboxFailure
 from botcopy_handover.state.redis import AsyncRedisStore
 from botcopy_handover.testing.emulator import BotcopyEmulator
-from tests.outbox.conftest import redis_url, running, texts, until
+from tests.outbox.helpers import redis_url, running, texts, until
 
 PROCESS = Path(__file__).with_name("_process.py")
 ROOT = Path(__file__).parent.parent.parent

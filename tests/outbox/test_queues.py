@@ -9,7 +9,7 @@ import pytest
 
 from botcopy_handover import ConfigurationError
 from botcopy_handover.outbox import MemoryQueue, OutboxQueue
-from tests.outbox.conftest import REDIS_BACKENDS, sync_redis
+from tests.outbox.helpers import REDIS_BACKENDS, redis_url, sync_redis
 
 FIELDS = {"e": "{}", "t": "0", "d": "0"}
 
@@ -186,7 +186,7 @@ def test_a_waiting_read_wakes_for_an_entry_appended_meanwhile(queue: OutboxQueue
 @pytest.mark.parametrize("backend", REDIS_BACKENDS)
 def test_a_queue_made_from_a_url_works_and_closes_its_client(backend: str, prefix: str) -> None:
     from botcopy_handover.outbox import RedisQueue
-    from tests.outbox.conftest import cluster_url, redis_url
+    from tests.helpers import cluster_url, redis_url
 
     url = cluster_url() if backend == "cluster" else redis_url()
     with RedisQueue(url=url, cluster=backend == "cluster", prefix=prefix, partitions=2) as queue:

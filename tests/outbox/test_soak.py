@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from tests.outbox.conftest import redis_url
+from tests.outbox.helpers import redis_url
 from tests.test_examples import ROOT
 
 

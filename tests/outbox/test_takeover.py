@@ -15,7 +15,7 @@ import pytest
 from botcopy_handover import AsyncClient, AsyncRedisStore
 from botcopy_handover.outbox import AsyncOutbox, AsyncRedisQueue, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
-from tests.outbox.conftest import REDIS_BACKENDS, async_redis, running, texts, until
+from tests.outbox.helpers import REDIS_BACKENDS, async_redis, running, texts, until
 
 
 @pytest.mark.parametrize("backend", REDIS_BACKENDS)

@@ -8,60 +8,16 @@ exports ``REDIS_CLUSTER_URL``. Without them the Redis cases skip, unless
 
 from __future__ import annotations
 
-import inspect
 import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Iterator
-from datetime import datetime, timedelta, timezone
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
 from botcopy_handover import MemoryStore
 from botcopy_handover.state import AsyncConversationStore, ConversationStore
-
-T = TypeVar("T")
-
-START = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
-
-
-class FakeClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> None:
-        self.now += timedelta(**kwargs)
-
-
-async def run(value: Awaitable[T] | T) -> T:
-    """The result of a store call, sync or async."""
-    if inspect.isawaitable(value):
-        return await value
-    return value
-
-
-def _service_url(variable: str) -> str:
-    url = os.environ.get(variable)
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail(f"{variable} is not set; run the tests through scripts/with-services.sh")
-        pytest.skip(f"{variable} is not set (run through scripts/with-services.sh)")
-    return url
-
-
-def redis_url() -> str:
-    """The throwaway redis-server's URL, or skip (fail under CI)."""
-    return _service_url("REDIS_URL")
-
-
-def cluster_url() -> str:
-    """A node of the throwaway Redis Cluster, or skip (fail under CI)."""
-    return _service_url("REDIS_CLUSTER_URL")
+from tests.helpers import FakeClock, cluster_url, redis_url
 
 
 class KeyCleaner:

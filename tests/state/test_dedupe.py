@@ -10,8 +10,7 @@ import pytest
 
 from botcopy_handover import HandoverRequest, MemoryStore, parse_webhook
 from botcopy_handover.state import AsyncDeduplicator, Deduplicator, body_fingerprint, history_key
-from tests.conftest import load_fixture
-from tests.state.conftest import FakeClock
+from tests.helpers import FakeClock, load_fixture
 
 
 def step_one(**changes: Any) -> HandoverRequest:

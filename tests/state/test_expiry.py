@@ -11,7 +11,7 @@ import pytest
 
 from botcopy_handover import ConfigurationError, MemoryStore, StoreError
 from botcopy_handover.state import AsyncExpiryWatcher, ExpiryNotice, ExpiryWatcher
-from tests.state.conftest import START, FakeClock, redis_url
+from tests.helpers import START, FakeClock, redis_url
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from botcopy_handover import ConfigurationError, MemoryStore
 from botcopy_handover.state._adapt import as_async_store, as_sync_store
-from tests.state.conftest import FakeClock
+from tests.helpers import FakeClock
 
 
 def test_a_record_is_forgotten_retention_after_its_pause_ends(clock: FakeClock) -> None:

@@ -20,8 +20,7 @@ from botcopy_handover import (
     parse_webhook,
 )
 from botcopy_handover.state import arecord_push, arecord_reply, record_push, record_reply
-from tests.conftest import fixture_bytes
-from tests.state.conftest import START, FakeClock
+from tests.helpers import START, FakeClock, fixture_bytes
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from botcopy_handover import (
     RedisStore,
     StoreUnavailableError,
 )
-from tests.state.conftest import FakeClock, redis_url
+from tests.helpers import FakeClock, redis_url
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from botcopy_handover import AsyncRedisStore, ConfigurationError, RedisStore, St
 from botcopy_handover.state import AsyncExpiryWatcher, ExpiryNotice, ExpiryWatcher
 from botcopy_handover.state._redis_core import ClusterCore, shard_tags
 from botcopy_handover.state.redis import URL_SOCKET_TIMEOUT
-from tests.state.conftest import FakeClock, cluster_url, redis_url
+from tests.helpers import FakeClock, cluster_url, redis_url
 
 
 @pytest.fixture

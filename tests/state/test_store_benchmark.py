@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.state.conftest import cluster_url, redis_url
+from tests.helpers import cluster_url, redis_url
 
 ROOT = Path(__file__).parent.parent.parent
 

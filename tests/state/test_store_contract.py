@@ -8,7 +8,7 @@ import pytest
 
 from botcopy_handover import StoreError
 from botcopy_handover.state import AsyncConversationStore, ConversationStore
-from tests.state.conftest import START, FakeClock, run
+from tests.helpers import START, FakeClock, run
 
 Store = ConversationStore | AsyncConversationStore
 

@@ -151,7 +151,7 @@ def test_the_agent_profile_ends_with_the_chat() -> None:
 
 
 def test_a_lapsed_pause_forgets_the_agent_too() -> None:
-    from tests.state.conftest import FakeClock
+    from tests.helpers import FakeClock
 
     clock = FakeClock()
     with emulator_with(ScriptedProxy(), variant="plain", clock=clock) as botcopy:

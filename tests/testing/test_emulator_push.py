@@ -20,7 +20,7 @@ from botcopy_handover import (
     TypingEvent,
 )
 from botcopy_handover.testing.emulator import BotcopyEmulator, Fault
-from tests.state.conftest import FakeClock
+from tests.helpers import FakeClock
 
 API_KEY = "test-push-key"
 

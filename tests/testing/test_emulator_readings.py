@@ -8,7 +8,7 @@ import pytest
 
 from botcopy_handover import ConfigurationError, Continue, End, Pause
 from botcopy_handover.testing.emulator import Readings
-from tests.state.conftest import FakeClock
+from tests.helpers import FakeClock
 from tests.testing.scripted_proxy import ScriptedProxy, emulator_with, message, push, resume
 
 ORDER_ANSWER = "I can check that. What's your order number?"

@@ -32,7 +32,7 @@ from botcopy_handover import (
 from botcopy_handover.testing import LoopbackServer
 from botcopy_handover.testing.emulator import BotcopyEmulator, ScriptedBot
 from botcopy_handover.webhook import asgi_app
-from tests.state.conftest import FakeClock
+from tests.helpers import FakeClock
 
 TOKEN = "emulator-webhook-token"
 HEADER = ("X-Bot-Secret", "emulator-header-value")

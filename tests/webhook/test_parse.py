@@ -17,7 +17,7 @@ from botcopy_handover import (
     PayloadTooLargeError,
     parse_webhook,
 )
-from tests.conftest import load_fixture
+from tests.helpers import load_fixture
 
 SECRET = "portal-access-token"
 

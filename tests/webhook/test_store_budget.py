@@ -30,7 +30,7 @@ from botcopy_handover import (
 )
 from botcopy_handover.testing import build_webhook_request, sample_customer_message, sample_handover
 from botcopy_handover.webhook import WebhookEndpoint, asgi_app, wsgi_app
-from tests.state.conftest import redis_url
+from tests.helpers import redis_url
 
 pytest.importorskip("redis")
 

@@ -12,7 +12,7 @@ import pytest
 from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Webhook
 from botcopy_handover.testing import build_webhook_request, sample_customer_message
 from botcopy_handover.webhook import WebhookEndpoint, asgi_app
-from tests.state.conftest import redis_url
+from tests.helpers import redis_url
 
 TOKEN = "redis-webhook-token"
 

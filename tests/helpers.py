@@ -1,0 +1,113 @@
+"""Helpers shared by the whole suite: the fixture files, and the command line run in process.
+
+Plain functions, imported by the tests that use them (as httpx's
+``tests/common.py``); ``conftest.py`` files keep only fixtures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Awaitable, Mapping
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+from unittest import mock
+
+import pytest
+
+T = TypeVar("T")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load_fixture(relative: str) -> Any:
+    """Parse a JSON file under tests/fixtures/."""
+    return json.loads((FIXTURES / relative).read_text(encoding="utf-8"))
+
+
+def fixture_bytes(relative: str) -> bytes:
+    """Read a file under tests/fixtures/ as bytes, exactly as stored."""
+    return (FIXTURES / relative).read_bytes()
+
+
+START = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
+
+
+class FakeClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+async def run(value: Awaitable[T] | T) -> T:
+    """The result of a store call, sync or async."""
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+def _service_url(variable: str) -> str:
+    url = os.environ.get(variable)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{variable} is not set; run the tests through scripts/with-services.sh")
+        pytest.skip(f"{variable} is not set (run through scripts/with-services.sh)")
+    return url
+
+
+def redis_url() -> str:
+    """The throwaway redis-server's URL (scripts/with-services.sh), or skip (fail under CI)."""
+    return _service_url("REDIS_URL")
+
+
+def cluster_url() -> str:
+    """A node of the throwaway Redis Cluster, or skip (fail under CI)."""
+    return _service_url("REDIS_CLUSTER_URL")
+
+
+def run_cli(
+    *args: str, stdin: str | bytes = b"", env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``botcopy-handover ARGS`` in this process: ``main(argv)`` with its streams captured.
+
+    ``stdin`` is what the command reads (``sys.stdin`` and ``sys.stdin.buffer``),
+    ``env`` replaces the whole environment for the call when given. The answer
+    has the shape of :func:`subprocess.run`'s (exit status, stdout, stderr as
+    text) so a test reads the same either way; one process-level smoke test per
+    command (``python -m botcopy_handover``) checks the real entry point.
+    """
+    from botcopy_handover.cli import main
+
+    data = stdin.encode() if isinstance(stdin, str) else stdin
+    fake_in = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    out, err = io.BytesIO(), io.BytesIO()
+    fake_out = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    fake_err = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    # argparse wraps help to the terminal's width: 80 columns, as in a pipe.
+    environment = dict(os.environ if env is None else env)
+    environment.setdefault("COLUMNS", "80")
+    with (
+        mock.patch.dict(os.environ, environment, clear=True),
+        mock.patch.object(sys, "stdin", fake_in),
+        contextlib.redirect_stdout(fake_out),
+        contextlib.redirect_stderr(fake_err),
+    ):
+        status = main(list(args))
+        fake_out.flush()
+        fake_err.flush()
+    return subprocess.CompletedProcess(
+        ["botcopy-handover", *args], status, out.getvalue().decode(), err.getvalue().decode()
+    )
