@@ -9,7 +9,7 @@ import pytest
 
 from botcopy_handover import ConfigurationError
 from botcopy_handover.outbox import MemoryQueue, OutboxQueue
-from tests.outbox.helpers import REDIS_BACKENDS, redis_url, sync_redis
+from tests.outbox.helpers import REDIS_BACKENDS, sync_redis
 
 FIELDS = {"e": "{}", "t": "0", "d": "0"}
 

@@ -14,7 +14,7 @@ from botcopy_handover import Client, ConfigurationError, MemoryStore
 from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import MemoryQueue, Outbox, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
-from tests.outbox.helpers import REDIS_BACKENDS, redis_url, sync_redis, texts
+from tests.outbox.helpers import REDIS_BACKENDS, sync_redis, texts
 
 
 def wait(condition: Callable[[], bool], timeout: float = 20.0) -> None:
