@@ -33,38 +33,21 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import threading
-import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import httpx
 from typing_extensions import Unpack
 
-from botcopy_handover._errors import (
-    ConfigurationError,
-    EmulatorTimeoutError,
-    InvalidPayloadError,
-)
+from botcopy_handover._errors import ConfigurationError
 from botcopy_handover.models.push import PushEvent
-from botcopy_handover.models.replies import Continue, End, Pause, Reply
+from botcopy_handover.models.replies import Reply
 from botcopy_handover.state._store import Clock, utc_now
-from botcopy_handover.testing._payloads import (
-    PUSH_PATH,
-    cx_session,
-    es_session,
-    step_one_body,
-    step_two_body,
-)
-from botcopy_handover.testing._requests import build_webhook_request
-from botcopy_handover.testing.emulator._bot import (
-    Platform,
-    ScriptedBot,
-    carries_trigger,
-    default_trigger,
-)
+from botcopy_handover.testing._payloads import PUSH_PATH
+from botcopy_handover.testing.emulator._bot import Platform, ScriptedBot, default_trigger
+from botcopy_handover.testing.emulator._caller import CallKind, call_webhook
 from botcopy_handover.testing.emulator._conversation import EmulatedConversation, Seen
+from botcopy_handover.testing.emulator._driver import close_turn, customer_speaks, open_turn
 from botcopy_handover.testing.emulator._faults import Fault, FaultOptions, FaultPlan
 from botcopy_handover.testing.emulator._intake import (
     AcceptedPush,
@@ -72,19 +55,9 @@ from botcopy_handover.testing.emulator._intake import (
     PushOutcome,
     check_push,
 )
-from botcopy_handover.testing.emulator._records import (
-    CallOutcome,
-    ReceivedPush,
-    Turn,
-    WebhookCall,
-)
-from botcopy_handover.testing.emulator._replies import read_reply
-from botcopy_handover.testing.emulator._variant import (
-    Reading,
-    Readings,
-    Variant,
-    VariantRotation,
-)
+from botcopy_handover.testing.emulator._memory import Memory
+from botcopy_handover.testing.emulator._records import ReceivedPush, Turn, WebhookCall
+from botcopy_handover.testing.emulator._variant import Reading, Readings, Variant
 
 if TYPE_CHECKING:
     from botcopy_handover.testing._server import LoopbackServer
@@ -196,8 +169,6 @@ class BotcopyEmulator:
         self.readings: Readings = readings or Readings()
         self.project = project
         self.variant_seed = variant_seed
-        self._rotation = VariantRotation(variant_seed)
-        self._customer_variants: dict[tuple[str, str], Variant] = {}
         self.reply_deadline = reply_deadline
         self.clock = clock
         self.host = host
@@ -205,11 +176,7 @@ class BotcopyEmulator:
         self.bot_id = bot_id
         self.user_id = user_id
         self.faults: FaultPlan = FaultPlan(fault_seed)
-        self._lock = threading.Condition()
-        self._conversations: dict[tuple[str, str], EmulatedConversation] = {}
-        self._events: list[ReceivedPush] = []
-        self._calls: list[WebhookCall] = []
-        self._refused: list[PushOutcome] = []
+        self._memory = Memory(variant_seed)
         self._http: httpx.Client | None = http_client
         self._owns_http = http_client is None
         self._server: LoopbackServer | None = None  # once started
@@ -279,18 +246,18 @@ class BotcopyEmulator:
         non-blocking); the chat page uses it to push updates live. Returns a
         function that removes the listener.
         """
-        with self._lock:
+        with self._memory.lock:
             self._listeners.append(listener)
 
         def remove() -> None:
-            with self._lock:
+            with self._memory.lock:
                 if listener in self._listeners:
                     self._listeners.remove(listener)
 
         return remove
 
     def _changed(self, bot_id: str, user_id: str) -> None:
-        with self._lock:
+        with self._memory.lock:
             listeners = list(self._listeners)
         for listener in listeners:
             try:
@@ -309,29 +276,22 @@ class BotcopyEmulator:
             default=BotKeys(self.api_key, self.access_token),
             readings=self.readings,
         )
-        if isinstance(checked, AcceptedPush):
-            self._apply_push(checked)
-            return PushOutcome(200, {"ok": True})
-        with self._lock:
-            self._refused.append(checked)
-        logger.info("push refused with %d: %s", checked.status_code, checked.body["message"])
-        return checked
-
-    def _apply_push(self, accepted: AcceptedPush) -> None:
-        event = accepted.event
-        with self._lock:
-            now = self.clock()
-            self._conversation(event.bot_id, event.user_id).apply_push(
-                event,
-                now,
+        if not isinstance(checked, AcceptedPush):
+            self._memory.refuse(checked)
+            logger.info("push refused with %d: %s", checked.status_code, checked.body["message"])
+            return checked
+        event = checked.event
+        with self._memory.lock:
+            self._memory.apply_push(
+                checked,
+                self._conversation(event.bot_id, event.user_id),
+                self.clock(),
                 self.bot,
-                minutes=accepted.minutes,
                 banner_with_event=self.readings.unpause_event_banner == "shown",
             )
-            self._events.append(ReceivedPush(event, now, accepted.minutes))
-            self._lock.notify_all()
         self._changed(event.bot_id, event.user_id)
         logger.info("push accepted: %s", json.dumps(event.to_dict(), ensure_ascii=False))
+        return PushOutcome(200, {"ok": True})
 
     # -- the customer and the bot --------------------------------------------
 
@@ -357,156 +317,42 @@ class BotcopyEmulator:
             raise ConfigurationError("The customer's text must not be empty")
         bot_id = bot_id or self.bot_id
         user_id = user_id or self.user_id
-        with self._lock:
+        with self._memory.lock:
             now = self.clock()
             conv = self._conversation(bot_id, user_id)
-            conv.lapse_if_due(now)
-            self._greet(conv, now)
-            conv.show("customer", text, now)
+            customer_speaks(self.bot, conv, text, now)
             self._changed(bot_id, user_id)
-            paused = conv.is_paused(now)
-            if paused:
-                conv.record_customer_to_agent(text, now)
-                body = self._step_two(conv, text)
-            else:
-                said, response = self._ask_bot(conv, text, now)
-                if not carries_trigger(response, self.bot.platform, self.trigger):
-                    self._changed(bot_id, user_id)
-                    return Turn(text, said, None, False)
-                body = self._step_one(conv, text, response)
-        call = self._call_webhook("customer_message" if paused else "handover", body)
-        with self._lock:
-            now = self.clock()
-            reply = call.reply
-            bot_said: list[str] = [] if paused else said
-            if isinstance(reply, Pause):
-                conv.pause_for(call.minutes or reply.minutes, now)
-            elif isinstance(reply, End):
-                conv.resume()
-                if paused and self.readings.step_two_end == "forward":
-                    bot_said, _ = self._ask_bot(conv, text, now)
-            elif paused:
-                # Continue, or no valid reply in time: Botcopy gives the message to the bot.
-                if isinstance(reply, Continue) and self.readings.step_two_continue == "end_pause":
-                    conv.resume()
-                bot_said, _ = self._ask_bot(conv, text, now)
-            turn = Turn(text, bot_said, call, conv.is_paused(now))
+            due = open_turn(self.bot, conv, text, now, trigger=self.trigger)
+            if isinstance(due, Turn):
+                self._changed(bot_id, user_id)
+                return due
+        call = self._call_webhook(due.kind, due.body)
+        with self._memory.lock:
+            turn = close_turn(self.bot, conv, due, call, self.clock(), self.readings)
         self._changed(bot_id, user_id)
         return turn
 
-    def _greet(self, conv: EmulatedConversation, now: datetime) -> None:
-        if conv.greeted:
-            return
-        conv.greeted = True
-        response = self.bot.answer_event("WELCOME", conv.session)
-        conv.record_event("WELCOME", now)
-        conv.record_response(response, now)
-        for said in self.bot.texts(response):
-            conv.show("bot", said, now)
-
-    def _ask_bot(
-        self, conv: EmulatedConversation, text: str, now: datetime
-    ) -> tuple[list[str], dict[str, Any]]:
-        response = self.bot.answer(text, conv.session)
-        conv.record_query(text, now)
-        conv.record_response(response, now)
-        said = self.bot.texts(response)
-        for line in said:
-            conv.show("bot", line, now)
-        return said, response
-
-    def _step_one(
-        self, conv: EmulatedConversation, text: str, response: dict[str, Any]
-    ) -> dict[str, Any]:
-        history = copy.deepcopy(conv.history) if conv.reading.history == "present" else None
-        return step_one_body(
-            user_id=conv.user_id,
-            bot_id=conv.bot_id,
-            session_id=conv.session_id,
-            session=conv.session,
-            text=text,
-            dialogflow_response=conv.dialogflow_form(response),
-            history=history,
+    def _call_webhook(self, kind: CallKind, body: dict[str, Any]) -> WebhookCall:
+        call = call_webhook(
+            self._client,
+            self.webhook_url,
+            kind,
+            body,
+            access_token=self._keys(body["botId"]).access_token,
+            custom_header=self.custom_header,
+            deadline=self.reply_deadline,
+            readings=self.readings,
         )
-
-    def _step_two(self, conv: EmulatedConversation, text: str) -> dict[str, Any]:
-        return step_two_body(
-            user_id=conv.user_id,
-            bot_id=conv.bot_id,
-            session_id=conv.session_id,
-            session=conv.session,
-            text=text,
-        )
+        self._memory.record_call(call)
+        return call
 
     def _keys(self, bot_id: str) -> BotKeys:
         return self.bots.get(bot_id) or BotKeys(self.api_key, self.access_token)
 
-    def _call_webhook(
-        self, kind: Literal["handover", "customer_message"], body: dict[str, Any]
-    ) -> WebhookCall:
-        if not self.webhook_url:
-            raise ConfigurationError("No webhook_url: the emulator has no proxy to call")
+    def _client(self) -> httpx.Client:
         if self._http is None:
             self._http = httpx.Client()
-        request = build_webhook_request(
-            body,
-            access_token=self._keys(body["botId"]).access_token,
-            custom_header=self.custom_header,
-        )
-
-        def done(
-            outcome: CallOutcome,
-            reply: Reply | None,
-            status: int | None,
-            detail: str = "",
-            minutes: float | None = None,
-        ) -> WebhookCall:
-            call = WebhookCall(
-                kind,
-                body["botId"],
-                body["userId"],
-                body,
-                outcome,
-                reply,
-                status,
-                time.perf_counter() - started,
-                detail,
-                minutes,
-            )
-            with self._lock:
-                self._calls.append(call)
-                self._lock.notify_all()
-            if outcome == "replied":
-                logger.info("webhook %s call for %s: replied %r", kind, call.user_id, reply)
-            else:
-                logger.warning(
-                    "webhook %s call for %s: %s (%s)", kind, call.user_id, outcome, detail
-                )
-            return call
-
-        started = time.perf_counter()
-        try:
-            answer = self._http.post(
-                self.webhook_url,
-                content=request.body,
-                headers=request.headers,
-                timeout=self.reply_deadline,
-            )
-        except httpx.TimeoutException:
-            return done("timeout", None, None, f"no reply within {self.reply_deadline} s")
-        except httpx.HTTPError as exc:
-            return done("error", None, None, type(exc).__name__)
-        status = answer.status_code
-        if time.perf_counter() - started > self.reply_deadline:
-            return done("late", None, status, "the reply came after the deadline")
-        accepted = status == 200 or (self.readings.reply_status == "2xx" and 200 <= status < 300)
-        if not accepted:
-            return done("error", None, status, f"HTTP {status}")
-        try:
-            reply, minutes = read_reply(answer.content)
-        except InvalidPayloadError as exc:
-            return done("invalid", None, status, str(exc))
-        return done("replied", reply, status, minutes=minutes)
+        return self._http
 
     # -- what tests look at --------------------------------------------------
 
@@ -523,42 +369,22 @@ class BotcopyEmulator:
         forgotten), so its next webhook call is in the new reading.
         """
         key = (bot_id or self.bot_id, user_id or self.user_id)
-        with self._lock:
-            self._customer_variants[key] = Variant.of(variant)
-            self._conversations.pop(key, None)
+        with self._memory.lock:
+            self._memory.set_variant(key, Variant.of(variant))
             return self._conversation(*key).reading
 
     def _conversation(self, bot_id: str, user_id: str) -> EmulatedConversation:
-        key = (bot_id, user_id)
-        conv = self._conversations.get(key)
-        if conv is None:
-            variant = self._customer_variants.get(key, self.variant)
-            reading = self._rotation.next(variant)
-            dialogflow_id = f"emulator-session-{user_id}"
-            session_id = dialogflow_id
-            if reading.session_ids == "differ":
-                session_id = f"botcopy-{bot_id}-{user_id}"
-            if self.bot.platform == "es":
-                session = es_session(self.project, dialogflow_id)
-            else:
-                session = cx_session(self.project, "global", "emulator-agent", dialogflow_id)
-            conv = EmulatedConversation(
-                bot_id,
-                user_id,
-                session_id=session_id,
-                platform=self.bot.platform,
-                session=session,
-                dialogflow_session_id=dialogflow_id,
-                reading=reading,
-            )
-            self._conversations[key] = conv
-        return conv
+        customer = (bot_id, user_id)
+        platform = self.bot.platform
+        return self._memory.conversation(
+            customer, variant=self.variant, platform=platform, project=self.project
+        )
 
     def conversation(
         self, *, user_id: str | None = None, bot_id: str | None = None
     ) -> EmulatedConversation:
         """A snapshot of a customer's conversation (a copy: it does not change under you)."""
-        with self._lock:
+        with self._memory.lock:
             conv = self._conversation(bot_id or self.bot_id, user_id or self.user_id)
             conv.lapse_if_due(self.clock())
             return copy.deepcopy(conv)
@@ -584,32 +410,27 @@ class BotcopyEmulator:
     @property
     def events(self) -> list[PushEvent]:
         """Every push event accepted, in order."""
-        with self._lock:
-            return [received.event for received in self._events]
+        return [received.event for received in self._memory.received]
 
     @property
     def received(self) -> list[ReceivedPush]:
         """Every push event accepted, with the time it came."""
-        with self._lock:
-            return list(self._events)
+        return self._memory.received
 
     @property
     def refused(self) -> list[PushOutcome]:
         """Every push request refused (401, 400, 415), with the answer given."""
-        with self._lock:
-            return list(self._refused)
+        return self._memory.refused
 
     @property
     def webhook_calls(self) -> list[WebhookCall]:
         """Every call made to your webhook, in order."""
-        with self._lock:
-            return list(self._calls)
+        return self._memory.calls
 
     @property
     def last_reply(self) -> Reply | None:
         """The reply applied from the last webhook call (``None`` if it gave none in time)."""
-        with self._lock:
-            return self._calls[-1].reply if self._calls else None
+        return self._memory.last_reply
 
     def wait_for(
         self, condition: Callable[[BotcopyEmulator], bool], *, timeout: float = 5.0
@@ -624,17 +445,7 @@ class BotcopyEmulator:
             EmulatorTimeoutError: It did not hold within ``timeout`` seconds.
 
         """
-        deadline = time.monotonic() + timeout
-        with self._lock:
-            while True:
-                # The condition reads through the lock again; Condition's lock is re-entrant.
-                if condition(self):
-                    return
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise EmulatorTimeoutError(f"The condition did not hold within {timeout} s")
-                # Wake at least every 50 ms: time-based state (typing, expiry) changes silently.
-                self._lock.wait(min(remaining, 0.05))
+        self._memory.wait_for(lambda: condition(self), timeout)
 
     @overload
     def inject_fault(self, fault: Fault, /) -> Fault: ...
@@ -651,13 +462,8 @@ class BotcopyEmulator:
 
     def reset(self) -> None:
         """Forget every conversation, event, call and fault (the server keeps running)."""
-        with self._lock:
-            customers = list(self._conversations)
-            self._conversations.clear()
-            self._events.clear()
-            self._calls.clear()
-            self._refused.clear()
+        with self._memory.lock:
+            customers = self._memory.clear()
             self.faults.clear()
-            self._rotation.reset()
         for bot_id, user_id in customers:
             self._changed(bot_id, user_id)
