@@ -13,8 +13,8 @@ It plays three parts:
   scripted Dialogflow bot, calls your webhook with Step One when the bot's
   response carries the portal's trigger and with Step Two while paused, and
   applies your reply the way Botcopy does — including ignoring it after the
-  5-second deadline;
-* **Botcopy's memory**: pause expiry (pushed back by every message in and
+  5-second deadline (the turn's flow is in ``_driver``, the call in ``_caller``);
+* **Botcopy's memory** (``_memory``): pause expiry (pushed back by every message in and
   out), the agent profile, the typing indicator (gone after 10 s or at the
   agent's next message), the transcript the customer sees, and the message
   history with all five item kinds.
