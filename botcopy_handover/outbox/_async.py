@@ -7,16 +7,14 @@ import contextlib
 import inspect
 import logging
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from datetime import timedelta
+from typing import Any
 
 from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._async import AsyncClient
 from botcopy_handover.models.push import (
-    MessageEvent,
-    PauseEvent,
     PushEvent,
-    ResumeEvent,
     TypingEvent,
 )
 from botcopy_handover.outbox._core import (
@@ -44,6 +42,7 @@ from botcopy_handover.outbox._core import (
     step_call,
     step_failed,
 )
+from botcopy_handover.outbox._methods import Build, OutboxMethods
 from botcopy_handover.outbox._queue import AsyncOutboxQueue, OutboxQueue, RawEntry
 from botcopy_handover.outbox.memory import MemoryQueue
 from botcopy_handover.state._adapt import as_async_store
@@ -141,7 +140,7 @@ def _as_async_queue(queue: AsyncOutboxQueue | OutboxQueue) -> AsyncOutboxQueue:
     raise ConfigurationError("AsyncOutbox takes an AsyncRedisQueue or a MemoryQueue as queue=")
 
 
-class AsyncOutbox:
+class AsyncOutbox(OutboxMethods[Coroutine[Any, Any, OutboxReceipt]]):
     """Agent messages that survive restarts and arrive in order, for asyncio.
 
     [`send`][botcopy_handover.AsyncOutbox.send] stores an event durably and returns;
@@ -260,67 +259,8 @@ class AsyncOutbox:
         entry_id = await self.queue.append(partition, fields)
         return OutboxReceipt(event, entry_id, partition)
 
-    async def send_message(
-        self, user_id: str, bot_id: str, text: str, *, minutes_paused: int | None = None
-    ) -> OutboxReceipt:
-        """Queue the agent's ``text`` (``minutes_paused`` unset: the client's default)."""
-        return await self.send(
-            MessageEvent(
-                user_id=user_id,
-                bot_id=bot_id,
-                text=text,
-                minutes_paused=self.client.minutes_paused
-                if minutes_paused is None
-                else minutes_paused,
-            )
-        )
-
-    async def pause(
-        self,
-        user_id: str,
-        bot_id: str,
-        *,
-        minutes_paused: int | None = None,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
-    ) -> OutboxReceipt:
-        """Queue "You are now chatting with an Agent." with the agent's name and avatar."""
-        return await self.send(
-            PauseEvent(
-                user_id=user_id,
-                bot_id=bot_id,
-                minutes_paused=self.client.minutes_paused
-                if minutes_paused is None
-                else minutes_paused,
-                agent_name=agent_name,
-                agent_avatar_url=agent_avatar_url,
-            )
-        )
-
-    async def resume(
-        self, user_id: str, bot_id: str, *, unpause_event: str | None = "default"
-    ) -> OutboxReceipt:
-        """Queue handing the customer back to the bot, after every event queued before it."""
-        return await self.send(
-            ResumeEvent(user_id=user_id, bot_id=bot_id, unpause_event=unpause_event)
-        )
-
-    async def typing(
-        self, user_id: str, bot_id: str, *, minutes_paused: int | None = None
-    ) -> OutboxReceipt:
-        """Push the typing indicator at once (not queued)."""
-        return await self.send(
-            TypingEvent(
-                user_id=user_id,
-                bot_id=bot_id,
-                minutes_paused=self.client.minutes_paused
-                if minutes_paused is None
-                else minutes_paused,
-            )
-        )
-
-    def _minutes(self, minutes_paused: int | None) -> int:
-        return self.client.minutes_paused if minutes_paused is None else minutes_paused
+    async def _submit(self, build: Build) -> OutboxReceipt:
+        return await self.send(build(self.client.minutes_paused))
 
     async def backlog(self) -> int:
         """Events stored and not yet delivered or reported, over every partition."""

@@ -11,10 +11,7 @@ from datetime import timedelta
 from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._sync import Client
 from botcopy_handover.models.push import (
-    MessageEvent,
-    PauseEvent,
     PushEvent,
-    ResumeEvent,
     TypingEvent,
 )
 from botcopy_handover.outbox._core import (
@@ -41,6 +38,7 @@ from botcopy_handover.outbox._core import (
     step_call,
     step_failed,
 )
+from botcopy_handover.outbox._methods import Build, OutboxMethods
 from botcopy_handover.outbox._queue import OutboxQueue, RawEntry
 from botcopy_handover.outbox.memory import MemoryQueue
 from botcopy_handover.state._adapt import as_sync_store
@@ -68,7 +66,7 @@ def _default_queue(store: object) -> OutboxQueue:
     raise ConfigurationError("Give the outbox a queue= for this store (RedisQueue or MemoryQueue)")
 
 
-class Outbox:
+class Outbox(OutboxMethods[OutboxReceipt]):
     """Agent messages that survive restarts and arrive in order, for threaded code.
 
     The same guarantees and arguments as [`AsyncOutbox`][botcopy_handover.AsyncOutbox], with a
@@ -158,48 +156,8 @@ class Outbox:
         fields = encode_entry(event, self.store.clock(), self.settings.give_up_after)
         return OutboxReceipt(event, self.queue.append(partition, fields), partition)
 
-    def send_message(
-        self, user_id: str, bot_id: str, text: str, *, minutes_paused: int | None = None
-    ) -> OutboxReceipt:
-        """Queue the agent's ``text`` for the customer (see [`AsyncOutbox.send_message`][botcopy_handover.AsyncOutbox.send_message])."""  # noqa: E501 - a link in the summary
-        minutes = self.client.minutes_paused if minutes_paused is None else minutes_paused
-        return self.send(
-            MessageEvent(user_id=user_id, bot_id=bot_id, text=text, minutes_paused=minutes)
-        )
-
-    def pause(
-        self,
-        user_id: str,
-        bot_id: str,
-        *,
-        minutes_paused: int | None = None,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
-    ) -> OutboxReceipt:
-        """Queue "You are now chatting with an Agent." (see [`AsyncOutbox.pause`][botcopy_handover.AsyncOutbox.pause])."""  # noqa: E501 - a link in the summary
-        minutes = self.client.minutes_paused if minutes_paused is None else minutes_paused
-        return self.send(
-            PauseEvent(
-                user_id=user_id,
-                bot_id=bot_id,
-                minutes_paused=minutes,
-                agent_name=agent_name,
-                agent_avatar_url=agent_avatar_url,
-            )
-        )
-
-    def resume(
-        self, user_id: str, bot_id: str, *, unpause_event: str | None = "default"
-    ) -> OutboxReceipt:
-        """Queue handing the customer back to the bot (see [`AsyncOutbox.resume`][botcopy_handover.AsyncOutbox.resume])."""  # noqa: E501 - a link in the summary
-        return self.send(ResumeEvent(user_id=user_id, bot_id=bot_id, unpause_event=unpause_event))
-
-    def typing(
-        self, user_id: str, bot_id: str, *, minutes_paused: int | None = None
-    ) -> OutboxReceipt:
-        """Push the typing indicator at once (not queued)."""
-        minutes = self.client.minutes_paused if minutes_paused is None else minutes_paused
-        return self.send(TypingEvent(user_id=user_id, bot_id=bot_id, minutes_paused=minutes))
+    def _submit(self, build: Build) -> OutboxReceipt:
+        return self.send(build(self.client.minutes_paused))
 
     def backlog(self) -> int:
         """Events stored and not yet delivered or reported, over every partition."""
