@@ -130,7 +130,7 @@ async def run_outbox(args: argparse.Namespace) -> None:
             lease=timedelta(seconds=args.lease),
             initial_backoff=0.05,
             max_backoff=0.5,
-            in_flight=timedelta(seconds=10),  # a loaded host delays pushes past TIMEOUT
+            in_flight=timedelta(seconds=args.in_flight),
             concurrency=args.customers,  # as many at once as the direct phase
         )
         await outbox.run()
@@ -201,6 +201,7 @@ def spawn(
         "--api-key", args.api_key, "--customers", str(args.customers),
         "--per-customer", str(args.per_customer), "--runners", str(args.runners),
         "--index", str(index), "--lease", str(args.lease), "--partitions", str(args.partitions),
+        "--in-flight", str(args.in_flight),
     ]  # fmt: skip
     return subprocess.Popen(command)  # noqa: S603 - this script, fixed arguments
 
@@ -338,6 +339,12 @@ def main() -> None:
     )
     parser.add_argument("--lease", type=float, default=5.0, help="seconds")
     parser.add_argument("--partitions", type=int, default=16)
+    parser.add_argument(
+        "--in-flight",
+        type=float,
+        default=10.0,
+        help="seconds the outbox allows a push to take (a loaded host delays pushes past 2 s)",
+    )
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--outbox-only", action="store_true", help="skip the direct phase; JSON")

@@ -180,8 +180,10 @@ class AsyncOutbox(OutboxMethods[Coroutine[Any, Any, OutboxReceipt]]):
         in_flight: The longest a push can take (the client's timeout and its
             own retries), or sit at Botcopy after the client gave up on it:
             after a crash or a lost lease, and after a push reported as
-            maybe delivered, a customer's next events wait this long after
-            that push started, so that it cannot land after the next one.
+            maybe delivered that may still land (a timeout, a dropped
+            connection, a gateway's 502/504; not a 500 from Botcopy), a
+            customer's next events wait this long after that push started,
+            so that it cannot land after the next one.
         concurrency: Most pushes and queue calls one runner makes at once
             (keep it under the Redis and HTTP connection pools' sizes, 100
             by default).

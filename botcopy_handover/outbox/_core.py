@@ -105,6 +105,22 @@ def maybe_delivered(error: BaseException) -> bool:
     return not isinstance(error, InvalidEventError)
 
 
+_GATEWAY_STATUSES = (502, 504)
+
+
+def may_still_land(error: BaseException) -> bool:
+    """Whether a push that failed maybe delivered could still land later.
+
+    An answer from Botcopy itself (a 500) ends its handling of the request:
+    whatever it did is done, so the customer's next push cannot overtake it.
+    A timeout, a dropped connection or a gateway's 502/504 says nothing of a
+    request a server may still be working on.
+    """
+    if isinstance(error, APIStatusError):
+        return error.status_code in _GATEWAY_STATUSES
+    return True
+
+
 def is_retryable(error: BaseException) -> bool:
     """Whether a push that surely did not arrive is worth trying again.
 
@@ -443,7 +459,7 @@ def deliver(
             # queued at Botcopy: the customer's next event waits until it
             # surely landed, as after a takeover, or it could land first.
             wait = (pushed_at + settings.in_flight - now()).total_seconds()
-            if wait > 0:
+            if wait > 0 and may_still_land(error):
                 yield Sleep(wait)
             return
         if not maybe and not is_retryable(error):

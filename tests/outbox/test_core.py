@@ -176,3 +176,40 @@ def test_a_push_that_may_still_land_holds_the_customers_next_event_for_in_flight
     assert isinstance(wait, Sleep) and wait.seconds == pytest.approx(13)
     with pytest.raises(StopIteration):
         plan.send(None)
+
+
+def test_a_push_botcopy_answered_does_not_hold_the_customers_next_event() -> None:
+    # A 500 from Botcopy ends its handling of the push: it may have been
+    # delivered, but it cannot land later, so nothing waits for it.
+    clock = [datetime(2026, 1, 1, 12, tzinfo=timezone.utc)]
+    event = MessageEvent(user_id="u", bot_id="b", text="hi")
+    entry = decode_entry("1-0", encode_entry(event, clock[0], None), None)
+    plan = deliver(entry, OutboxSettings(in_flight=timedelta(seconds=15)), lambda: clock[0])
+
+    assert isinstance(next(plan), Check)
+    assert isinstance(plan.send(None), Start)
+    assert isinstance(plan.send(True), Push)
+    error = APIStatusError("Internal Server Error", status_code=500, maybe_delivered=True)
+    report = plan.send(error)
+    assert isinstance(report, Report) and report.failure.reason == "maybe_delivered"
+    assert isinstance(plan.send(None), Done)
+    with pytest.raises(StopIteration):
+        plan.send(None)
+
+
+@pytest.mark.parametrize("status", [502, 504])
+def test_a_gateways_answer_still_holds_the_customers_next_event(status: int) -> None:
+    # Behind a gateway that gave up, Botcopy may still be working on the push.
+    clock = [datetime(2026, 1, 1, 12, tzinfo=timezone.utc)]
+    event = MessageEvent(user_id="u", bot_id="b", text="hi")
+    entry = decode_entry("1-0", encode_entry(event, clock[0], None), None)
+    plan = deliver(entry, OutboxSettings(in_flight=timedelta(seconds=15)), lambda: clock[0])
+
+    assert isinstance(next(plan), Check)
+    assert isinstance(plan.send(None), Start)
+    assert isinstance(plan.send(True), Push)
+    error = APIStatusError("Bad Gateway", status_code=status, maybe_delivered=True)
+    assert isinstance(plan.send(error), Report)
+    assert isinstance(plan.send(None), Done)
+    wait = plan.send(None)
+    assert isinstance(wait, Sleep) and wait.seconds == pytest.approx(15)
