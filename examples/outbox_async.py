@@ -43,7 +43,16 @@ async def main() -> None:
 
     with BotcopyEmulator() as botcopy:
         async with AsyncClient(api_key=botcopy.api_key, base_url=botcopy.url) as client:
-            outbox = AsyncOutbox(client, store, on_failure=report, lease=timedelta(seconds=2))
+            # in_flight: how long a push the client gave up on may still land; after one,
+            # the customer's next event waits that long. The local emulator answers at
+            # once; against Botcopy, keep the default (15 s).
+            outbox = AsyncOutbox(
+                client,
+                store,
+                on_failure=report,
+                lease=timedelta(seconds=2),
+                in_flight=timedelta(seconds=2),
+            )
             # What the webhook would record (outbox.store is the store, awaitable):
             await outbox.store.record_pause("bot-1", "ana", minutes=30)  # the handover happened
             await outbox.store.record_pause("bot-1", "ben", minutes=30)

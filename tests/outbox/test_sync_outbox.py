@@ -58,6 +58,7 @@ def make(client: Client, shared: dict[str, Any], failures: list[OutboxFailure]) 
         initial_backoff=0.01,
         max_backoff=0.05,
         shutdown_grace=2.0,
+        in_flight=timedelta(seconds=1),  # the hold after a push that may still land
     )
 
 
