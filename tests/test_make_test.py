@@ -177,8 +177,10 @@ def test_timed_stages_prints_each_stage_wall_time_and_stops_at_a_failure(tmp_pat
     assert "=== wall time per stage" in lines
     table = lines[lines.index("=== wall time per stage") + 1 :]
     assert [row.split()[0] for row in table] == ["lint", "bad", "total"]
-    assert table[0].split()[1:] == ["0s", "ok"]
-    assert table[1].split()[1:] == ["0s", "FAILED"]
+    # A loaded machine can round a stage up to a second: check the shape, not the figure.
+    assert re.fullmatch(r"lint +\d+s +ok", table[0].strip())
+    assert re.fullmatch(r"bad +\d+s +FAILED", table[1].strip())
+    assert re.fullmatch(r"total +\d+s", table[2].strip())
 
 
 def test_make_test_runs_its_stages_through_the_timer() -> None:
