@@ -61,8 +61,10 @@ pytest: $(STAMP) ## Run the tests on the default Python only
 
 # Versions this machine lacks are fetched with uv where it can, else skipped
 # loudly; BOTCOPY_REQUIRE_ALL_PYTHONS=1 makes every one of them mandatory.
+# BOTCOPY_TEST_PARALLEL=N suites run side by side (default 2), each with its own
+# Redis and Redis Cluster (scripts/test-pythons.sh starts them per suite).
 pytest-all: $(UV) ## Run the tests on every supported Python found (or fetched)
-	scripts/with-services.sh scripts/test-pythons.sh $(PYTHONS)
+	scripts/test-pythons.sh $(PYTHONS)
 
 # `make fuzz` / `make soak` sizes; e.g. `make fuzz FUZZ_INPUTS=100000`.
 FUZZ_INPUTS ?= 1000000

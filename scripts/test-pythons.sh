@@ -9,6 +9,11 @@
 # if a suite fails, or if no version could run at all. With
 # BOTCOPY_REQUIRE_ALL_PYTHONS=1 (CI sets it) a skipped version fails the run.
 #
+# BOTCOPY_TEST_PARALLEL=N runs up to N versions' suites side by side (default
+# 2: the suite waits on sockets, subprocesses and sleeps far more than it
+# computes, so two share a 2-core machine well); each gets its own Redis and
+# Redis Cluster and its own log under .test-logs/, printed when it ends.
+#
 # BOTCOPY_TEST_WORKERS=N runs each suite on N pytest-xdist workers (`-n N`);
 # unset or 0, the suite runs in one process (the default, see
 # docs/performance.md "Test suite" for why).
@@ -19,6 +24,11 @@ require_all=${BOTCOPY_REQUIRE_ALL_PYTHONS:-0}
 fetch=${BOTCOPY_FETCH_PYTHONS:-1}
 fetch_timeout=${BOTCOPY_FETCH_TIMEOUT:-300}
 workers=${BOTCOPY_TEST_WORKERS:-0}
+parallel=${BOTCOPY_TEST_PARALLEL:-2}
+if ! [[ "$parallel" =~ ^[1-9][0-9]*$ ]]; then
+    echo "BOTCOPY_TEST_PARALLEL must be a whole number of at least 1 (got: $parallel)" >&2
+    exit 2
+fi
 pytest_args=(-q -p no:cacheprovider)
 if [[ "$workers" != 0 ]]; then
     pytest_args+=(-n "$workers")
@@ -48,10 +58,9 @@ find_interpreter() {  # print the path of a working Python $1, or nothing
     if runs "$candidate" "$version"; then echo "$candidate"; return; fi
 }
 
-ran=()
+# Phase 1, one version at a time: find each interpreter and build its environment.
+ready=()    # versions whose environment is built
 skipped=()
-failed=()
-timings=()  # "VERSION SECONDS" of each suite that ran
 for version in "$@"; do
     interpreter=$(find_interpreter "$version")
     if [[ -z "$interpreter" && "$fetch" != 0 ]]; then
@@ -76,14 +85,61 @@ for version in "$@"; do
         fi
         touch "$stamp"
     fi
-    echo "=== Python $version ($interpreter)"
-    start=$SECONDS
-    if "$env_dir"/bin/python -m pytest "${pytest_args[@]}"; then
-        ran+=("$version")
-    else
-        failed+=("$version")
-    fi
-    timings+=("$version $((SECONDS - start))")
+    echo "=== Python $version: $interpreter"
+    ready+=("$version")
+done
+
+# Phase 2: the suites, up to $parallel at once. Each runs under its own
+# scripts/with-services.sh (its own Redis and Redis Cluster, stopped by pid when
+# it ends) and writes to its own log, printed whole when the suite ends so that
+# concurrent runs never interleave. Package installs (redis-server, chromium)
+# happen once, before any suite starts, as two apt-get runs cannot share dpkg.
+logs=.test-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+if [[ ${#ready[@]} -gt 0 ]]; then
+    scripts/with-services.sh --install
+fi
+
+ran=()
+failed=()
+timings=()            # "VERSION SECONDS" of each suite that ran
+declare -A running=() # pid -> version of each suite still running
+declare -A started=() # version -> $SECONDS when its suite started
+
+finish_one() {  # wait for any running suite to end; print its log, record its outcome
+    local pid="" status version
+    wait -n -p pid "${!running[@]}"
+    status=$?
+    [[ -n "$pid" ]] || return 0
+    version=${running[$pid]}
+    unset "running[$pid]"
+    echo "=== Python $version (pytest log)"
+    cat "$logs/$version.log"
+    timings+=("$version $((SECONDS - started[$version]))")
+    if [[ "$status" == 0 ]]; then ran+=("$version"); else failed+=("$version"); fi
+}
+
+stop_suites() {  # with-services.sh stops its pytest and its servers on TERM
+    local pid
+    for pid in "${!running[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    wait
+}
+trap 'stop_suites; exit 130' INT
+trap 'stop_suites; exit 143' TERM
+
+for version in "${ready[@]}"; do
+    while [[ ${#running[@]} -ge $parallel ]]; do
+        finish_one
+    done
+    echo "=== Python $version: pytest started (log: $logs/$version.log)"
+    started[$version]=$SECONDS
+    scripts/with-services.sh .venvs/py"$version"/bin/python -m pytest "${pytest_args[@]}" \
+        >"$logs/$version.log" 2>&1 </dev/null &
+    running[$!]=$version
+done
+while [[ ${#running[@]} -gt 0 ]]; do
+    finish_one
 done
 
 echo

@@ -11,6 +11,10 @@
 # command runs without the URL and the Redis tests skip (they fail instead
 # when CI is set). A variable already set is kept and its service not started.
 #
+# `scripts/with-services.sh --install` only installs what is missing and exits:
+# scripts/test-pythons.sh calls it once before running suites side by side, each
+# under its own with-services.sh (two apt-get runs cannot share dpkg's lock).
+#
 # Chromium, for the browser tests (tests/browser, driven by Playwright): Debian's
 # chromium package, installed the same way when missing (never `playwright
 # install`, which downloads a browser build of its own).
@@ -42,7 +46,7 @@ stop_services() {
         wait "$child" 2>/dev/null || true
     fi
     stop_pid "$redis_pid"
-    rm -f "$redis_dir/redis.pid"
+    rm -f "$redis_dir/redis.$$.pid" "$redis_dir/redis.$$.log"
     stop_cluster
 }
 
@@ -100,9 +104,9 @@ start_redis() {
     local port
     port=$(free_port)
     "$server" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-        --daemonize no --dir "$redis_dir" --logfile "" --loglevel warning >"$redis_dir/redis.log" 2>&1 &
+        --daemonize no --dir "$redis_dir" --logfile "" --loglevel warning >"$redis_dir/redis.$$.log" 2>&1 &
     redis_pid=$!
-    echo "$redis_pid" >"$redis_dir/redis.pid"
+    echo "$redis_pid" >"$redis_dir/redis.$$.pid"
     for _ in $(seq 100); do
         if redis_ping "$port"; then
             export REDIS_URL="redis://127.0.0.1:$port/0"
@@ -111,8 +115,8 @@ start_redis() {
         kill -0 "$redis_pid" 2>/dev/null || break
         sleep 0.05
     done
-    echo "with-services: redis-server did not answer PING; see $redis_dir/redis.log" >&2
-    cat "$redis_dir/redis.log" >&2 || true
+    echo "with-services: redis-server did not answer PING; see $redis_dir/redis.$$.log" >&2
+    cat "$redis_dir/redis.$$.log" >&2 || true
     return 1
 }
 
@@ -210,6 +214,13 @@ install_chromium() {
     DEBIAN_FRONTEND=noninteractive timeout 900 "${apt[@]}" install -y -qq chromium \
         >/dev/null 2>&1 || echo "with-services: chromium could not be installed" >&2
 }
+
+if [[ "${1:-}" == --install ]]; then
+    command -v redis-server >/dev/null && command -v redis-cli >/dev/null || install_redis \
+        || echo "with-services: redis-server could not be installed; Redis tests will skip" >&2
+    install_chromium
+    exit 0
+fi
 
 trap stop_services EXIT
 trap 'exit 130' INT

@@ -40,11 +40,29 @@ FAKE_INTERPRETER = """#!/bin/bash
 exit 0
 """
 
-# An environment's python: "runs the tests" and exits as told.
+# An environment's python: "runs the tests" and exits as told. With
+# FAKE_RENDEZVOUS set, each run waits (up to 5 s) until two runs have arrived,
+# so it passes only when two suites run at the same time.
 FAKE_ENV_PYTHON = """#!/bin/bash
-echo "pytest ran in $(basename "$(dirname "$(dirname "$0")")")"
+env_name=$(basename "$(dirname "$(dirname "$0")")")
+if [[ -n "${FAKE_RENDEZVOUS:-}" ]]; then
+    touch "$FAKE_RENDEZVOUS/$env_name"
+    for _ in $(seq 100); do
+        [[ $(ls "$FAKE_RENDEZVOUS" | wc -l) -ge 2 ]] && break
+        sleep 0.05
+    done
+    [[ $(ls "$FAKE_RENDEZVOUS" | wc -l) -ge 2 ]] || { echo "ran alone: $env_name"; exit 9; }
+fi
+echo "pytest ran in $env_name"
 echo "pytest arguments: $*"
 exit "${FAKE_PYTEST_STATUS:-0}"
+"""
+
+# scripts/with-services.sh: logs what it was asked, then runs the command.
+FAKE_SERVICES = """#!/bin/bash
+echo "services $*" >> "$FAKE_LOG"
+[[ "$1" == --install ]] && exit 0
+exec "$@"
 """
 
 
@@ -60,6 +78,7 @@ def repo(tmp_path: Path) -> Path:
     copy = tmp_path / "repo"
     (copy / "scripts").mkdir(parents=True)
     shutil.copy(ROOT / "scripts" / "test-pythons.sh", copy / "scripts")
+    executable(copy / "scripts" / "with-services.sh", FAKE_SERVICES)
     (copy / "pyproject.toml").write_text("")
     executable(copy / ".venv" / "bin" / "uv", FAKE_UV)
     executable(tmp_path / "pyenv" / "versions" / "3.10.4" / "bin" / "python3.10", FAKE_INTERPRETER)
@@ -131,6 +150,48 @@ def test_each_suite_runs_in_one_process_unless_workers_are_asked_for(repo: Path)
     result = run(repo, "3.10", BOTCOPY_TEST_WORKERS="4")
     assert result.returncode == 0, result.stderr
     assert "pytest arguments: -m pytest -q -p no:cacheprovider -n 4\n" in result.stdout
+
+
+def second_python(repo: Path) -> None:
+    executable(repo.parent / "pyenv" / "versions" / "3.11.2" / "bin" / "python3.11", FAKE_INTERPRETER)
+
+
+def test_two_suites_run_side_by_side_each_under_its_own_services(repo: Path) -> None:
+    second_python(repo)
+    rendezvous = repo.parent / "rendezvous"
+    rendezvous.mkdir()
+    result = run(repo, "3.10", "3.11", FAKE_RENDEZVOUS=str(rendezvous))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "passed: " in result.stdout
+    assert "failed: none" in result.stdout
+    services = [call for call in uv_calls(repo) if call.startswith("services")]
+    # Packages installed once, before any suite; then one set of services per suite.
+    assert services[0] == "services --install"
+    assert sorted(services[1:]) == [
+        f"services .venvs/py{version}/bin/python -m pytest -q -p no:cacheprovider"
+        for version in ("3.10", "3.11")
+    ]
+    # Each suite's log is printed whole, under its own header.
+    for version in ("3.10", "3.11"):
+        header = f"=== Python {version} (pytest log)\n"
+        assert f"{header}pytest ran in py{version}\n" in result.stdout
+
+
+def test_one_suite_at_a_time_when_asked(repo: Path) -> None:
+    second_python(repo)
+    rendezvous = repo.parent / "rendezvous"
+    rendezvous.mkdir()
+    result = run(repo, "3.10", "3.11", FAKE_RENDEZVOUS=str(rendezvous), BOTCOPY_TEST_PARALLEL="1")
+    # The first suite waits for a partner that never comes, and fails (the second
+    # then finds the first one's mark, so only the first can tell).
+    assert result.returncode == 1
+    assert "ran alone: py3.10" in result.stdout
+
+
+def test_a_bad_parallel_setting_is_refused(repo: Path) -> None:
+    result = run(repo, "3.10", BOTCOPY_TEST_PARALLEL="0")
+    assert result.returncode == 2
+    assert "BOTCOPY_TEST_PARALLEL must be a whole number of at least 1" in result.stderr
 
 
 def test_require_all_pythons_makes_a_skipped_version_fail_the_run(repo: Path) -> None:
