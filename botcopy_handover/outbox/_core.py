@@ -5,25 +5,21 @@ event is written into a queue entry and read back, whether a failed push may
 have reached Botcopy, how long to wait before the next attempt, and the whole
 life of one entry as a small generator (`deliver`) that yields *steps*
 ("mark the push as started", "push", "report", "acknowledge") and receives
-what happened; the one call each step makes (`step_call`, the same method
-names on the sync and async queue, store and client), and the plan of each
-runner's tick (`plan_tick`). The sync and async outboxes only perform them.
+what happened. How a runner holds partitions and steps its entries through
+`deliver` is `botcopy_handover.outbox._runner`; the sync and async outboxes
+only perform the steps.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-import os
 import random as _random
-import socket
-import uuid
 import zlib
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 import httpx
 
@@ -34,7 +30,6 @@ from botcopy_handover._errors import (
     BotcopyError,
     ConfigurationError,
     InvalidEventError,
-    StoreError,
 )
 from botcopy_handover.client._base import PushResult
 from botcopy_handover.models.push import (
@@ -55,16 +50,16 @@ from botcopy_handover.state._store import ConversationState
 
 __all__ = [
     "DEFAULT_PARTITIONS",
+    "Answer",
     "Check",
-    "Pending",
     "Done",
     "Entry",
+    "FailureHandler",
     "FailureReason",
     "OutboxFailure",
     "OutboxReceipt",
     "OutboxSettings",
-    "StepIO",
-    "TickPlan",
+    "Pending",
     "Push",
     "Record",
     "Report",
@@ -72,18 +67,16 @@ __all__ = [
     "Start",
     "Step",
     "Unstart",
+    "check_event",
     "decode_entry",
     "deliver",
     "encode_entry",
+    "handler_raised",
     "is_retryable",
     "log_failure",
+    "may_still_land",
     "maybe_delivered",
     "partition_of",
-    "plan_tick",
-    "retry_unsafe",
-    "runner_name",
-    "step_call",
-    "step_failed",
 ]
 
 DEFAULT_PARTITIONS = 16
@@ -486,14 +479,9 @@ def check_event(event: object) -> PushEvent:
     return event
 
 
-# -- What both runners share: the I/O of each step, built once; the tick's plan --
+# -- What both outboxes report --
 
 logger = logging.getLogger("botcopy_handover.outbox")
-
-
-def runner_name() -> str:
-    """A name for one runner, unique across hosts, processes and runs."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -532,99 +520,3 @@ def log_failure(failure: OutboxFailure) -> None:
 def handler_raised(failure: OutboxFailure) -> None:
     """Log that ``on_failure`` raised (the outbox carries on: the entry is acknowledged)."""
     logger.exception("The outbox's on_failure handler raised; the failure was: %s", failure.error)
-
-
-def retry_unsafe(event: PushEvent, settings: OutboxSettings) -> bool | None:
-    """The push's ``retry_unsafe``: the client retries idempotent updates, a message never."""
-    if settings.at_least_once:
-        return True
-    return False if isinstance(event, MessageEvent) else None
-
-
-class StepIO(Protocol):
-    """What a partition of either runner offers the steps: its queue, store, client, names."""
-
-    p: int
-
-    @property
-    def runner_id(self) -> str:
-        """The runner's name in the queue."""
-        ...
-
-    @property
-    def io(self) -> tuple[Any, Any, Any, OutboxSettings]:
-        """``(queue, store, client, settings)``: sync or async, the same method names."""
-        ...
-
-    def is_stopping(self) -> bool:
-        """Whether the partition is being handed back."""
-        ...
-
-
-def step_call(step: Step, entry: Entry, part: StepIO) -> Callable[[], Any] | None:
-    """The one call a step makes (its answer, or an awaitable of it); ``None`` for the rest.
-
-    Sleep, Report, Done and Record are the runners' own (they wait, or retry).
-    """
-    queue, store, client, settings = part.io
-    event = entry.event
-    if isinstance(step, Check) and event is not None:
-        return lambda: store.get(event.bot_id, event.user_id)
-    if isinstance(step, Pending):
-        return lambda: queue.pending(part.p, entry.id)
-    if isinstance(step, Start):
-        if part.is_stopping():
-            return lambda: False
-        return lambda: queue.start(part.p, part.runner_id, entry.id)
-    if isinstance(step, Unstart):
-        return lambda: queue.unstart(part.p, entry.id)
-    if isinstance(step, Push):
-        unsafe = retry_unsafe(step.event, settings)
-        return lambda: client.send(step.event, retry_unsafe=unsafe)
-    return None
-
-
-def step_failed(step: Step, error: Exception, partition: int) -> Answer:
-    """The answer of a step whose call raised ``error`` (re-raised if it is not expected)."""
-    if isinstance(step, Push):
-        return error  # every failed push is judged by `deliver`
-    if not isinstance(error, StoreError):
-        raise error
-    if isinstance(step, Pending):
-        return True  # unknown: treat it as still owed, and report it
-    if isinstance(step, Unstart):
-        return None  # a stale mark only makes a report cautious
-    logger.warning("Outbox partition %d: the queue or store failed: %s", partition, error)
-    return False if isinstance(step, Start) else None
-
-
-@dataclass(frozen=True, slots=True)
-class TickPlan:
-    """What a runner does on one tick, after renewing: drop, then acquire up to ``share``."""
-
-    drop: list[int]
-    share: int
-    candidates: list[int]
-
-
-def plan_tick(
-    held: Mapping[int, int],
-    lost: Iterable[int],
-    dropping: Iterable[int],
-    alive: int,
-    partitions: int,
-) -> TickPlan:
-    """The fair share of ``partitions`` among ``alive`` runners, and which to drop or try.
-
-    ``held`` maps each partition held to the entries it holds in memory; the
-    surplus goes to newcomers least busy first (what is pending stays queued
-    for the next owner, in order).
-    """
-    lost = set(lost)
-    kept = [p for p in held if p not in lost]
-    share = math.ceil(partitions / max(alive, 1))
-    surplus = sorted(kept, key=lambda p: -held[p])[share:] if len(kept) > share else []
-    busy = set(held) | set(dropping)
-    candidates = [p for p in range(partitions) if p not in busy]
-    _random.shuffle(candidates)
-    return TickPlan([*lost, *surplus], share, candidates)
