@@ -12,27 +12,11 @@ from typing import Any
 
 from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._async import AsyncClient
-from botcopy_handover.models.push import PushEvent
-from botcopy_handover.outbox._core import (
-    Entry,
-    FailureHandler,
-    OutboxFailure,
-    OutboxReceipt,
-    handler_raised,
-)
+from botcopy_handover.models.push import PushEvent, TypingEvent
+from botcopy_handover.outbox._core import Entry, FailureHandler, OutboxFailure, OutboxReceipt
 from botcopy_handover.outbox._methods import Build, OutboxMethods
 from botcopy_handover.outbox._queue import AsyncOutboxQueue, OutboxQueue, RawEntry
-from botcopy_handover.outbox._runner import (
-    Delivery,
-    OutboxCore,
-    PartitionCore,
-    Queued,
-    RunnerCore,
-    check_pool,
-    runner_name,
-    step_call,
-    step_failed,
-)
+from botcopy_handover.outbox._runner import Delivery, OutboxCore, PartitionCore, RunnerCore
 from botcopy_handover.outbox.memory import MemoryQueue
 from botcopy_handover.state._adapt import as_async_store
 from botcopy_handover.state._record import arecord_push
@@ -214,7 +198,7 @@ class AsyncOutbox(
         self._configure(
             on_failure, lease, give_up_after, at_least_once, backoff, in_flight, shutdown_grace
         )
-        self.concurrency: int = check_pool("concurrency", concurrency)
+        self.concurrency: int = self._pool("concurrency", concurrency)
 
     # -- sending ------------------------------------------------------------------
 
@@ -231,9 +215,9 @@ class AsyncOutbox(
 
         """
         route = self._route(event, self.queue.partitions, self.store.clock())
-        if isinstance(route, Queued):
+        if not isinstance(route, TypingEvent):
             return route.receipt(await self.queue.append(route.partition, route.fields))
-        result = await self.client.send(route)  # a typing event: pushed at once
+        result = await self.client.send(route)  # pushed at once, never queued
         await self._record(route)
         return OutboxReceipt(route, None, None, result)
 
@@ -263,13 +247,13 @@ class AsyncOutbox(
             name: The runner's name in the queue; unique per run by default.
 
         """
-        await _Runner(self, name or runner_name()).run()
+        await _Runner(self, name).run()
 
 
 class _Runner(RunnerCore["_Partition", "asyncio.Task[None]"]):
     """One ``run()``: the partitions it holds and their delivery tasks."""
 
-    def __init__(self, outbox: AsyncOutbox, name: str) -> None:
+    def __init__(self, outbox: AsyncOutbox, name: str | None) -> None:
         super().__init__(name, outbox.queue.partitions, outbox.settings)
         self.outbox = outbox
         self.queue = outbox.queue
@@ -376,7 +360,7 @@ class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncCl
 
     async def _deliver(self, entry: Entry) -> bool:
         """Carry one entry through; ``False`` when it was abandoned."""
-        delivery = Delivery(entry, self.settings, self.store.clock)
+        delivery = Delivery(entry, self)
         slots = self.runner.slots
         holding = False
         try:
@@ -385,9 +369,9 @@ class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncCl
                     await slots.acquire()
                     holding = True
                 try:
-                    delivery.answer = await step_call(step, entry, self)()
+                    delivery.answer = await delivery.call(step)()
                 except Exception as exc:
-                    delivery.answer = step_failed(step, exc, self.p)
+                    delivery.answer = delivery.failed(step, exc)
                 if holding and not Delivery.keeps_slot(step, delivery.answer):
                     slots.release()
                     holding = False
@@ -404,12 +388,10 @@ class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncCl
         await asyncio.sleep(seconds)  # cancelled by stop() after the grace
 
     async def report(self, failure: OutboxFailure) -> None:
-        try:
+        with self.reporting(failure):
             outcome = self.outbox.on_failure(failure)
             if inspect.isawaitable(outcome):
                 await outcome
-        except Exception:
-            handler_raised(failure)
 
     async def record(self, event: PushEvent) -> None:
         await self.outbox._record(event)

@@ -32,6 +32,7 @@ from botcopy_handover.outbox._core import (
     Done,
     Entry,
     FailureHandler,
+    OutboxFailure,
     OutboxReceipt,
     OutboxSettings,
     Pending,
@@ -46,6 +47,7 @@ from botcopy_handover.outbox._core import (
     decode_entry,
     deliver,
     encode_entry,
+    handler_raised,
     log_failure,
     partition_of,
 )
@@ -59,7 +61,6 @@ __all__ = [
     "Queued",
     "RunnerCore",
     "TickPlan",
-    "check_pool",
     "Wait",
     "plan_tick",
     "retry_unsafe",
@@ -107,13 +108,6 @@ class Queued:
         return OutboxReceipt(self.event, entry_id, self.partition)
 
 
-def check_pool(name: str, size: object) -> int:
-    """``size`` if it is a positive int (``workers``, ``concurrency``); a typed error otherwise."""
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ConfigurationError(f"{name} must be a positive int")
-    return size
-
-
 def route(
     event: object, partitions: int, now: datetime, give_up_after: timedelta | None
 ) -> TypingEvent | Queued:
@@ -152,6 +146,13 @@ class OutboxCore(Generic[C, S, Q]):
             in_flight=in_flight,
         )
         self.shutdown_grace: float = shutdown_grace
+
+    @staticmethod
+    def _pool(name: str, size: object) -> int:
+        """``size`` if it is a positive int (``workers``, ``concurrency``); a typed error if not."""
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigurationError(f"{name} must be a positive int")
+        return size
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.client!r}, queue={self.queue!r})"
@@ -198,8 +199,8 @@ def plan_tick(
 class RunnerCore(Generic[P, H]):
     """One ``run()``'s bookkeeping: the partitions it holds, those being handed back."""
 
-    def __init__(self, name: str, partitions: int, settings: OutboxSettings) -> None:
-        self.name = name
+    def __init__(self, name: str | None, partitions: int, settings: OutboxSettings) -> None:
+        self.name = name or runner_name()
         self.partitions = partitions
         self.settings = settings
         self.lease_ms = settings.lease_ms
@@ -301,9 +302,18 @@ class PartitionCore(Generic[Q, S, C]):
         """Wait ``seconds`` (or its awaitable); a stop cuts it short if ``until_stopped``."""
         raise NotImplementedError
 
-    def report(self, failure: Any) -> Any:
-        """Hand ``failure`` to ``on_failure`` (or an awaitable that does)."""
+    def report(self, failure: OutboxFailure) -> Any:
+        """Hand ``failure`` to ``on_failure`` (or an awaitable that does), inside `reporting`."""
         raise NotImplementedError
+
+    @staticmethod
+    @contextmanager
+    def reporting(failure: OutboxFailure) -> Iterator[None]:
+        """Around ``on_failure``: if it raises, log it and carry on (the entry is acknowledged)."""
+        try:
+            yield
+        except Exception:
+            handler_raised(failure)
 
     def record(self, event: PushEvent) -> Any:
         """Record a delivered event in the store (or an awaitable that does)."""
@@ -332,16 +342,15 @@ class Delivery:
     would be taken over and reported again.
     """
 
-    def __init__(self, entry: Entry, settings: OutboxSettings, now: Callable[[], datetime]) -> None:
+    def __init__(self, entry: Entry, part: PartitionCore[Any, Any, Any]) -> None:
         self.entry = entry
-        self.settings = settings
-        self.now = now
+        self.part = part
         self.answer: Answer = None
         self.finished = False
         """Whether the entry was delivered or reported; ``False``: abandoned (lease lost)."""
 
     def __iter__(self) -> Iterator[Step | Wait]:
-        plan = deliver(self.entry, self.settings, self.now)
+        plan = deliver(self.entry, self.part.settings, self.part.store.clock)
         try:
             step = next(plan)
             while True:
@@ -360,6 +369,14 @@ class Delivery:
             return
         finally:
             plan.close()
+
+    def call(self, step: Step | Wait) -> Callable[[], Any]:
+        """The step's one call (`step_call`): its answer, or an awaitable of it."""
+        return step_call(step, self.entry, self.part)
+
+    def failed(self, step: Step | Wait, error: Exception) -> Answer:
+        """The answer of a step whose call raised (`step_failed`)."""
+        return step_failed(step, error, self.part.p)
 
     def _not_acknowledged(self) -> bool:
         return self.answer is False  # see step_failed

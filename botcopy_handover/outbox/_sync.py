@@ -9,27 +9,11 @@ from datetime import timedelta
 
 from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._sync import Client
-from botcopy_handover.models.push import PushEvent
-from botcopy_handover.outbox._core import (
-    Entry,
-    FailureHandler,
-    OutboxFailure,
-    OutboxReceipt,
-    handler_raised,
-)
+from botcopy_handover.models.push import PushEvent, TypingEvent
+from botcopy_handover.outbox._core import Entry, FailureHandler, OutboxFailure, OutboxReceipt
 from botcopy_handover.outbox._methods import Build, OutboxMethods
 from botcopy_handover.outbox._queue import OutboxQueue, RawEntry
-from botcopy_handover.outbox._runner import (
-    Delivery,
-    OutboxCore,
-    PartitionCore,
-    Queued,
-    RunnerCore,
-    check_pool,
-    runner_name,
-    step_call,
-    step_failed,
-)
+from botcopy_handover.outbox._runner import Delivery, OutboxCore, PartitionCore, RunnerCore
 from botcopy_handover.outbox.memory import MemoryQueue
 from botcopy_handover.state._adapt import as_sync_store
 from botcopy_handover.state._record import record_push
@@ -108,7 +92,7 @@ class Outbox(OutboxCore[Client, ConversationStore, OutboxQueue], OutboxMethods[O
     ) -> None:
         if not isinstance(client, Client):
             raise ConfigurationError("Outbox takes a Client (use AsyncOutbox with an AsyncClient)")
-        self.workers: int = check_pool("workers", workers)
+        self.workers: int = self._pool("workers", workers)
         self.client: Client = client
         self.store: ConversationStore = as_sync_store(store)
         if queue is not None and not isinstance(queue, OutboxQueue):
@@ -125,9 +109,9 @@ class Outbox(OutboxCore[Client, ConversationStore, OutboxQueue], OutboxMethods[O
     def send(self, event: PushEvent) -> OutboxReceipt:
         """Store ``event`` durably for delivery (see [`AsyncOutbox.send`][botcopy_handover.AsyncOutbox.send])."""  # noqa: E501 - a link in the summary
         route = self._route(event, self.queue.partitions, self.store.clock())
-        if isinstance(route, Queued):
+        if not isinstance(route, TypingEvent):
             return route.receipt(self.queue.append(route.partition, route.fields))
-        result = self.client.send(route)  # a typing event: pushed at once
+        result = self.client.send(route)  # pushed at once, never queued
         self._record(route)
         return OutboxReceipt(route, None, None, result)
 
@@ -148,7 +132,7 @@ class Outbox(OutboxCore[Client, ConversationStore, OutboxQueue], OutboxMethods[O
 
     def run(self, *, name: str | None = None) -> None:
         """Deliver queued events until [`stop`][botcopy_handover.Outbox.stop] is called (see [`AsyncOutbox.run`][botcopy_handover.AsyncOutbox.run])."""  # noqa: E501 - a link in the summary
-        _Runner(self, name or runner_name()).run()
+        _Runner(self, name).run()
 
     def stop(self) -> None:
         """Ask every [`run`][botcopy_handover.Outbox.run] of this outbox to hand its partitions back and return."""  # noqa: E501 - a link in the summary
@@ -158,7 +142,7 @@ class Outbox(OutboxCore[Client, ConversationStore, OutboxQueue], OutboxMethods[O
 class _Runner(RunnerCore["_Partition", threading.Thread]):
     """One ``run()``: its partitions' threads, and a pool of lane threads."""
 
-    def __init__(self, outbox: Outbox, name: str) -> None:
+    def __init__(self, outbox: Outbox, name: str | None) -> None:
         super().__init__(name, outbox.queue.partitions, outbox.settings)
         self.outbox = outbox
         self.queue = outbox.queue
@@ -276,12 +260,12 @@ class _Partition(PartitionCore[OutboxQueue, ConversationStore, Client]):
         # its next Start is refused since the lease is released.
 
     def _deliver(self, entry: Entry) -> bool:
-        delivery = Delivery(entry, self.settings, self.store.clock)
+        delivery = Delivery(entry, self)
         for step in delivery:
             try:
-                delivery.answer = step_call(step, entry, self)()
+                delivery.answer = delivery.call(step)()
             except Exception as exc:
-                delivery.answer = step_failed(step, exc, self.p)
+                delivery.answer = delivery.failed(step, exc)
         return delivery.finished
 
     # The runner's own steps (see `step_call`).
@@ -292,10 +276,8 @@ class _Partition(PartitionCore[OutboxQueue, ConversationStore, Client]):
         (self.stopping if until_stopped else threading.Event()).wait(seconds)
 
     def report(self, failure: OutboxFailure) -> None:
-        try:
+        with self.reporting(failure):
             self.outbox.on_failure(failure)
-        except Exception:
-            handler_raised(failure)
 
     def record(self, event: PushEvent) -> None:
         self.outbox._record(event)
