@@ -30,30 +30,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any, ClassVar, Union
-
-try:
-    import redis
-    import redis.asyncio
-    import redis.asyncio.cluster
-    import redis.cluster
-    from redis.commands.core import AsyncScript, Script
-except ImportError as _missing:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        'RedisQueue needs redis-py: pip install "botcopy-handover[redis]"'
-    ) from _missing
+from typing import Any, ClassVar, TypeAlias
 
 from botcopy_handover._errors import ConfigurationError
 from botcopy_handover.outbox._core import DEFAULT_PARTITIONS
 from botcopy_handover.outbox._queue import RawEntry
-from botcopy_handover.state._redis_base import (
-    REDIS_ERRORS,
-    AsyncRedis,
-    ClientT,
-    RedisBase,
-    ScriptT,
-    SyncRedis,
-)
+from botcopy_handover.state import _redis_base as base  # redis-py, or how to install it
 from botcopy_handover.state.redis import URL_SOCKET_TIMEOUT
 
 __all__ = [
@@ -67,10 +49,10 @@ __all__ = [
 DEFAULT_QUEUE_PREFIX = "botcopy:"
 """The default namespace of the outbox's keys (the stores' default too)."""
 
-RedisClient = Union[redis.Redis, "redis.cluster.RedisCluster"]
+RedisClient: TypeAlias = base.SyncClient
 """What [`RedisQueue`][botcopy_handover.RedisQueue] talks to: one server or a cluster."""
 
-AsyncRedisClient = Union[redis.asyncio.Redis, "redis.asyncio.cluster.RedisCluster"]
+AsyncRedisClient: TypeAlias = base.AsyncClient
 """What [`AsyncRedisQueue`][botcopy_handover.AsyncRedisQueue] talks to: one server or a cluster."""
 
 GROUP = "runners"
@@ -298,7 +280,7 @@ class _QueueCore:
         return entries, None
 
 
-class _QueueBase(RedisBase[ClientT, ScriptT]):
+class _QueueBase(base.RedisBase[base.ClientT, base.ScriptT]):
     """What both queues share but the I/O: their client and scripts, their core, their repr."""
 
     _TIMEOUTS: ClassVar[dict[str, Any]] = _TIMEOUTS
@@ -306,7 +288,7 @@ class _QueueBase(RedisBase[ClientT, ScriptT]):
 
     def __init__(
         self,
-        client: ClientT | None = None,
+        client: base.ClientT | None = None,
         *,
         url: str | None = None,
         cluster: bool = False,
@@ -325,7 +307,7 @@ class _QueueBase(RedisBase[ClientT, ScriptT]):
         return self._core.count
 
 
-class RedisQueue(_QueueBase[RedisClient, Script], SyncRedis):
+class RedisQueue(_QueueBase[RedisClient, base.Script], base.SyncRedis):
     """The outbox's queue in Redis, shared by every runner and replica.
 
     Args:
@@ -418,7 +400,7 @@ class RedisQueue(_QueueBase[RedisClient, Script], SyncRedis):
             return sum(int(self._client.xlen(self._core.events(p))) for p in range(self.partitions))
 
 
-class AsyncRedisQueue(_QueueBase[AsyncRedisClient, AsyncScript], AsyncRedis):
+class AsyncRedisQueue(_QueueBase[AsyncRedisClient, base.AsyncScript], base.AsyncRedis):
     """[`RedisQueue`][botcopy_handover.RedisQueue] for asyncio: the same keys and scripts.
 
     Sync and async runners can share one queue.
@@ -439,13 +421,13 @@ class AsyncRedisQueue(_QueueBase[AsyncRedisClient, AsyncScript], AsyncRedis):
         name, keys, args = call
         try:
             return await self._scripts[name](keys=keys, args=args)
-        except REDIS_ERRORS as exc:
+        except base.REDIS_ERRORS as exc:
             raise self._failed(exc) from exc
 
     async def _command(self, name: str, *args: Any) -> Any:
         try:
             return await getattr(self._client, name)(*args)
-        except REDIS_ERRORS as exc:
+        except base.REDIS_ERRORS as exc:
             raise self._failed(exc) from exc
 
     async def append(self, partition: int, fields: Mapping[str, str]) -> str:

@@ -6,7 +6,7 @@ given (used as is, never closed) or made from ``url=`` (owned: closed by
 ``close``/``aclose``), where it points (for errors and reprs, never a
 password), and its Lua scripts registered. `SyncRedis` and `AsyncRedis` add
 what differs by mode: the client classes, closing, ``with`` or ``async with``.
-Imported only after redis-py (the ``redis`` extra) is known to be installed.
+Both modules import redis-py through this one, which says how to install it.
 """
 
 from __future__ import annotations
@@ -16,12 +16,17 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, Generic, TypeVar, Union, cast
 from urllib.parse import urlsplit
 
-import redis
-import redis.asyncio
-import redis.asyncio.cluster
-import redis.cluster
-from redis.commands.core import AsyncScript, Script
-from redis.exceptions import RedisClusterException
+try:
+    import redis
+    import redis.asyncio
+    import redis.asyncio.cluster
+    import redis.cluster
+    from redis.commands.core import AsyncScript, Script
+    from redis.exceptions import RedisClusterException
+except ImportError as _missing:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        'The Redis stores and queues need redis-py: pip install "botcopy-handover[redis]"'
+    ) from _missing
 from typing_extensions import Self
 
 from botcopy_handover._errors import ConfigurationError, StoreUnavailableError
@@ -30,8 +35,10 @@ __all__ = [
     "REDIS_ERRORS",
     "AsyncClient",
     "AsyncRedis",
+    "AsyncScript",
     "ClientT",
     "RedisBase",
+    "Script",
     "ScriptT",
     "SyncClient",
     "SyncRedis",

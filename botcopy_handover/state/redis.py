@@ -17,19 +17,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
-try:
-    from redis.commands.core import AsyncScript, Script
-except ImportError as _no_redis:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        'RedisStore needs redis-py: pip install "botcopy-handover[redis]"'
-    ) from _no_redis
-
 from botcopy_handover.state._redis_base import (
     REDIS_ERRORS,
     AsyncClient,
     AsyncRedis,
+    AsyncScript,
     ClientT,
     RedisBase,
+    Script,
     ScriptT,
     SyncClient,
     SyncRedis,
