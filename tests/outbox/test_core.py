@@ -1,4 +1,4 @@
-"""The outbox's core: what may have arrived, partitions, and entries written and read back."""
+"""The outbox's core: what may have arrived, partitions, entries and their steps."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from botcopy_handover import (
     APIStatusError,
     APITimeoutError,
     Client,
+    MemoryStore,
     MessageEvent,
     PauseEvent,
+    StoreUnavailableError,
 )
 from botcopy_handover.client import RetryPolicy
-from botcopy_handover.outbox import is_retryable, maybe_delivered, partition_of
+from botcopy_handover.outbox import Outbox, is_retryable, maybe_delivered, partition_of
 from botcopy_handover.outbox._core import (
     Check,
     Done,
@@ -31,6 +33,7 @@ from botcopy_handover.outbox._core import (
     deliver,
     encode_entry,
 )
+from botcopy_handover.outbox._runner import Delivery, PartitionCore, Wait
 
 
 def failed_push(handler: httpx.MockTransport) -> Exception:
@@ -213,3 +216,22 @@ def test_a_gateways_answer_still_holds_the_customers_next_event(status: int) -> 
     assert isinstance(plan.send(None), Done)
     wait = plan.send(None)
     assert isinstance(wait, Sleep) and wait.seconds == pytest.approx(15)
+
+
+def test_an_acknowledgement_the_queue_failed_is_made_again_after_a_growing_wait() -> None:
+    with Client(api_key="k", base_url="http://botcopy.test") as client:
+        part = PartitionCore(0, "runner-1", Outbox(client, MemoryStore()))
+        delivery = Delivery(decode_entry("7-0", {"e": "not json"}, None), part)
+        steps = iter(delivery)
+        assert isinstance(next(steps), Report)  # an unreadable entry: reported, then acknowledged
+        done = next(steps)
+        assert isinstance(done, Done)
+        waits = []
+        for _ in range(3):
+            delivery.answer = delivery.failed(done, StoreUnavailableError("Redis failed"))
+            waits.append(next(steps))
+            assert next(steps) == done
+        delivery.answer = None  # acknowledged at last
+        assert list(steps) == []
+    assert waits == [Wait(0.05), Wait(0.1), Wait(0.2)]
+    assert delivery.finished
