@@ -20,6 +20,7 @@
 
 import typing as _typing
 
+from botcopy_handover._lazy import install as _install
 from botcopy_handover.state._dedupe import (
     DEFAULT_DUPLICATE_WINDOW,
     AsyncDeduplicator,
@@ -72,18 +73,7 @@ __all__ = [
 ]
 
 
-def _load_redis(name: str) -> object:
-    if name in ("RedisStore", "AsyncRedisStore"):
-        from botcopy_handover.state import redis as _redis
-
-        return getattr(_redis, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-if not _typing.TYPE_CHECKING:
-    # Hidden from type checkers, so a misspelt name is an error for them, not Any.
-    __getattr__ = _load_redis
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+# redis-py is an optional extra: imported when a Redis class is first named.
+_install(
+    globals(), dict.fromkeys(("RedisStore", "AsyncRedisStore"), "botcopy_handover.state.redis")
+)
