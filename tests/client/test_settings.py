@@ -90,7 +90,7 @@ def test_repr_never_shows_the_api_key() -> None:
     assert "sk-secret-123" not in repr(client)
     assert "sk-secret-123" not in repr(chat)
     assert "sk-secret-123" not in repr(client._core)
-    assert "sk-secret-123" not in repr(client._http)
+    assert "sk-secret-123" not in repr(client._backend._http)
     client.close()
 
 
@@ -109,7 +109,7 @@ def test_user_agent_names_the_sdk_python_and_httpx() -> None:
 
 def test_owned_http_client_gets_the_default_timeout() -> None:
     with Client("k") as client:
-        assert client._http.timeout == DEFAULT_TIMEOUT
+        assert client._backend._http.timeout == DEFAULT_TIMEOUT
         assert DEFAULT_TIMEOUT.connect == 5.0
         assert DEFAULT_TIMEOUT.read == 10.0
 
