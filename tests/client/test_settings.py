@@ -145,6 +145,18 @@ def test_invalid_default_minutes_are_refused(minutes: object) -> None:
         Client("k", minutes_paused=minutes)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("make", [Client, AsyncClient])
+def test_a_retry_that_is_no_policy_is_refused_also_with_max_retries(make: Any) -> None:
+    # With max_retries given, the policy used to be copied first: a TypeError leaked.
+    with pytest.raises(ConfigurationError, match="RetryPolicy"):
+        make("k", retry={"max_retries": 1}, max_retries=3)
+
+
+def test_max_retries_overrides_the_policys() -> None:
+    with Client("k", retry=RetryPolicy(max_retries=5), max_retries=1) as client:
+        assert client._core.retry.max_retries == 1
+
+
 def test_invalid_conversation_minutes_are_refused() -> None:
     with Client("k") as client, pytest.raises(InvalidEventError, match="minutes"):
         client.conversation("u1", "b1", minutes_paused=0)
