@@ -37,6 +37,7 @@ from botcopy_handover.state._record import (
 )
 from botcopy_handover.state._store import (
     DEFAULT_RETENTION,
+    AgentProfile,
     AsyncConversationStore,
     Clock,
     ConversationState,
@@ -51,6 +52,7 @@ if _typing.TYPE_CHECKING:
 __all__ = [
     "DEFAULT_DUPLICATE_WINDOW",
     "DEFAULT_RETENTION",
+    "AgentProfile",
     "AsyncConversationStore",
     "AsyncDeduplicator",
     "AsyncExpiryWatcher",
