@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
+from typing import TypeVar
 
 import httpx
 
@@ -79,10 +80,15 @@ def httpx_outcome(response: httpx.Response, read_error: Exception | None) -> Ans
     )
 
 
-def _own_client_settings(core: ClientCore) -> tuple[dict[str, str], httpx.Timeout]:
-    # A client the SDK creates carries the headers and timeout as its defaults.
-    assert isinstance(core.timeout, httpx.Timeout)
-    return core.headers, core.timeout
+_H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
+
+
+def _http_client(core: ClientCore, http: _H | None, kind: type[_H]) -> _H:
+    """``http``, or a new ``kind`` that carries the headers and timeout as its defaults."""
+    if http is not None:
+        return http
+    assert isinstance(core.timeout, httpx.Timeout)  # never unset when the SDK owns the client
+    return kind(headers=core.headers, timeout=core.timeout)
 
 
 class HttpxBackend:
@@ -90,10 +96,7 @@ class HttpxBackend:
 
     def __init__(self, core: ClientCore, http: httpx.Client | None) -> None:
         self._core = core
-        if http is None:
-            headers, timeout = _own_client_settings(core)
-            http = httpx.Client(headers=headers, timeout=timeout)
-        self._http = http
+        self._http = _http_client(core, http, httpx.Client)
 
     def send(self, step: Send) -> Answer | Failure:
         """Anything httpx raises becomes a `Failure`: only `BotcopyError` leaves a client."""
@@ -124,10 +127,7 @@ class AsyncHttpxBackend:
 
     def __init__(self, core: ClientCore, http: httpx.AsyncClient | None) -> None:
         self._core = core
-        if http is None:
-            headers, timeout = _own_client_settings(core)
-            http = httpx.AsyncClient(headers=headers, timeout=timeout)
-        self._http = http
+        self._http = _http_client(core, http, httpx.AsyncClient)
 
     async def send(self, step: Send) -> Answer | Failure:
         """As `HttpxBackend.send`, awaited."""
