@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Protocol, TypedDict, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from typing_extensions import Unpack
+from typing_extensions import TypedDict, Unpack
 
 __all__ = [
     "DEFAULT_RETENTION",
@@ -93,7 +93,7 @@ class ConversationState:
         return max(self.expires_at - now, timedelta(0))
 
 
-class AgentProfile(TypedDict, total=False):
+class AgentProfile(TypedDict, total=False, closed=True):
     """The agent a pause shows the customer: ``record_pause``'s optional keywords.
 
     A key left out, or ``None``, keeps what the store has; a string replaces it.
@@ -109,8 +109,9 @@ class AgentProfile(TypedDict, total=False):
 # than two spelt-out keywords: the same signature stands in both protocols and
 # in every store, and this keeps it short there while type checkers and
 # signature help still list ``agent_name`` and ``agent_avatar_url`` (both
-# default to "keep", so no default is hidden). A store written with the two
-# keywords spelt out still satisfies the protocols.
+# default to "keep", so no default is hidden). Closed (PEP 728, from
+# typing_extensions): no other keyword may come, so a store written with the
+# two keywords spelt out still satisfies the protocols for mypy and pyright.
 
 
 @runtime_checkable
