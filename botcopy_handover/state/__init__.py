@@ -3,7 +3,8 @@
 * [`ConversationState`][botcopy_handover.state.ConversationState]: what a store records per
   customer.
 * [`ConversationStore`][botcopy_handover.state.ConversationStore] /
-  [`AsyncConversationStore`][botcopy_handover.state.AsyncConversationStore]: the operations.
+  [`AsyncConversationStore`][botcopy_handover.state.AsyncConversationStore]: the operations;
+  [`AgentProfile`][botcopy_handover.state.AgentProfile]: the agent keywords of ``record_pause``.
 * [`MemoryStore`][botcopy_handover.MemoryStore]: one process, the default.
 * [`ExpiryWatcher`][botcopy_handover.state.ExpiryWatcher] /
   [`AsyncExpiryWatcher`][botcopy_handover.state.AsyncExpiryWatcher]: call you when a pause
