@@ -17,6 +17,7 @@ See the "Durable outbox" page of the docs.
 
 import typing as _typing
 
+from botcopy_handover._lazy import install as _install
 from botcopy_handover.outbox._async import AsyncOutbox
 from botcopy_handover.outbox._core import (
     DEFAULT_PARTITIONS,
@@ -64,18 +65,7 @@ __all__ = [
 ]
 
 
-def _load_redis(name: str) -> object:
-    if name in ("RedisQueue", "AsyncRedisQueue"):
-        from botcopy_handover.outbox import redis as _redis
-
-        return getattr(_redis, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-if not _typing.TYPE_CHECKING:
-    # Hidden from type checkers, so a misspelt name is an error for them, not Any.
-    __getattr__ = _load_redis
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+# redis-py is an optional extra: imported when a Redis class is first named.
+_install(
+    globals(), dict.fromkeys(("RedisQueue", "AsyncRedisQueue"), "botcopy_handover.outbox.redis")
+)

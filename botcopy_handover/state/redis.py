@@ -17,6 +17,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
+from typing_extensions import Unpack
+
+from botcopy_handover.state._core import check_profile
 from botcopy_handover.state._redis_base import (
     REDIS_ERRORS,
     AsyncClient,
@@ -40,6 +43,7 @@ from botcopy_handover.state._redis_core import (
 )
 from botcopy_handover.state._store import (
     DEFAULT_RETENTION,
+    AgentProfile,
     Clock,
     ConversationState,
     utc_now,
@@ -189,16 +193,10 @@ class RedisStore(_RedisStoreBase[SyncClient, Script], SyncRedis):
         return hash_fields(raw)
 
     def record_pause(
-        self,
-        bot_id: str,
-        user_id: str,
-        *,
-        minutes: int,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
+        self, bot_id: str, user_id: str, *, minutes: int, **agent: Unpack[AgentProfile]
     ) -> ConversationState:
-        """Record that the bot is paused for ``minutes`` from now."""
-        return self._drive(self._core.pause(bot_id, user_id, minutes, agent_name, agent_avatar_url))
+        """Record that the bot is paused for ``minutes`` from now (see the protocol)."""
+        return self._drive(self._core.pause(bot_id, user_id, minutes, *check_profile(agent)))
 
     def touch(self, bot_id: str, user_id: str) -> ConversationState | None:
         """Push a live pause's expiry back by its ``minutes_paused``; ``None`` if not paused."""
@@ -287,18 +285,11 @@ class AsyncRedisStore(_RedisStoreBase[AsyncClient, AsyncScript], AsyncRedis):
         return hash_fields(raw)
 
     async def record_pause(
-        self,
-        bot_id: str,
-        user_id: str,
-        *,
-        minutes: int,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
+        self, bot_id: str, user_id: str, *, minutes: int, **agent: Unpack[AgentProfile]
     ) -> ConversationState:
-        """Record that the bot is paused for ``minutes`` from now."""
-        return await self._drive(
-            self._core.pause(bot_id, user_id, minutes, agent_name, agent_avatar_url)
-        )
+        """As [`RedisStore.record_pause`][botcopy_handover.RedisStore.record_pause], awaited."""
+        flow = self._core.pause(bot_id, user_id, minutes, *check_profile(agent))
+        return await self._drive(flow)
 
     async def touch(self, bot_id: str, user_id: str) -> ConversationState | None:
         """Push a live pause's expiry back by its ``minutes_paused``; ``None`` if not paused."""
