@@ -7,13 +7,18 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Coroutine, Mapping
-from datetime import timedelta
 from typing import Any
 
 from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._async import AsyncClient
 from botcopy_handover.models.push import PushEvent, TypingEvent
-from botcopy_handover.outbox._core import Entry, FailureHandler, OutboxFailure, OutboxReceipt
+from botcopy_handover.outbox._core import (
+    DeliveryPolicy,
+    Entry,
+    FailureHandler,
+    OutboxFailure,
+    OutboxReceipt,
+)
 from botcopy_handover.outbox._methods import Build, OutboxMethods
 from botcopy_handover.outbox._queue import AsyncOutboxQueue, OutboxQueue, RawEntry
 from botcopy_handover.outbox._runner import Delivery, OutboxCore, PartitionCore, RunnerCore
@@ -143,22 +148,11 @@ class AsyncOutbox(
         on_failure: Called with an [`OutboxFailure`][botcopy_handover.outbox.OutboxFailure] for each
             event given up on (a function or a coroutine function); by default the
             failure is logged at ERROR.
-        lease: How long a runner holds its partitions without renewing; a
-            crashed runner's events are taken over after this.
-        give_up_after: How long to keep retrying an event; ``None``: its
-            pause length (``minutes_paused``; 10 minutes for a resume).
-        at_least_once: Retry what may have arrived too: nothing is lost or
-            reported as maybe delivered, but a customer may see a duplicate.
-        initial_backoff: Seconds before the first retry.
-        max_backoff: The longest wait between retries.
-        shutdown_grace: Seconds a cancelled runner lets pushes in flight finish.
-        in_flight: The longest a push can take (the client's timeout and its
-            own retries), or sit at Botcopy after the client gave up on it:
-            after a crash or a lost lease, and after a push reported as
-            maybe delivered that may still land (a timeout, a dropped
-            connection, a gateway's 502/504; not a 500 from Botcopy), a
-            customer's next events wait this long after that push started,
-            so that it cannot land after the next one.
+        policy: How it delivers: the lease, the give-up deadline,
+            ``at_least_once``, the retries' back-off, how long an interrupted
+            push holds its customer (``in_flight``) and the shutdown grace; a
+            [`DeliveryPolicy`][botcopy_handover.outbox.DeliveryPolicy], whose defaults apply
+            when ``None``.
         concurrency: Most pushes and queue calls one runner makes at once
             (keep it under the Redis and HTTP connection pools' sizes, 100
             by default).
@@ -178,13 +172,7 @@ class AsyncOutbox(
         *,
         queue: AsyncOutboxQueue | OutboxQueue | None = None,
         on_failure: FailureHandler | None = None,
-        lease: timedelta = timedelta(seconds=10),
-        give_up_after: timedelta | None = None,
-        at_least_once: bool = False,
-        initial_backoff: float = 0.5,
-        max_backoff: float = 30.0,
-        shutdown_grace: float = 5.0,
-        in_flight: timedelta = timedelta(seconds=15),
+        policy: DeliveryPolicy | None = None,
         concurrency: int = 64,
     ) -> None:
         if not isinstance(client, AsyncClient):
@@ -194,10 +182,7 @@ class AsyncOutbox(
         self.queue: AsyncOutboxQueue = (
             _default_async_queue(store) if queue is None else _as_async_queue(queue)
         )
-        backoff = (initial_backoff, max_backoff)
-        self._configure(
-            on_failure, lease, give_up_after, at_least_once, backoff, in_flight, shutdown_grace
-        )
+        self._configure(on_failure, policy)
         self.concurrency: int = self._pool("concurrency", concurrency)
 
     # -- sending ------------------------------------------------------------------

@@ -17,7 +17,7 @@ import logging
 import random as _random
 import zlib
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from typing import Literal
 
@@ -52,6 +52,7 @@ __all__ = [
     "DEFAULT_PARTITIONS",
     "Answer",
     "Check",
+    "DeliveryPolicy",
     "Done",
     "Entry",
     "FailureHandler",
@@ -246,35 +247,51 @@ FailureHandler = Callable[[OutboxFailure], Awaitable[None] | None]
 
 
 @dataclass(frozen=True)
-class OutboxSettings:
-    """How an outbox delivers; checked once, shared by every runner.
+class DeliveryPolicy:
+    """How an outbox delivers: leases, retries, the give-up deadline, holds.
 
-    Args:
-        lease: How long a runner holds a partition without renewing it; after
-            a crash, another runner takes over once it lapses.
-        give_up_after: How long to keep retrying; ``None`` means the event's
-            own pause length (``minutes_paused``; 10 minutes for a resume).
-        at_least_once: Also retry pushes that may have arrived, and re-push
-            events whose push was interrupted: nothing is reported as
-            ``maybe_delivered``, at the price of possible duplicates.
-        initial_backoff: Seconds before the first retry.
-        max_backoff: The longest wait between retries, in seconds.
-        max_in_flight: Most entries a runner holds in memory per partition.
-        random: Returns a float in ``[0, 1)`` for the back-off's jitter.
-        in_flight: How long a push may take at most (the client's timeout,
-            retries included): an interrupted push holds its customer's next
-            events until this long after it started.
+    Given to [`AsyncOutbox`][botcopy_handover.AsyncOutbox] or
+    [`Outbox`][botcopy_handover.Outbox] as ``policy=``, as a
+    [`RetryPolicy`][botcopy_handover.client.RetryPolicy] is given to a client. Every field
+    has a default that suits a proxy talking to Botcopy; a value out of range
+    is a [`ConfigurationError`][botcopy_handover.ConfigurationError] here, when the policy is made.
+
+    Examples:
+        >>> from datetime import timedelta
+        >>> policy = DeliveryPolicy(lease=timedelta(seconds=5), at_least_once=True)
+        >>> policy.max_backoff
+        30.0
 
     """
 
     lease: timedelta = timedelta(seconds=10)
+    """How long a runner holds its partitions without renewing; a crashed
+    runner's events are taken over after this (at least 100 ms)."""
+
     give_up_after: timedelta | None = None
+    """How long to keep retrying an event; ``None``: its pause length
+    (``minutes_paused``; 10 minutes for a resume)."""
+
     at_least_once: bool = False
+    """Retry what may have arrived too: nothing is lost or reported as maybe
+    delivered, but a customer may see a duplicate."""
+
     initial_backoff: float = 0.5
+    """Seconds before the first retry (Botcopy's ``Retry-After`` wins when given)."""
+
     max_backoff: float = 30.0
-    max_in_flight: int = 1000
+    """The longest wait between retries, in seconds."""
+
     in_flight: timedelta = timedelta(seconds=15)
-    random: Callable[[], float] = field(default=_random.random, repr=False)
+    """The longest a push can take (the client's timeout and its own retries),
+    or sit at Botcopy after the client gave up on it: after a crash or a lost
+    lease, and after a push reported as maybe delivered that may still land (a
+    timeout, a dropped connection, a gateway's 502/504; not a 500 from
+    Botcopy), a customer's next events wait this long after that push
+    started, so that it cannot land after the next one."""
+
+    shutdown_grace: float = 5.0
+    """Seconds a stopped or cancelled runner lets pushes in flight finish."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.lease, timedelta) or self.lease < timedelta(milliseconds=100):
@@ -283,8 +300,45 @@ class OutboxSettings:
             not isinstance(self.give_up_after, timedelta) or self.give_up_after <= timedelta(0)
         ):
             raise ConfigurationError("give_up_after must be a positive timedelta or None")
-        if not (0 <= self.initial_backoff <= self.max_backoff):
+        if not isinstance(self.at_least_once, bool):
+            raise ConfigurationError("at_least_once must be True or False")
+        if not (
+            _seconds(self.initial_backoff)
+            and _seconds(self.max_backoff)
+            and 0 <= self.initial_backoff <= self.max_backoff
+        ):
             raise ConfigurationError("initial_backoff must be between 0 and max_backoff seconds")
+        if not isinstance(self.in_flight, timedelta) or self.in_flight < timedelta(0):
+            raise ConfigurationError("in_flight must be a timedelta of zero or more")
+        if not (_seconds(self.shutdown_grace) and self.shutdown_grace >= 0):
+            raise ConfigurationError("shutdown_grace must be zero or more seconds")
+
+
+def _seconds(value: object) -> bool:
+    """Whether ``value`` is a number of seconds (an int or float, not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class OutboxSettings(DeliveryPolicy):
+    """A delivery policy and the runner's own limits; checked once, shared by every runner.
+
+    Args:
+        max_in_flight: Most entries a runner holds in memory per partition.
+        random: Returns a float in ``[0, 1)`` for the back-off's jitter.
+
+    """
+
+    max_in_flight: int = 1000
+    random: Callable[[], float] = field(default=_random.random, repr=False)
+
+    @classmethod
+    def of(cls, policy: DeliveryPolicy) -> OutboxSettings:
+        """The settings a runner uses for ``policy``."""
+        return cls(**{name: getattr(policy, name) for name in _POLICY_FIELDS})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
         if isinstance(self.max_in_flight, bool) or not (
             isinstance(self.max_in_flight, int) and self.max_in_flight >= 1
         ):
@@ -520,3 +574,6 @@ def log_failure(failure: OutboxFailure) -> None:
 def handler_raised(failure: OutboxFailure) -> None:
     """Log that ``on_failure`` raised (the outbox carries on: the entry is acknowledged)."""
     logger.exception("The outbox's on_failure handler raised; the failure was: %s", failure.error)
+
+
+_POLICY_FIELDS = tuple(f.name for f in fields(DeliveryPolicy))

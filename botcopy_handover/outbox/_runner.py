@@ -29,6 +29,7 @@ from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.models.push import MessageEvent, PushEvent, TypingEvent
 from botcopy_handover.outbox._core import (
     Answer,
+    DeliveryPolicy,
     Done,
     Entry,
     FailureHandler,
@@ -126,26 +127,13 @@ class OutboxCore(Generic[C, S, Q]):
     store: S
     queue: Q
 
-    def _configure(
-        self,
-        on_failure: FailureHandler | None,
-        lease: timedelta,
-        give_up_after: timedelta | None,
-        at_least_once: bool,
-        backoff: tuple[float, float],
-        in_flight: timedelta,
-        shutdown_grace: float,
-    ) -> None:
+    def _configure(self, on_failure: FailureHandler | None, policy: DeliveryPolicy | None) -> None:
+        if policy is not None and not isinstance(policy, DeliveryPolicy):
+            raise ConfigurationError("policy must be a DeliveryPolicy")
         self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
-        self.settings: OutboxSettings = OutboxSettings(
-            lease=lease,
-            give_up_after=give_up_after,
-            at_least_once=bool(at_least_once),
-            initial_backoff=backoff[0],
-            max_backoff=backoff[1],
-            in_flight=in_flight,
-        )
-        self.shutdown_grace: float = shutdown_grace
+        self.policy: DeliveryPolicy = DeliveryPolicy() if policy is None else policy
+        self.settings: OutboxSettings = OutboxSettings.of(self.policy)
+        self.shutdown_grace: float = self.policy.shutdown_grace
 
     @staticmethod
     def _pool(name: str, size: object) -> int:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._sync import Client
 from botcopy_handover.models.push import PushEvent, TypingEvent
-from botcopy_handover.outbox._core import Entry, FailureHandler, OutboxFailure, OutboxReceipt
+from botcopy_handover.outbox._core import (
+    DeliveryPolicy,
+    Entry,
+    FailureHandler,
+    OutboxFailure,
+    OutboxReceipt,
+)
 from botcopy_handover.outbox._methods import Build, OutboxMethods
 from botcopy_handover.outbox._queue import OutboxQueue, RawEntry
 from botcopy_handover.outbox._runner import Delivery, OutboxCore, PartitionCore, RunnerCore
@@ -55,13 +60,9 @@ class Outbox(OutboxCore[Client, ConversationStore, OutboxQueue], OutboxMethods[O
         queue: Where events wait; by default from the store.
         on_failure: Called with an [`OutboxFailure`][botcopy_handover.outbox.OutboxFailure] for each
             event given up on; by default the failure is logged at ERROR.
-        lease: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        give_up_after: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        at_least_once: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        initial_backoff: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        max_backoff: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        shutdown_grace: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        in_flight: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
+        policy: How it delivers: a
+            [`DeliveryPolicy`][botcopy_handover.outbox.DeliveryPolicy] (see
+            [`AsyncOutbox`][botcopy_handover.AsyncOutbox]).
         workers: Most customers served at once by one runner.
 
     Example::
@@ -81,13 +82,7 @@ class Outbox(OutboxCore[Client, ConversationStore, OutboxQueue], OutboxMethods[O
         *,
         queue: OutboxQueue | None = None,
         on_failure: FailureHandler | None = None,
-        lease: timedelta = timedelta(seconds=10),
-        give_up_after: timedelta | None = None,
-        at_least_once: bool = False,
-        initial_backoff: float = 0.5,
-        max_backoff: float = 30.0,
-        shutdown_grace: float = 5.0,
-        in_flight: timedelta = timedelta(seconds=15),
+        policy: DeliveryPolicy | None = None,
         workers: int = 32,
     ) -> None:
         if not isinstance(client, Client):
@@ -98,10 +93,7 @@ class Outbox(OutboxCore[Client, ConversationStore, OutboxQueue], OutboxMethods[O
         if queue is not None and not isinstance(queue, OutboxQueue):
             raise ConfigurationError("Outbox takes a RedisQueue or a MemoryQueue as queue=")
         self.queue: OutboxQueue = _default_queue(store) if queue is None else queue
-        backoff = (initial_backoff, max_backoff)
-        self._configure(
-            on_failure, lease, give_up_after, at_least_once, backoff, in_flight, shutdown_grace
-        )
+        self._configure(on_failure, policy)
         self._stop = threading.Event()
 
     # -- sending ------------------------------------------------------------------

@@ -13,13 +13,20 @@ from botcopy_handover import (
     APIStatusError,
     APITimeoutError,
     Client,
+    ConfigurationError,
     MemoryStore,
     MessageEvent,
     PauseEvent,
     StoreUnavailableError,
 )
 from botcopy_handover.client import RetryPolicy
-from botcopy_handover.outbox import Outbox, is_retryable, maybe_delivered, partition_of
+from botcopy_handover.outbox import (
+    DeliveryPolicy,
+    Outbox,
+    is_retryable,
+    maybe_delivered,
+    partition_of,
+)
 from botcopy_handover.outbox._core import (
     Check,
     Done,
@@ -235,3 +242,41 @@ def test_an_acknowledgement_the_queue_failed_is_made_again_after_a_growing_wait(
         assert list(steps) == []
     assert waits == [Wait(0.05), Wait(0.1), Wait(0.2)]
     assert delivery.finished
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("lease", timedelta(milliseconds=99)),
+        ("lease", 10),
+        ("give_up_after", timedelta(0)),
+        ("give_up_after", 60),
+        ("at_least_once", "yes"),
+        ("initial_backoff", -0.1),
+        ("initial_backoff", 60.0),  # above max_backoff
+        ("max_backoff", True),
+        ("in_flight", timedelta(seconds=-1)),
+        ("in_flight", 15),
+        ("shutdown_grace", -1.0),
+        ("shutdown_grace", "5"),
+    ],
+)
+def test_a_delivery_policy_out_of_range_is_refused_when_made(field: str, value: object) -> None:
+    with pytest.raises(ConfigurationError, match=field):
+        DeliveryPolicy(**{field: value})  # type: ignore[arg-type]
+
+
+def test_an_outbox_takes_its_settings_from_its_policy_and_refuses_anything_else() -> None:
+    policy = DeliveryPolicy(
+        lease=timedelta(seconds=3), at_least_once=True, in_flight=timedelta(seconds=2)
+    )
+    with Client(api_key="k") as client:
+        outbox = Outbox(client, MemoryStore(), policy=policy)
+        assert outbox.policy is policy
+        assert outbox.settings.lease_ms == 3000
+        assert outbox.settings.at_least_once is True
+        assert outbox.settings.in_flight == timedelta(seconds=2)
+        assert outbox.shutdown_grace == policy.shutdown_grace
+        assert Outbox(client, MemoryStore()).policy == DeliveryPolicy()
+        with pytest.raises(ConfigurationError, match="policy must be a DeliveryPolicy"):
+            Outbox(client, MemoryStore(), policy={"lease": 3})  # type: ignore[arg-type]
