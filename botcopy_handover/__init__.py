@@ -19,6 +19,7 @@ receives webhooks never imports the push client, asyncio or the state layer.
 
 import typing as _typing
 
+from botcopy_handover._lazy import install as _install
 from botcopy_handover._version import __version__
 
 if _typing.TYPE_CHECKING:
@@ -268,21 +269,4 @@ _SOURCES: dict[str, str] = {
 }
 
 
-def _load(name: str) -> object:
-    module = _SOURCES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-if not _typing.TYPE_CHECKING:
-    # Hidden from type checkers, so a misspelt name is an error for them, not Any.
-    __getattr__ = _load
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+_install(globals(), _SOURCES)

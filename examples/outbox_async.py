@@ -17,7 +17,7 @@ import os
 from datetime import timedelta
 
 from botcopy_handover import AsyncClient, AsyncOutbox, MemoryStore
-from botcopy_handover.outbox import OutboxFailure
+from botcopy_handover.outbox import DeliveryPolicy, OutboxFailure
 from botcopy_handover.state import AsyncConversationStore
 from botcopy_handover.testing.emulator import BotcopyEmulator
 
@@ -50,8 +50,7 @@ async def main() -> None:
                 client,
                 store,
                 on_failure=report,
-                lease=timedelta(seconds=2),
-                in_flight=timedelta(seconds=2),
+                policy=DeliveryPolicy(lease=timedelta(seconds=2), in_flight=timedelta(seconds=2)),
             )
             # What the webhook would record (outbox.store is the store, awaitable):
             await outbox.store.record_pause("bot-1", "ana", minutes=30)  # the handover happened

@@ -14,7 +14,7 @@ import threading
 import time
 
 from botcopy_handover import Client, MemoryStore, Outbox
-from botcopy_handover.outbox import OutboxFailure
+from botcopy_handover.outbox import DeliveryPolicy, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
 
 
@@ -27,7 +27,8 @@ def main() -> None:
         BotcopyEmulator() as botcopy,
         Client(api_key=botcopy.api_key, base_url=botcopy.url, max_retries=0) as client,
     ):
-        outbox = Outbox(client, MemoryStore(), on_failure=report, initial_backoff=0.05)
+        policy = DeliveryPolicy(initial_backoff=0.05)  # the emulator answers at once
+        outbox = Outbox(client, MemoryStore(), on_failure=report, policy=policy)
         runners = [threading.Thread(target=outbox.run) for _ in range(2)]
         for runner in runners:
             runner.start()

@@ -44,7 +44,7 @@ import redis
 
 from botcopy_handover import AsyncClient
 from botcopy_handover.client import RetryPolicy
-from botcopy_handover.outbox import AsyncOutbox, OutboxFailure
+from botcopy_handover.outbox import AsyncOutbox, DeliveryPolicy, OutboxFailure
 from botcopy_handover.outbox.redis import AsyncRedisQueue
 from botcopy_handover.state.redis import AsyncRedisStore
 from botcopy_handover.testing.emulator import BotcopyEmulator, Fault
@@ -127,10 +127,12 @@ async def run_outbox(args: argparse.Namespace) -> None:
             store,
             queue=queue,
             on_failure=report,
-            lease=timedelta(seconds=args.lease),
-            initial_backoff=0.05,
-            max_backoff=0.5,
-            in_flight=timedelta(seconds=args.in_flight),
+            policy=DeliveryPolicy(
+                lease=timedelta(seconds=args.lease),
+                initial_backoff=0.05,
+                max_backoff=0.5,
+                in_flight=timedelta(seconds=args.in_flight),
+            ),
             concurrency=args.customers,  # as many at once as the direct phase
         )
         await outbox.run()

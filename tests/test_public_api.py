@@ -109,7 +109,7 @@ def test_the_bare_import_loads_no_asyncio_no_redis_no_framework_and_no_push_clie
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
 
-    assert loaded == ["botcopy_handover._version"]
+    assert loaded == ["botcopy_handover._lazy", "botcopy_handover._version"]
 
 
 def test_receiving_webhooks_loads_no_redis_no_framework_and_no_push_client() -> None:

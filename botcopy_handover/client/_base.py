@@ -67,11 +67,6 @@ __all__ = [
     "Unset",
     "advance",
     "check_customer",
-    "classify_httpx_error",
-    "httpx_outcome",
-    "httpx_request",
-    "unreadable",
-    "make_policy",
     "user_agent",
 ]
 
@@ -195,61 +190,6 @@ class Failure:
     status_code: int | None = None
 
 
-def classify_httpx_error(exc: Exception) -> Failure:
-    """Say whether an error raised while sending with httpx may have reached Botcopy.
-
-    Anything not known to fail before the request left counts as sent.
-    """
-    if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
-        return Failure(exc, sent=False, timed_out=True)
-    if isinstance(exc, httpx.TimeoutException):
-        return Failure(exc, sent=True, timed_out=True)
-    if isinstance(exc, (httpx.ConnectError, httpx.ProxyError)):
-        return Failure(exc, sent=False)
-    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL)):
-        return Failure(exc, sent=False, retryable=False)
-    return Failure(exc, sent=True)
-
-
-def unreadable(exc: Exception) -> str:
-    """The text of an error answer whose body broke off or did not decode."""
-    return f"(the body could not be read: {type(exc).__name__})"
-
-
-def httpx_request(
-    http: httpx.Client | httpx.AsyncClient, core: ClientCore, step: Send
-) -> httpx.Request:
-    """The request of one ``Send`` step, for either httpx client."""
-    return http.build_request(
-        "POST",
-        core.url,
-        content=step.content,
-        headers=core.request_headers,
-        timeout=httpx.USE_CLIENT_DEFAULT if step.timeout is UNSET else step.timeout,
-    )
-
-
-def httpx_outcome(response: httpx.Response, read_error: Exception | None) -> Answer | Failure:
-    """What an httpx answer says, once its body was read (or failed to be, ``read_error``)."""
-    status = response.status_code
-    if 200 <= status < 300:
-        if read_error is None:
-            return Answer(status)
-        # An answer that breaks off or does not decode is no sure success:
-        # the push may or may not have been accepted.
-        return replace(classify_httpx_error(read_error), status_code=status, sent=True)
-    if read_error is None:
-        try:
-            text = response.text
-        except Exception as exc:
-            text = unreadable(exc)
-    else:
-        text = unreadable(read_error)
-    return Answer(
-        status, response.headers.get("retry-after"), text, response.headers.get("location")
-    )
-
-
 def advance(
     plan: Generator[Send | Sleep, Answer | Failure | None, PushResult],
     outcome: Answer | Failure | None,
@@ -319,8 +259,9 @@ class ClientCore:
         timeout: Per-request timeout; unset means `DEFAULT_TIMEOUT` for an
             HTTP client the SDK creates, and the injected client's own otherwise.
         minutes_paused: Default ``minutesPaused`` of every paused event.
-        retry: The retry policy.
+        max_retries: Overrides ``retry.max_retries`` unless ``None``.
         retry_unsafe: Also retry what may have reached Botcopy (see ``_retry``).
+        retry: The retry policy, or ``None`` for the default one.
         owns_http_client: Whether the SDK creates (and closes) the HTTP client;
             it then carries the headers and timeout itself.
 
@@ -341,16 +282,19 @@ class ClientCore:
         "url",
     )
 
+    # Positional: each client forwards its own constructor's arguments in this
+    # order, in one line (the keyword form would repeat eight lines per twin).
     def __init__(
         self,
-        *,
         api_key: str | None,
         base_url: str | None,
         timeout: TimeoutArg,
         minutes_paused: int,
-        retry: RetryPolicy,
+        max_retries: int | None,
         retry_unsafe: bool,
+        retry: RetryPolicy | None,
         owns_http_client: bool,
+        /,
     ) -> None:
         self._api_key: str = _resolve_api_key(api_key)
         self._redactor: Redactor = Redactor((self._api_key,))
@@ -360,9 +304,12 @@ class ClientCore:
             self.minutes_paused: int = check_minutes(minutes_paused, "minutes_paused")
         except InvalidEventError as exc:
             raise ConfigurationError(str(exc)) from None
-        if not isinstance(retry, RetryPolicy):
+        if not isinstance(retry, (RetryPolicy, type(None))):
             raise ConfigurationError("retry must be a RetryPolicy")
-        self.retry: RetryPolicy = retry
+        policy = RetryPolicy() if retry is None else retry
+        if max_retries is not None:
+            policy = replace(policy, max_retries=max_retries)
+        self.retry: RetryPolicy = policy
         self.retry_unsafe: bool = bool(retry_unsafe)
         self.owns_http_client: bool = owns_http_client
         self.timeout: httpx.Timeout | Unset
@@ -613,14 +560,6 @@ def _describe(outcome: Answer | Failure | None) -> str:
     if isinstance(outcome, Failure):
         return type(outcome.error).__name__
     return "nothing"  # pragma: no cover
-
-
-def make_policy(retry: RetryPolicy | None, max_retries: int | None) -> RetryPolicy:
-    """The retry policy of a client: ``retry`` (or the default), ``max_retries`` applied."""
-    policy = RetryPolicy() if retry is None else retry
-    if max_retries is not None:
-        policy = replace(policy, max_retries=max_retries)
-    return policy
 
 
 def check_customer(event: PushEvent, user_id: str, bot_id: str) -> None:

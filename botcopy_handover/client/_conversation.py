@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from functools import partial
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botcopy_handover.client._base import UNSET, ClientCore, TimeoutArg, check_customer
 from botcopy_handover.client._keepalive import DEFAULT_TYPING_INTERVAL
@@ -17,12 +17,17 @@ from botcopy_handover.models.push import (
     TypingEvent,
 )
 
+if TYPE_CHECKING:
+    from botcopy_handover.client._methods import ClientMethods
+
 __all__ = ["ConversationCore", "ConversationMethods", "given"]
 
 R = TypeVar("R")
 """What a push method returns: a ``PushResult``, or a coroutine of one."""
 K = TypeVar("K")
 """The typing keepalive of the conversation."""
+C = TypeVar("C", bound="ClientMethods[Any, Any]")
+"""The client the conversation pushes through."""
 
 
 class ConversationCore:
@@ -77,13 +82,33 @@ class ConversationCore:
         )
 
 
-class ConversationMethods(ConversationCore, ABC, Generic[R, K]):
+class ConversationMethods(ConversationCore, ABC, Generic[R, K, C]):
     """The push methods bound to one customer; a subclass performs them.
 
     ``_submit`` builds the event, stops the typing keepalives when the event
     ends them (a message, a resume), and pushes it; ``_keepalive`` starts a
     typing keepalive.
+
+    Args:
+        client: The client to push through.
+        user_id: The customer's Botcopy user id.
+        bot_id: The bot the customer talks to.
+        minutes_paused: This conversation's default ``minutesPaused``; ``None``
+            for the client's.
+
     """
+
+    def __init__(
+        self, client: C, user_id: str, bot_id: str, *, minutes_paused: int | None = None
+    ) -> None:
+        super().__init__(client._core, user_id, bot_id, minutes_paused)
+        self._client = client
+        self._keepalives: set[K] = set()
+
+    @property
+    def client(self) -> C:
+        """The client this conversation pushes through."""
+        return self._client
 
     def send_message(
         self,

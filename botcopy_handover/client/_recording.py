@@ -25,7 +25,9 @@ from queue import SimpleQueue
 from typing import Any, Final
 
 from botcopy_handover._errors import ConfigurationError, StoreError, StoreUnavailableError
+from botcopy_handover.client._base import PushResult, store_failed
 from botcopy_handover.models.push import PushEvent
+from botcopy_handover.state._adapt import as_async_store, as_sync_store
 from botcopy_handover.state._record import arecord_push, record_push
 from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
 from botcopy_handover.state.memory import MemoryStore
@@ -128,6 +130,14 @@ class SyncRecorder:
         direct = timeout is None or type(store) is MemoryStore
         self._threads: _DaemonThreads | None = None if direct else _DaemonThreads()
 
+    @classmethod
+    def for_client(
+        cls, store: ConversationStore | None, store_timeout: float | None
+    ) -> SyncRecorder | None:
+        """The recorder of a client's ``store=`` (``None`` without one); checks the bound first."""
+        bound = check_store_timeout(store_timeout)
+        return None if store is None else cls(as_sync_store(store), bound)
+
     def record(self, event: PushEvent) -> StoreError | None:
         """Record ``event``; the error, if the store failed or was too slow."""
         try:
@@ -151,6 +161,11 @@ class SyncRecorder:
             return _unexpected(exc)
         return None
 
+    def recorded(self, result: PushResult) -> PushResult:
+        """``result`` once recorded: with its `store_error` if the store failed."""
+        error = self.record(result.event)
+        return result if error is None else store_failed(result, error)
+
     def close(self) -> None:
         """Stop the idle threads."""
         if self._threads is not None:
@@ -163,6 +178,14 @@ class AsyncRecorder:
     def __init__(self, store: AsyncConversationStore, timeout: float | None) -> None:
         self._store = store
         self._timeout = timeout
+
+    @classmethod
+    def for_client(
+        cls, store: AsyncConversationStore | MemoryStore | None, store_timeout: float | None
+    ) -> AsyncRecorder | None:
+        """As ``SyncRecorder.for_client``, for an async client."""
+        bound = check_store_timeout(store_timeout)
+        return None if store is None else cls(as_async_store(store), bound)
 
     async def record(self, event: PushEvent) -> StoreError | None:
         """Record ``event``; the error, if the store failed or was too slow."""
@@ -182,3 +205,8 @@ class AsyncRecorder:
         except Exception as exc:
             return _unexpected(exc)
         return None
+
+    async def recorded(self, result: PushResult) -> PushResult:
+        """``result`` once recorded: with its `store_error` if the store failed."""
+        error = await self.record(result.event)
+        return result if error is None else store_failed(result, error)

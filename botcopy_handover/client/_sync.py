@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from functools import partial
@@ -11,33 +10,15 @@ import httpx
 from typing_extensions import Self
 
 from botcopy_handover._errors import ConfigurationError
-from botcopy_handover.client._base import (
-    UNSET,
-    Answer,
-    ClientCore,
-    Failure,
-    PushResult,
-    Send,
-    TimeoutArg,
-    advance,
-    classify_httpx_error,
-    httpx_outcome,
-    httpx_request,
-    make_policy,
-    store_failed,
-)
+from botcopy_handover.client._base import UNSET, ClientCore, PushResult, Send, TimeoutArg, advance
 from botcopy_handover.client._conversation import ConversationMethods
+from botcopy_handover.client._httpx import HttpxBackend
 from botcopy_handover.client._keepalive import TypingKeepalive
 from botcopy_handover.client._methods import ClientMethods
-from botcopy_handover.client._recording import (
-    DEFAULT_STORE_TIMEOUT,
-    SyncRecorder,
-    check_store_timeout,
-)
+from botcopy_handover.client._recording import DEFAULT_STORE_TIMEOUT, SyncRecorder
 from botcopy_handover.client._retry import RetryPolicy
 from botcopy_handover.models.push import PushEvent, TypingEvent
 from botcopy_handover.models.replies import DEFAULT_MINUTES_PAUSED
-from botcopy_handover.state._adapt import as_sync_store
 from botcopy_handover.state._store import ConversationStore
 
 __all__ = ["Client", "Conversation"]
@@ -56,6 +37,8 @@ class Client(ClientMethods[PushResult, "Conversation"]):
         timeout: Per-request timeout in seconds or an ``httpx.Timeout``
             (``None``: no timeout). Default: 5 s to connect, 10 s for the rest;
             with an injected ``http_client`` and no ``timeout``, that client's own.
+        http_client: An ``httpx.Client`` to send with, used as is and never
+            closed by the SDK. By default the SDK creates one and closes it.
         minutes_paused: Default ``minutesPaused`` of every paused event (10).
         max_retries: Retries after the first attempt (default 2); overrides
             ``retry.max_retries``.
@@ -63,8 +46,6 @@ class Client(ClientMethods[PushResult, "Conversation"]):
             timeout after sending, 5xx other than 503). Off by default, since a
             retried message could reach the customer twice.
         retry: Backoff and ``Retry-After`` settings.
-        http_client: An ``httpx.Client`` to send with, used as is and never
-            closed by the SDK. By default the SDK creates one and closes it.
         sleep: Waits between retries; injectable for tests.
         store: Record every push Botcopy accepted in this conversation store
             (``MemoryStore``, ``RedisStore``), as
@@ -83,47 +64,44 @@ class Client(ClientMethods[PushResult, "Conversation"]):
 
     """
 
+    # The signature is written out here and in AsyncClient, not shared through
+    # a TypedDict and ``**options: Unpack[...]``: that form would hide each
+    # option's default from signature help, ``help()`` and the reference docs.
+    # Both list the options in the same groups -- where to send and with
+    # what, the events, retries, the store -- each with its own I/O
+    # parameters in the group; everything the options mean lives in ClientCore.
     def __init__(
         self,
         api_key: str | None = None,
         *,
         base_url: str | None = None,
         timeout: TimeoutArg = UNSET,
+        http_client: httpx.Client | None = None,
         minutes_paused: int = DEFAULT_MINUTES_PAUSED,
         max_retries: int | None = None,
         retry_unsafe: bool = False,
         retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         store: ConversationStore | None = None,
         store_timeout: float | None = DEFAULT_STORE_TIMEOUT,
     ) -> None:
         # Checked first: nothing is opened for a client that cannot be made.
-        bound = check_store_timeout(store_timeout)
-        self._recorder = SyncRecorder(as_sync_store(store), bound) if store is not None else None
+        recorder = SyncRecorder.for_client(store, store_timeout)
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError("http_client must be an httpx.Client")
+        owns = http_client is None
         self._core = ClientCore(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            minutes_paused=minutes_paused,
-            retry=make_policy(retry, max_retries),
-            retry_unsafe=retry_unsafe,
-            owns_http_client=http_client is None,
+            api_key, base_url, timeout, minutes_paused, max_retries, retry_unsafe, retry, owns
         )
-        if http_client is None:
-            assert isinstance(self._core.timeout, httpx.Timeout)
-            http_client = httpx.Client(headers=self._core.headers, timeout=self._core.timeout)
-        self._http = http_client
+        self._backend = HttpxBackend(self._core, http_client)
+        self._recorder = recorder
         self._sleep = sleep
 
     def close(self) -> None:
         """Close the HTTP client if the SDK created it; an injected one is left open."""
         if self._recorder is not None:
             self._recorder.close()
-        if self._core.owns_http_client:
-            self._http.close()
+        self._backend.close()
 
     def __enter__(self) -> Self:
         return self
@@ -147,36 +125,17 @@ class Client(ClientMethods[PushResult, "Conversation"]):
         try:
             step = advance(plan, None)
             while not isinstance(step, PushResult):
-                outcome = self._send(step) if isinstance(step, Send) else self._sleep(step.seconds)
-                step = advance(plan, outcome)
+                if isinstance(step, Send):
+                    step = advance(plan, self._backend.send(step))
+                else:
+                    self._sleep(step.seconds)
+                    step = advance(plan, None)
         finally:
             plan.close()
-        if self._recorder is not None:
-            error = self._recorder.record(step.event)
-            if error is not None:
-                return store_failed(step, error)
-        return step
-
-    def _send(self, step: Send) -> Answer | Failure:
-        # Anything httpx raises becomes a Failure: only BotcopyError leaves the client.
-        try:
-            request = httpx_request(self._http, self._core, step)
-            # Redirects are not followed, also when an injected client follows them.
-            response = self._http.send(request, stream=True, follow_redirects=False)
-        except Exception as exc:
-            return classify_httpx_error(exc)
-        try:
-            response.read()
-        except Exception as exc:
-            return httpx_outcome(response, exc)
-        else:
-            return httpx_outcome(response, None)
-        finally:
-            with contextlib.suppress(Exception):
-                response.close()
+        return step if self._recorder is None else self._recorder.recorded(step)
 
 
-class Conversation(ConversationMethods[PushResult, TypingKeepalive]):
+class Conversation(ConversationMethods[PushResult, TypingKeepalive, Client]):
     """The push methods bound to one customer; from `Client.conversation`.
 
     Example::
@@ -187,18 +146,6 @@ class Conversation(ConversationMethods[PushResult, TypingKeepalive]):
         chat.send_message(answer)
 
     """
-
-    def __init__(
-        self, client: Client, user_id: str, bot_id: str, *, minutes_paused: int | None = None
-    ) -> None:
-        super().__init__(client._core, user_id, bot_id, minutes_paused)
-        self._client = client
-        self._keepalives: set[TypingKeepalive] = set()
-
-    @property
-    def client(self) -> Client:
-        """The client this conversation pushes through."""
-        return self._client
 
     def _submit(
         self, build: Callable[[], PushEvent], timeout: TimeoutArg, retry_unsafe: bool | None

@@ -3,23 +3,27 @@
 * [`AsyncOutbox`][botcopy_handover.AsyncOutbox] / [`Outbox`][botcopy_handover.Outbox]: ``send()``
   stores an event and
   returns; ``run()`` delivers, in as many runners and processes as you like.
+* [`DeliveryPolicy`][botcopy_handover.outbox.DeliveryPolicy]: how an outbox delivers (lease,
+  retries, give-up deadline, holds), given as ``policy=``.
 * [`OutboxFailure`][botcopy_handover.outbox.OutboxFailure]: what ``on_failure`` gets for an event
-  given up
-on.
+  given up on.
 * [`MemoryQueue`][botcopy_handover.MemoryQueue] (one process),
   [`RedisQueue`][botcopy_handover.outbox.redis.RedisQueue]
   and [`AsyncRedisQueue`][botcopy_handover.outbox.redis.AsyncRedisQueue] (Redis Streams,
   shared by replicas; imported lazily so redis-py stays optional).
-* `._core`: the one no-I/O core, `._async` and `._sync` the I/O.
+* `._core` and `._runner`: the no-I/O cores (an entry's life; a runner's
+  ticks and steps), `._async` and `._sync` the I/O.
 
 See the "Durable outbox" page of the docs.
 """
 
 import typing as _typing
 
+from botcopy_handover._lazy import install as _install
 from botcopy_handover.outbox._async import AsyncOutbox
 from botcopy_handover.outbox._core import (
     DEFAULT_PARTITIONS,
+    DeliveryPolicy,
     FailureHandler,
     FailureReason,
     OutboxFailure,
@@ -48,6 +52,7 @@ __all__ = [
     "AsyncRedisQueue",
     "ChatEndedError",
     "DeliveryExpiredError",
+    "DeliveryPolicy",
     "FailureHandler",
     "FailureReason",
     "MemoryQueue",
@@ -64,18 +69,7 @@ __all__ = [
 ]
 
 
-def _load_redis(name: str) -> object:
-    if name in ("RedisQueue", "AsyncRedisQueue"):
-        from botcopy_handover.outbox import redis as _redis
-
-        return getattr(_redis, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-if not _typing.TYPE_CHECKING:
-    # Hidden from type checkers, so a misspelt name is an error for them, not Any.
-    __getattr__ = _load_redis
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+# redis-py is an optional extra: imported when a Redis class is first named.
+_install(
+    globals(), dict.fromkeys(("RedisQueue", "AsyncRedisQueue"), "botcopy_handover.outbox.redis")
+)

@@ -6,44 +6,22 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections import deque
 from collections.abc import Coroutine, Mapping
-from datetime import timedelta
 from typing import Any
 
 from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._async import AsyncClient
-from botcopy_handover.models.push import (
-    PushEvent,
-    TypingEvent,
-)
+from botcopy_handover.models.push import PushEvent, TypingEvent
 from botcopy_handover.outbox._core import (
-    Answer,
-    Done,
+    DeliveryPolicy,
     Entry,
     FailureHandler,
     OutboxFailure,
     OutboxReceipt,
-    OutboxSettings,
-    Record,
-    Report,
-    Sleep,
-    Start,
-    Step,
-    check_event,
-    decode_entry,
-    deliver,
-    encode_entry,
-    handler_raised,
-    log_failure,
-    partition_of,
-    plan_tick,
-    runner_name,
-    step_call,
-    step_failed,
 )
 from botcopy_handover.outbox._methods import Build, OutboxMethods
 from botcopy_handover.outbox._queue import AsyncOutboxQueue, OutboxQueue, RawEntry
+from botcopy_handover.outbox._runner import Delivery, OutboxCore, PartitionCore, RunnerCore
 from botcopy_handover.outbox.memory import MemoryQueue
 from botcopy_handover.state._adapt import as_async_store
 from botcopy_handover.state._record import arecord_push
@@ -54,7 +32,6 @@ __all__ = ["AsyncOutbox"]
 
 logger = logging.getLogger("botcopy_handover.outbox")
 
-_READ_BATCH = 256
 _MEMORY_POLL = 0.005
 
 
@@ -140,7 +117,10 @@ def _as_async_queue(queue: AsyncOutboxQueue | OutboxQueue) -> AsyncOutboxQueue:
     raise ConfigurationError("AsyncOutbox takes an AsyncRedisQueue or a MemoryQueue as queue=")
 
 
-class AsyncOutbox(OutboxMethods[Coroutine[Any, Any, OutboxReceipt]]):
+class AsyncOutbox(
+    OutboxCore[AsyncClient, AsyncConversationStore, AsyncOutboxQueue],
+    OutboxMethods[Coroutine[Any, Any, OutboxReceipt]],
+):
     """Agent messages that survive restarts and arrive in order, for asyncio.
 
     [`send`][botcopy_handover.AsyncOutbox.send] stores an event durably and returns;
@@ -168,22 +148,11 @@ class AsyncOutbox(OutboxMethods[Coroutine[Any, Any, OutboxReceipt]]):
         on_failure: Called with an [`OutboxFailure`][botcopy_handover.outbox.OutboxFailure] for each
             event given up on (a function or a coroutine function); by default the
             failure is logged at ERROR.
-        lease: How long a runner holds its partitions without renewing; a
-            crashed runner's events are taken over after this.
-        give_up_after: How long to keep retrying an event; ``None``: its
-            pause length (``minutes_paused``; 10 minutes for a resume).
-        at_least_once: Retry what may have arrived too: nothing is lost or
-            reported as maybe delivered, but a customer may see a duplicate.
-        initial_backoff: Seconds before the first retry.
-        max_backoff: The longest wait between retries.
-        shutdown_grace: Seconds a cancelled runner lets pushes in flight finish.
-        in_flight: The longest a push can take (the client's timeout and its
-            own retries), or sit at Botcopy after the client gave up on it:
-            after a crash or a lost lease, and after a push reported as
-            maybe delivered that may still land (a timeout, a dropped
-            connection, a gateway's 502/504; not a 500 from Botcopy), a
-            customer's next events wait this long after that push started,
-            so that it cannot land after the next one.
+        policy: How it delivers: the lease, the give-up deadline,
+            ``at_least_once``, the retries' back-off, how long an interrupted
+            push holds its customer (``in_flight``) and the shutdown grace; a
+            [`DeliveryPolicy`][botcopy_handover.outbox.DeliveryPolicy], whose defaults apply
+            when ``None``.
         concurrency: Most pushes and queue calls one runner makes at once
             (keep it under the Redis and HTTP connection pools' sizes, 100
             by default).
@@ -203,39 +172,18 @@ class AsyncOutbox(OutboxMethods[Coroutine[Any, Any, OutboxReceipt]]):
         *,
         queue: AsyncOutboxQueue | OutboxQueue | None = None,
         on_failure: FailureHandler | None = None,
-        lease: timedelta = timedelta(seconds=10),
-        give_up_after: timedelta | None = None,
-        at_least_once: bool = False,
-        initial_backoff: float = 0.5,
-        max_backoff: float = 30.0,
-        shutdown_grace: float = 5.0,
-        in_flight: timedelta = timedelta(seconds=15),
+        policy: DeliveryPolicy | None = None,
         concurrency: int = 64,
     ) -> None:
         if not isinstance(client, AsyncClient):
             raise ConfigurationError("AsyncOutbox takes an AsyncClient")
         self.client: AsyncClient = client
-        self._raw_store = store
         self.store: AsyncConversationStore = as_async_store(store)
         self.queue: AsyncOutboxQueue = (
             _default_async_queue(store) if queue is None else _as_async_queue(queue)
         )
-        self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
-        self.settings: OutboxSettings = OutboxSettings(
-            lease=lease,
-            give_up_after=give_up_after,
-            at_least_once=bool(at_least_once),
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            in_flight=in_flight,
-        )
-        self.shutdown_grace: float = shutdown_grace
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ConfigurationError("concurrency must be a positive int")
-        self.concurrency: int = concurrency
-
-    def __repr__(self) -> str:
-        return f"AsyncOutbox({self.client!r}, queue={self.queue!r})"
+        self._configure(on_failure, policy)
+        self.concurrency: int = self._pool("concurrency", concurrency)
 
     # -- sending ------------------------------------------------------------------
 
@@ -251,15 +199,12 @@ class AsyncOutbox(OutboxMethods[Coroutine[Any, Any, OutboxReceipt]]):
                 event is not stored.
 
         """
-        event = check_event(event)
-        if isinstance(event, TypingEvent):
-            result = await self.client.send(event)
-            await self._record(event)
-            return OutboxReceipt(event, None, None, result)
-        partition = partition_of(event.bot_id, event.user_id, self.queue.partitions)
-        fields = encode_entry(event, self.store.clock(), self.settings.give_up_after)
-        entry_id = await self.queue.append(partition, fields)
-        return OutboxReceipt(event, entry_id, partition)
+        route = self._route(event, self.queue.partitions, self.store.clock())
+        if not isinstance(route, TypingEvent):
+            return route.receipt(await self.queue.append(route.partition, route.fields))
+        result = await self.client.send(route)  # pushed at once, never queued
+        await self._record(route)
+        return OutboxReceipt(route, None, None, result)
 
     async def _submit(self, build: Build) -> OutboxReceipt:
         return await self.send(build(self.client.minutes_paused))
@@ -287,62 +232,44 @@ class AsyncOutbox(OutboxMethods[Coroutine[Any, Any, OutboxReceipt]]):
             name: The runner's name in the queue; unique per run by default.
 
         """
-        await _Runner(self, name or runner_name()).run()
+        await _Runner(self, name).run()
 
 
-class _Runner:
+class _Runner(RunnerCore["_Partition", "asyncio.Task[None]"]):
     """One ``run()``: the partitions it holds and their delivery tasks."""
 
-    def __init__(self, outbox: AsyncOutbox, name: str) -> None:
+    def __init__(self, outbox: AsyncOutbox, name: str | None) -> None:
+        super().__init__(name, outbox.queue.partitions, outbox.settings)
         self.outbox = outbox
         self.queue = outbox.queue
-        self.name = name
-        self.settings = outbox.settings
-        self.parts: dict[int, _Partition] = {}
-        self.dropping: dict[int, asyncio.Task[None]] = {}
         self.slots = asyncio.Semaphore(outbox.concurrency)
 
     async def run(self) -> None:
-        lease_ms = self.settings.lease_ms
-        tick = self.settings.lease.total_seconds() / 3
         try:
             while True:
-                try:
-                    await self._tick(lease_ms)
-                except StoreError as exc:
-                    logger.warning("Outbox runner %s: the queue failed: %s", self.name, exc)
-                await asyncio.sleep(tick)
+                with self.logged("the queue failed"):
+                    await self._tick()
+                await asyncio.sleep(self.pause)
         finally:
-            await self._shutdown()
+            for p in list(self.parts):
+                self._drop(p)
+            await asyncio.gather(*self.dropping.values(), return_exceptions=True)
 
-    async def _tick(self, lease_ms: int) -> None:
+    async def _tick(self) -> None:
+        queue, name, lease_ms = self.queue, self.name, self.lease_ms
         held = list(self.parts)
         # All at once: a late renewal costs a takeover, and reports for what was in flight.
         alive, *renewed = await asyncio.gather(
-            self.queue.heartbeat(self.name, lease_ms),
-            *(self.queue.renew(p, self.name, lease_ms) for p in held),
+            queue.heartbeat(name, lease_ms), *(queue.renew(p, name, lease_ms) for p in held)
         )
-        lost = [
-            p
-            for p, still in zip(held, renewed, strict=True)
-            if self.parts[p].task.done() or not still
-        ]
-        plan = plan_tick(
-            {p: part.held for p, part in self.parts.items()},
-            lost,
-            self.dropping,
-            alive,
-            self.queue.partitions,
-        )
+        still = dict(zip(held, renewed, strict=True))
+        plan = self.plan(alive, {p: not self.parts[p].task.done() and bool(still[p]) for p in held})
         for p in plan.drop:
             self._drop(p)
-        for p in plan.candidates:
-            if len(self.parts) >= plan.share:
-                break
-            if await self.queue.acquire(p, self.name, lease_ms):
-                part = _Partition(self, p)
+        for p in self.wanted(plan):
+            if await queue.acquire(p, name, lease_ms):
+                self.parts[p] = part = _Partition(self, p)
                 part.task = asyncio.create_task(part.run(), name=f"outbox-partition-{p}")
-                self.parts[p] = part
 
     def _drop(self, p: int) -> None:
         # In the background: a drop waits up to shutdown_grace for pushes in
@@ -352,88 +279,60 @@ class _Runner:
         self.dropping[p] = asyncio.create_task(self._dropped(p, part))
 
     async def _dropped(self, p: int, part: _Partition) -> None:
-        try:
+        with self.handing_back(p):
             await part.stop(grace=0.0 if part.task.done() else self.outbox.shutdown_grace)
-            with contextlib.suppress(StoreError):
-                await self.queue.release(p, self.name)
-        finally:
-            self.dropping.pop(p, None)
-
-    async def _shutdown(self) -> None:
-        for p in list(self.parts):
-            self._drop(p)
-        await asyncio.gather(*self.dropping.values(), return_exceptions=True)
+            await self.queue.release(p, self.name)
 
 
-class _Partition:
-    """One held partition: reads its entries and runs one lane per customer."""
+class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncClient]):
+    """One held partition: reads its entries and runs one lane (a task) per customer."""
 
     def __init__(self, runner: _Runner, partition: int) -> None:
+        super().__init__(partition, runner.name, runner.outbox)
         self.runner = runner
         self.outbox = runner.outbox
-        self.queue = runner.queue
-        self.p = partition
-        self.lanes: dict[tuple[str, str], deque[Entry]] = {}
         self.lane_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
-        self.held = 0
-        self.room = asyncio.Event()
+        self.room_made = asyncio.Event()
         self.stopping = False
         self.task: asyncio.Task[None]
 
     async def run(self) -> None:
-        name = self.runner.name
-        try:
-            for raw in await self.queue.claim_pending(self.p, name):
-                self._dispatch(raw)
-            limit = self.outbox.settings.max_in_flight
-            block = min(1000, self.outbox.settings.lease_ms // 3)
+        with self.runner.logged(f"partition {self.p}: the queue failed"):
+            self._start(await self.queue.claim_pending(self.p, self.runner_id))
             while not self.stopping:
-                while self.held >= limit:
-                    self.room.clear()
-                    await self.room.wait()
+                while not self.room():
+                    self.room_made.clear()
+                    await self.room_made.wait()
                 found = await self.queue.read_new(
-                    self.p, name, min(_READ_BATCH, limit - self.held), block
+                    self.p, self.runner_id, self.room(), self.block_ms
                 )
                 if found is None:  # the lease is lost: the next owner claims what is left
                     self.stopping = True
                     break
-                for raw in found:
-                    self._dispatch(raw)
-        except StoreError as exc:
-            logger.warning("Outbox partition %d: the queue failed: %s", self.p, exc)
+                self._start(found)
         # Lanes may still be busy; the runner waits for them when it drops the partition.
         if self.lane_tasks:
             await asyncio.gather(*self.lane_tasks.values(), return_exceptions=True)
 
-    def _dispatch(self, raw: RawEntry) -> None:
-        entry = decode_entry(*raw)
-        lane = self.lanes.setdefault(entry.customer, deque())
-        lane.append(entry)
-        self.held += 1
-        if entry.customer not in self.lane_tasks:
-            self.lane_tasks[entry.customer] = asyncio.create_task(self._lane(entry.customer))
+    def _start(self, found: list[RawEntry]) -> None:
+        for customer in self.take(found):
+            self.lane_tasks[customer] = asyncio.create_task(self._lane(customer))
 
     async def _lane(self, customer: tuple[str, str]) -> None:
-        lane = self.lanes[customer]
         try:
-            while lane and not self.stopping:
-                entry = lane[0]
+            while not self.stopping and (entry := self.head(customer)) is not None:
                 if not await self._deliver(entry):
-                    self._abandon()
+                    # An entry could not be carried through (lease lost, queue failing):
+                    # later entries of its customer must not overtake it, so the whole
+                    # partition stops; its next owner claims every pending entry again,
+                    # in order.
+                    self.stopping = True
                     return
-                lane.popleft()
-                self.held -= 1
-                self.room.set()
+                self.delivered(customer)
+                self.room_made.set()
         finally:
-            if not lane or self.stopping:
-                self.lanes.pop(customer, None)
-                self.lane_tasks.pop(customer, None)
-
-    def _abandon(self) -> None:
-        # An entry could not be carried through (lease lost, queue failing): later
-        # entries of its customer must not overtake it, so the whole partition
-        # stops; its next owner claims every pending entry again, in order.
-        self.stopping = True
+            self.lanes.pop(customer, None)
+            self.lane_tasks.pop(customer, None)
 
     async def stop(self, grace: float) -> None:
         self.stopping = True
@@ -446,84 +345,38 @@ class _Partition:
 
     async def _deliver(self, entry: Entry) -> bool:
         """Carry one entry through; ``False`` when it was abandoned."""
-        plan = deliver(entry, self.outbox.settings, self.outbox.store.clock)
+        delivery = Delivery(entry, self)
         slots = self.runner.slots
-        answer: Answer = None
-        finished = holding = False
+        holding = False
         try:
-            while True:
-                try:
-                    step = plan.send(answer)
-                except StopIteration:
-                    return finished
-                if isinstance(step, Sleep):  # a back-off holds no slot
-                    answer = await self._perform(step, entry)
-                    continue
-                if not holding:
+            for step in delivery:
+                if Delivery.holds_slot(step) and not holding:
                     await slots.acquire()
                     holding = True
                 try:
-                    answer = await self._perform(step, entry)
-                finally:
-                    # A started push keeps its slot until it is made: the mark's
-                    # time is when the push left, give or take a round trip.
-                    if not (isinstance(step, Start) and answer is True):
-                        slots.release()
-                        holding = False
-                if isinstance(step, Done):
-                    finished = True
+                    delivery.answer = await delivery.call(step)()
+                except Exception as exc:
+                    delivery.answer = delivery.failed(step, exc)
+                if holding and not Delivery.keeps_slot(step, delivery.answer):
+                    slots.release()
+                    holding = False
         finally:
             if holding:
                 slots.release()
-            plan.close()
+        return delivery.finished
 
-    # What the steps see of this partition (see `StepIO`).
-    @property
-    def runner_id(self) -> str:
-        return self.runner.name
-
-    @property
-    def io(self) -> tuple[AsyncOutboxQueue, AsyncConversationStore, AsyncClient, OutboxSettings]:
-        return self.queue, self.outbox.store, self.outbox.client, self.outbox.settings
-
+    # The runner's own steps (see `step_call`).
     def is_stopping(self) -> bool:
         return self.stopping
 
-    async def _perform(self, step: Step, entry: Entry) -> Answer:
-        call = step_call(step, entry, self)
-        if call is not None:
-            try:
-                answer: Answer = await call()
-            except Exception as exc:
-                return step_failed(step, exc, self.p)
-            return answer
-        if isinstance(step, Sleep):
-            await asyncio.sleep(step.seconds)
-        elif isinstance(step, Report):
-            await _report(self.outbox.on_failure, step.failure)
-        elif isinstance(step, Done):
-            await self._done(entry)
-        elif isinstance(step, Record):
-            await self.outbox._record(step.event)
-        return None
+    async def sleep(self, seconds: float, until_stopped: bool) -> None:
+        await asyncio.sleep(seconds)  # cancelled by stop() after the grace
 
-    async def _done(self, entry: Entry) -> None:
-        delay = 0.05
-        while True:
-            try:
-                await self.queue.done(self.p, self.runner.name, entry.id)
-                return
-            except StoreError as exc:
-                # Until acknowledged, the entry would be taken over and reported again.
-                logger.warning("Outbox partition %d: could not acknowledge: %s", self.p, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+    async def report(self, failure: OutboxFailure) -> None:
+        with self.reporting(failure):
+            outcome = self.outbox.on_failure(failure)
+            if inspect.isawaitable(outcome):
+                await outcome
 
-
-async def _report(handler: FailureHandler, failure: OutboxFailure) -> None:
-    try:
-        outcome = handler(failure)
-        if inspect.isawaitable(outcome):
-            await outcome
-    except Exception:
-        handler_raised(failure)
+    async def record(self, event: PushEvent) -> None:
+        await self.outbox._record(event)

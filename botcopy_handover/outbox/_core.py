@@ -5,25 +5,21 @@ event is written into a queue entry and read back, whether a failed push may
 have reached Botcopy, how long to wait before the next attempt, and the whole
 life of one entry as a small generator (`deliver`) that yields *steps*
 ("mark the push as started", "push", "report", "acknowledge") and receives
-what happened; the one call each step makes (`step_call`, the same method
-names on the sync and async queue, store and client), and the plan of each
-runner's tick (`plan_tick`). The sync and async outboxes only perform them.
+what happened. How a runner holds partitions and steps its entries through
+`deliver` is `botcopy_handover.outbox._runner`; the sync and async outboxes
+only perform the steps.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-import os
 import random as _random
-import socket
-import uuid
 import zlib
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Generator, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 import httpx
 
@@ -34,7 +30,6 @@ from botcopy_handover._errors import (
     BotcopyError,
     ConfigurationError,
     InvalidEventError,
-    StoreError,
 )
 from botcopy_handover.client._base import PushResult
 from botcopy_handover.models.push import (
@@ -55,16 +50,17 @@ from botcopy_handover.state._store import ConversationState
 
 __all__ = [
     "DEFAULT_PARTITIONS",
+    "Answer",
     "Check",
-    "Pending",
+    "DeliveryPolicy",
     "Done",
     "Entry",
+    "FailureHandler",
     "FailureReason",
     "OutboxFailure",
     "OutboxReceipt",
     "OutboxSettings",
-    "StepIO",
-    "TickPlan",
+    "Pending",
     "Push",
     "Record",
     "Report",
@@ -72,18 +68,16 @@ __all__ = [
     "Start",
     "Step",
     "Unstart",
+    "check_event",
     "decode_entry",
     "deliver",
     "encode_entry",
+    "handler_raised",
     "is_retryable",
     "log_failure",
+    "may_still_land",
     "maybe_delivered",
     "partition_of",
-    "plan_tick",
-    "retry_unsafe",
-    "runner_name",
-    "step_call",
-    "step_failed",
 ]
 
 DEFAULT_PARTITIONS = 16
@@ -253,35 +247,51 @@ FailureHandler = Callable[[OutboxFailure], Awaitable[None] | None]
 
 
 @dataclass(frozen=True)
-class OutboxSettings:
-    """How an outbox delivers; checked once, shared by every runner.
+class DeliveryPolicy:
+    """How an outbox delivers: leases, retries, the give-up deadline, holds.
 
-    Args:
-        lease: How long a runner holds a partition without renewing it; after
-            a crash, another runner takes over once it lapses.
-        give_up_after: How long to keep retrying; ``None`` means the event's
-            own pause length (``minutes_paused``; 10 minutes for a resume).
-        at_least_once: Also retry pushes that may have arrived, and re-push
-            events whose push was interrupted: nothing is reported as
-            ``maybe_delivered``, at the price of possible duplicates.
-        initial_backoff: Seconds before the first retry.
-        max_backoff: The longest wait between retries, in seconds.
-        max_in_flight: Most entries a runner holds in memory per partition.
-        random: Returns a float in ``[0, 1)`` for the back-off's jitter.
-        in_flight: How long a push may take at most (the client's timeout,
-            retries included): an interrupted push holds its customer's next
-            events until this long after it started.
+    Given to [`AsyncOutbox`][botcopy_handover.AsyncOutbox] or
+    [`Outbox`][botcopy_handover.Outbox] as ``policy=``, as a
+    [`RetryPolicy`][botcopy_handover.client.RetryPolicy] is given to a client. Every field
+    has a default that suits a proxy talking to Botcopy; a value out of range
+    is a [`ConfigurationError`][botcopy_handover.ConfigurationError] here, when the policy is made.
+
+    Examples:
+        >>> from datetime import timedelta
+        >>> policy = DeliveryPolicy(lease=timedelta(seconds=5), at_least_once=True)
+        >>> policy.max_backoff
+        30.0
 
     """
 
     lease: timedelta = timedelta(seconds=10)
+    """How long a runner holds its partitions without renewing; a crashed
+    runner's events are taken over after this (at least 100 ms)."""
+
     give_up_after: timedelta | None = None
+    """How long to keep retrying an event; ``None``: its pause length
+    (``minutes_paused``; 10 minutes for a resume)."""
+
     at_least_once: bool = False
+    """Retry what may have arrived too: nothing is lost or reported as maybe
+    delivered, but a customer may see a duplicate."""
+
     initial_backoff: float = 0.5
+    """Seconds before the first retry (Botcopy's ``Retry-After`` wins when given)."""
+
     max_backoff: float = 30.0
-    max_in_flight: int = 1000
+    """The longest wait between retries, in seconds."""
+
     in_flight: timedelta = timedelta(seconds=15)
-    random: Callable[[], float] = field(default=_random.random, repr=False)
+    """The longest a push can take (the client's timeout and its own retries),
+    or sit at Botcopy after the client gave up on it: after a crash or a lost
+    lease, and after a push reported as maybe delivered that may still land (a
+    timeout, a dropped connection, a gateway's 502/504; not a 500 from
+    Botcopy), a customer's next events wait this long after that push
+    started, so that it cannot land after the next one."""
+
+    shutdown_grace: float = 5.0
+    """Seconds a stopped or cancelled runner lets pushes in flight finish."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.lease, timedelta) or self.lease < timedelta(milliseconds=100):
@@ -290,8 +300,45 @@ class OutboxSettings:
             not isinstance(self.give_up_after, timedelta) or self.give_up_after <= timedelta(0)
         ):
             raise ConfigurationError("give_up_after must be a positive timedelta or None")
-        if not (0 <= self.initial_backoff <= self.max_backoff):
+        if not isinstance(self.at_least_once, bool):
+            raise ConfigurationError("at_least_once must be True or False")
+        if not (
+            _seconds(self.initial_backoff)
+            and _seconds(self.max_backoff)
+            and 0 <= self.initial_backoff <= self.max_backoff
+        ):
             raise ConfigurationError("initial_backoff must be between 0 and max_backoff seconds")
+        if not isinstance(self.in_flight, timedelta) or self.in_flight < timedelta(0):
+            raise ConfigurationError("in_flight must be a timedelta of zero or more")
+        if not (_seconds(self.shutdown_grace) and self.shutdown_grace >= 0):
+            raise ConfigurationError("shutdown_grace must be zero or more seconds")
+
+
+def _seconds(value: object) -> bool:
+    """Whether ``value`` is a number of seconds (an int or float, not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class OutboxSettings(DeliveryPolicy):
+    """A delivery policy and the runner's own limits; checked once, shared by every runner.
+
+    Args:
+        max_in_flight: Most entries a runner holds in memory per partition.
+        random: Returns a float in ``[0, 1)`` for the back-off's jitter.
+
+    """
+
+    max_in_flight: int = 1000
+    random: Callable[[], float] = field(default=_random.random, repr=False)
+
+    @classmethod
+    def of(cls, policy: DeliveryPolicy) -> OutboxSettings:
+        """The settings a runner uses for ``policy``."""
+        return cls(**{name: getattr(policy, name) for name in _POLICY_FIELDS})
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
         if isinstance(self.max_in_flight, bool) or not (
             isinstance(self.max_in_flight, int) and self.max_in_flight >= 1
         ):
@@ -486,14 +533,9 @@ def check_event(event: object) -> PushEvent:
     return event
 
 
-# -- What both runners share: the I/O of each step, built once; the tick's plan --
+# -- What both outboxes report --
 
 logger = logging.getLogger("botcopy_handover.outbox")
-
-
-def runner_name() -> str:
-    """A name for one runner, unique across hosts, processes and runs."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,97 +576,4 @@ def handler_raised(failure: OutboxFailure) -> None:
     logger.exception("The outbox's on_failure handler raised; the failure was: %s", failure.error)
 
 
-def retry_unsafe(event: PushEvent, settings: OutboxSettings) -> bool | None:
-    """The push's ``retry_unsafe``: the client retries idempotent updates, a message never."""
-    if settings.at_least_once:
-        return True
-    return False if isinstance(event, MessageEvent) else None
-
-
-class StepIO(Protocol):
-    """What a partition of either runner offers the steps: its queue, store, client, names."""
-
-    p: int
-
-    @property
-    def runner_id(self) -> str:
-        """The runner's name in the queue."""
-        ...
-
-    @property
-    def io(self) -> tuple[Any, Any, Any, OutboxSettings]:
-        """``(queue, store, client, settings)``: sync or async, the same method names."""
-        ...
-
-    def is_stopping(self) -> bool:
-        """Whether the partition is being handed back."""
-        ...
-
-
-def step_call(step: Step, entry: Entry, part: StepIO) -> Callable[[], Any] | None:
-    """The one call a step makes (its answer, or an awaitable of it); ``None`` for the rest.
-
-    Sleep, Report, Done and Record are the runners' own (they wait, or retry).
-    """
-    queue, store, client, settings = part.io
-    event = entry.event
-    if isinstance(step, Check) and event is not None:
-        return lambda: store.get(event.bot_id, event.user_id)
-    if isinstance(step, Pending):
-        return lambda: queue.pending(part.p, entry.id)
-    if isinstance(step, Start):
-        if part.is_stopping():
-            return lambda: False
-        return lambda: queue.start(part.p, part.runner_id, entry.id)
-    if isinstance(step, Unstart):
-        return lambda: queue.unstart(part.p, entry.id)
-    if isinstance(step, Push):
-        unsafe = retry_unsafe(step.event, settings)
-        return lambda: client.send(step.event, retry_unsafe=unsafe)
-    return None
-
-
-def step_failed(step: Step, error: Exception, partition: int) -> Answer:
-    """The answer of a step whose call raised ``error`` (re-raised if it is not expected)."""
-    if isinstance(step, Push):
-        return error  # every failed push is judged by `deliver`
-    if not isinstance(error, StoreError):
-        raise error
-    if isinstance(step, Pending):
-        return True  # unknown: treat it as still owed, and report it
-    if isinstance(step, Unstart):
-        return None  # a stale mark only makes a report cautious
-    logger.warning("Outbox partition %d: the queue or store failed: %s", partition, error)
-    return False if isinstance(step, Start) else None
-
-
-@dataclass(frozen=True, slots=True)
-class TickPlan:
-    """What a runner does on one tick, after renewing: drop, then acquire up to ``share``."""
-
-    drop: list[int]
-    share: int
-    candidates: list[int]
-
-
-def plan_tick(
-    held: Mapping[int, int],
-    lost: Iterable[int],
-    dropping: Iterable[int],
-    alive: int,
-    partitions: int,
-) -> TickPlan:
-    """The fair share of ``partitions`` among ``alive`` runners, and which to drop or try.
-
-    ``held`` maps each partition held to the entries it holds in memory; the
-    surplus goes to newcomers least busy first (what is pending stays queued
-    for the next owner, in order).
-    """
-    lost = set(lost)
-    kept = [p for p in held if p not in lost]
-    share = math.ceil(partitions / max(alive, 1))
-    surplus = sorted(kept, key=lambda p: -held[p])[share:] if len(kept) > share else []
-    busy = set(held) | set(dropping)
-    candidates = [p for p in range(partitions) if p not in busy]
-    _random.shuffle(candidates)
-    return TickPlan([*lost, *surplus], share, candidates)
+_POLICY_FIELDS = tuple(f.name for f in fields(DeliveryPolicy))

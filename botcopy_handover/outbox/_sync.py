@@ -4,42 +4,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 
 from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._sync import Client
-from botcopy_handover.models.push import (
-    PushEvent,
-    TypingEvent,
-)
+from botcopy_handover.models.push import PushEvent, TypingEvent
 from botcopy_handover.outbox._core import (
-    Answer,
-    Done,
+    DeliveryPolicy,
     Entry,
     FailureHandler,
     OutboxFailure,
     OutboxReceipt,
-    OutboxSettings,
-    Record,
-    Report,
-    Sleep,
-    Step,
-    check_event,
-    decode_entry,
-    deliver,
-    encode_entry,
-    handler_raised,
-    log_failure,
-    partition_of,
-    plan_tick,
-    runner_name,
-    step_call,
-    step_failed,
 )
 from botcopy_handover.outbox._methods import Build, OutboxMethods
 from botcopy_handover.outbox._queue import OutboxQueue, RawEntry
+from botcopy_handover.outbox._runner import Delivery, OutboxCore, PartitionCore, RunnerCore
 from botcopy_handover.outbox.memory import MemoryQueue
 from botcopy_handover.state._adapt import as_sync_store
 from botcopy_handover.state._record import record_push
@@ -49,8 +28,6 @@ from botcopy_handover.state.memory import MemoryStore
 __all__ = ["Outbox"]
 
 logger = logging.getLogger("botcopy_handover.outbox")
-
-_READ_BATCH = 256
 
 
 def _default_queue(store: object) -> OutboxQueue:
@@ -66,7 +43,7 @@ def _default_queue(store: object) -> OutboxQueue:
     raise ConfigurationError("Give the outbox a queue= for this store (RedisQueue or MemoryQueue)")
 
 
-class Outbox(OutboxMethods[OutboxReceipt]):
+class Outbox(OutboxCore[Client, ConversationStore, OutboxQueue], OutboxMethods[OutboxReceipt]):
     """Agent messages that survive restarts and arrive in order, for threaded code.
 
     The same guarantees and arguments as [`AsyncOutbox`][botcopy_handover.AsyncOutbox], with a
@@ -83,13 +60,9 @@ class Outbox(OutboxMethods[OutboxReceipt]):
         queue: Where events wait; by default from the store.
         on_failure: Called with an [`OutboxFailure`][botcopy_handover.outbox.OutboxFailure] for each
             event given up on; by default the failure is logged at ERROR.
-        lease: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        give_up_after: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        at_least_once: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        initial_backoff: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        max_backoff: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        shutdown_grace: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
-        in_flight: See [`AsyncOutbox`][botcopy_handover.AsyncOutbox].
+        policy: How it delivers: a
+            [`DeliveryPolicy`][botcopy_handover.outbox.DeliveryPolicy] (see
+            [`AsyncOutbox`][botcopy_handover.AsyncOutbox]).
         workers: Most customers served at once by one runner.
 
     Example::
@@ -109,52 +82,30 @@ class Outbox(OutboxMethods[OutboxReceipt]):
         *,
         queue: OutboxQueue | None = None,
         on_failure: FailureHandler | None = None,
-        lease: timedelta = timedelta(seconds=10),
-        give_up_after: timedelta | None = None,
-        at_least_once: bool = False,
-        initial_backoff: float = 0.5,
-        max_backoff: float = 30.0,
-        shutdown_grace: float = 5.0,
-        in_flight: timedelta = timedelta(seconds=15),
+        policy: DeliveryPolicy | None = None,
         workers: int = 32,
     ) -> None:
         if not isinstance(client, Client):
             raise ConfigurationError("Outbox takes a Client (use AsyncOutbox with an AsyncClient)")
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ConfigurationError("workers must be a positive int")
+        self.workers: int = self._pool("workers", workers)
         self.client: Client = client
         self.store: ConversationStore = as_sync_store(store)
         if queue is not None and not isinstance(queue, OutboxQueue):
             raise ConfigurationError("Outbox takes a RedisQueue or a MemoryQueue as queue=")
         self.queue: OutboxQueue = _default_queue(store) if queue is None else queue
-        self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
-        self.settings: OutboxSettings = OutboxSettings(
-            lease=lease,
-            give_up_after=give_up_after,
-            at_least_once=bool(at_least_once),
-            initial_backoff=initial_backoff,
-            max_backoff=max_backoff,
-            in_flight=in_flight,
-        )
-        self.shutdown_grace: float = shutdown_grace
-        self.workers: int = workers
+        self._configure(on_failure, policy)
         self._stop = threading.Event()
-
-    def __repr__(self) -> str:
-        return f"Outbox({self.client!r}, queue={self.queue!r})"
 
     # -- sending ------------------------------------------------------------------
 
     def send(self, event: PushEvent) -> OutboxReceipt:
         """Store ``event`` durably for delivery (see [`AsyncOutbox.send`][botcopy_handover.AsyncOutbox.send])."""  # noqa: E501 - a link in the summary
-        event = check_event(event)
-        if isinstance(event, TypingEvent):
-            result = self.client.send(event)
-            self._record(event)
-            return OutboxReceipt(event, None, None, result)
-        partition = partition_of(event.bot_id, event.user_id, self.queue.partitions)
-        fields = encode_entry(event, self.store.clock(), self.settings.give_up_after)
-        return OutboxReceipt(event, self.queue.append(partition, fields), partition)
+        route = self._route(event, self.queue.partitions, self.store.clock())
+        if not isinstance(route, TypingEvent):
+            return route.receipt(self.queue.append(route.partition, route.fields))
+        result = self.client.send(route)  # pushed at once, never queued
+        self._record(route)
+        return OutboxReceipt(route, None, None, result)
 
     def _submit(self, build: Build) -> OutboxReceipt:
         return self.send(build(self.client.minutes_paused))
@@ -173,32 +124,29 @@ class Outbox(OutboxMethods[OutboxReceipt]):
 
     def run(self, *, name: str | None = None) -> None:
         """Deliver queued events until [`stop`][botcopy_handover.Outbox.stop] is called (see [`AsyncOutbox.run`][botcopy_handover.AsyncOutbox.run])."""  # noqa: E501 - a link in the summary
-        _Runner(self, name or runner_name()).run()
+        _Runner(self, name).run()
 
     def stop(self) -> None:
         """Ask every [`run`][botcopy_handover.Outbox.run] of this outbox to hand its partitions back and return."""  # noqa: E501 - a link in the summary
         self._stop.set()
 
 
-class _Runner:
-    def __init__(self, outbox: Outbox, name: str) -> None:
+class _Runner(RunnerCore["_Partition", threading.Thread]):
+    """One ``run()``: its partitions' threads, and a pool of lane threads."""
+
+    def __init__(self, outbox: Outbox, name: str | None) -> None:
+        super().__init__(name, outbox.queue.partitions, outbox.settings)
         self.outbox = outbox
         self.queue = outbox.queue
-        self.name = name
-        self.parts: dict[int, _Partition] = {}
-        self.dropping: dict[int, threading.Thread] = {}
         self.pool = ThreadPoolExecutor(outbox.workers, thread_name_prefix="outbox-lane")
 
     def run(self) -> None:
-        lease_ms = self.outbox.settings.lease_ms
-        tick = self.outbox.settings.lease.total_seconds() / 3
+        stop = self.outbox._stop
         try:
-            while not self.outbox._stop.is_set():
-                try:
-                    self._tick(lease_ms)
-                except StoreError as exc:
-                    logger.warning("Outbox runner %s: the queue failed: %s", self.name, exc)
-                self.outbox._stop.wait(tick)
+            while not stop.is_set():
+                with self.logged("the queue failed"):
+                    self._tick()
+                stop.wait(self.pause)
         finally:
             for part in self.parts.values():
                 part.stopping.set()  # all at once, then wait for each
@@ -208,28 +156,19 @@ class _Runner:
                 thread.join()
             self.pool.shutdown(wait=False, cancel_futures=True)
 
-    def _tick(self, lease_ms: int) -> None:
-        alive = self.queue.heartbeat(self.name, lease_ms)
-        lost = [
-            p
+    def _tick(self) -> None:
+        queue, name, lease_ms = self.queue, self.name, self.lease_ms
+        alive = queue.heartbeat(name, lease_ms)
+        renewed = {
+            p: part.thread.is_alive() and queue.renew(p, name, lease_ms)
             for p, part in self.parts.items()
-            if not part.thread.is_alive() or not self.queue.renew(p, self.name, lease_ms)
-        ]
-        plan = plan_tick(
-            {p: part.held for p, part in self.parts.items()},
-            lost,
-            self.dropping,
-            alive,
-            self.queue.partitions,
-        )
+        }
+        plan = self.plan(alive, renewed)
         for p in plan.drop:
             self._drop(p)
-        for p in plan.candidates:
-            if len(self.parts) >= plan.share:
-                break
-            if self.queue.acquire(p, self.name, lease_ms):
-                part = _Partition(self, p)
-                self.parts[p] = part
+        for p in self.wanted(plan):
+            if queue.acquire(p, name, lease_ms):
+                self.parts[p] = part = _Partition(self, p)
                 part.thread.start()
 
     def _drop(self, p: int) -> None:
@@ -244,26 +183,19 @@ class _Runner:
         thread.start()
 
     def _dropped(self, p: int, part: _Partition) -> None:
-        try:
+        with self.handing_back(p):
             part.stop(self.outbox.shutdown_grace)
             self.queue.release(p, self.name)
-        except StoreError as exc:
-            logger.warning(
-                "Outbox runner %s: could not release partition %d: %s", self.name, p, exc
-            )
-        finally:
-            self.dropping.pop(p, None)
 
 
-class _Partition:
+class _Partition(PartitionCore[OutboxQueue, ConversationStore, Client]):
+    """One held partition: a thread reads its entries; lanes run in the runner's pool."""
+
     def __init__(self, runner: _Runner, partition: int) -> None:
+        super().__init__(partition, runner.name, runner.outbox)
         self.runner = runner
         self.outbox = runner.outbox
-        self.queue = runner.queue
-        self.p = partition
         self.lock = threading.Condition()
-        self.lanes: dict[tuple[str, str], deque[Entry]] = {}
-        self.held = 0
         self.busy = 0  # lanes being worked by a pool thread
         self.stopping = threading.Event()
         self.thread = threading.Thread(
@@ -271,55 +203,40 @@ class _Partition:
         )
 
     def run(self) -> None:
-        name = self.runner.name
-        try:
-            for raw in self.queue.claim_pending(self.p, name):
-                self._dispatch(raw)
-            limit = self.outbox.settings.max_in_flight
-            block = min(1000, self.outbox.settings.lease_ms // 3)
+        with self.runner.logged(f"partition {self.p}: the queue failed"):
+            self._start(self.queue.claim_pending(self.p, self.runner_id))
             while not self.stopping.is_set():
                 with self.lock:
-                    while self.held >= limit and not self.stopping.is_set():
+                    while not self.room() and not self.stopping.is_set():
                         self.lock.wait(0.1)
-                    room = limit - self.held
+                    room = self.room()
                 if self.stopping.is_set():
                     break
-                found = self.queue.read_new(self.p, name, min(_READ_BATCH, room), block)
+                found = self.queue.read_new(self.p, self.runner_id, room, self.block_ms)
                 if found is None:  # the lease is lost: the next owner claims what is left
                     break
-                for raw in found:
-                    self._dispatch(raw)
-        except StoreError as exc:
-            logger.warning("Outbox partition %d: the queue failed: %s", self.p, exc)
+                self._start(found)
         self.stopping.set()
 
-    def _dispatch(self, raw: RawEntry) -> None:
-        entry = decode_entry(*raw)
+    def _start(self, found: list[RawEntry]) -> None:
         with self.lock:
-            lane = self.lanes.get(entry.customer)
-            self.held += 1
-            if lane is not None:
-                lane.append(entry)
-                return
-            self.lanes[entry.customer] = deque([entry])
-            self.busy += 1
-        self.runner.pool.submit(self._lane, entry.customer)
+            new = self.take(found)
+            self.busy += len(new)
+        for customer in new:
+            self.runner.pool.submit(self._lane, customer)
 
     def _lane(self, customer: tuple[str, str]) -> None:
         try:
             while not self.stopping.is_set():
                 with self.lock:
-                    lane = self.lanes[customer]
-                    if not lane:
-                        del self.lanes[customer]
-                        return
-                    entry = lane[0]
+                    entry = self.head(customer)
+                if entry is None:
+                    return
                 if not self._deliver(entry):
                     self.stopping.set()  # later entries must not overtake it: see AsyncOutbox
                     return
                 with self.lock:
-                    lane.popleft()
-                    self.held -= 1
+                    self.delivered(customer)
                     self.lock.notify_all()
         finally:
             with self.lock:
@@ -335,66 +252,24 @@ class _Partition:
         # its next Start is refused since the lease is released.
 
     def _deliver(self, entry: Entry) -> bool:
-        plan = deliver(entry, self.outbox.settings, self.outbox.store.clock)
-        answer: Answer = None
-        finished = False
-        try:
-            while True:
-                try:
-                    step = plan.send(answer)
-                except StopIteration:
-                    return finished
-                answer = self._perform(step, entry)
-                if isinstance(step, Done):
-                    finished = True
-        finally:
-            plan.close()
+        delivery = Delivery(entry, self)
+        for step in delivery:
+            try:
+                delivery.answer = delivery.call(step)()
+            except Exception as exc:
+                delivery.answer = delivery.failed(step, exc)
+        return delivery.finished
 
-    # What the steps see of this partition (see `StepIO`).
-    @property
-    def runner_id(self) -> str:
-        return self.runner.name
-
-    @property
-    def io(self) -> tuple[OutboxQueue, ConversationStore, Client, OutboxSettings]:
-        return self.queue, self.outbox.store, self.outbox.client, self.outbox.settings
-
+    # The runner's own steps (see `step_call`).
     def is_stopping(self) -> bool:
         return self.stopping.is_set()
 
-    def _perform(self, step: Step, entry: Entry) -> Answer:
-        call = step_call(step, entry, self)
-        if call is not None:
-            try:
-                answer: Answer = call()
-            except Exception as exc:
-                return step_failed(step, exc, self.p)
-            return answer
-        if isinstance(step, Sleep):
-            # Woken early by stop(): the entry was unstarted, so the next owner retries it.
-            self.stopping.wait(step.seconds)
-        elif isinstance(step, Report):
-            _report(self.outbox.on_failure, step.failure)
-        elif isinstance(step, Done):
-            self._done(entry)
-        elif isinstance(step, Record):
-            self.outbox._record(step.event)
-        return None
+    def sleep(self, seconds: float, until_stopped: bool) -> None:
+        (self.stopping if until_stopped else threading.Event()).wait(seconds)
 
-    def _done(self, entry: Entry) -> None:
-        delay = 0.05
-        while True:
-            try:
-                self.queue.done(self.p, self.runner.name, entry.id)
-                return
-            except StoreError as exc:
-                logger.warning("Outbox partition %d: could not acknowledge: %s", self.p, exc)
-                threading.Event().wait(delay)
-                delay = min(delay * 2, 2.0)
+    def report(self, failure: OutboxFailure) -> None:
+        with self.reporting(failure):
+            self.outbox.on_failure(failure)
 
-
-def _report(handler: FailureHandler, failure: OutboxFailure) -> None:
-    try:
-        handler(failure)
-    except Exception:
-        handler_raised(failure)
+    def record(self, event: PushEvent) -> None:
+        self.outbox._record(event)

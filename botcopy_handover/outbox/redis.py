@@ -29,27 +29,14 @@ failure analysis.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any, Union
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeAlias
 
-try:
-    import redis
-    import redis.asyncio
-    import redis.asyncio.cluster
-    import redis.cluster
-    from redis.commands.core import AsyncScript, Script
-    from redis.exceptions import RedisClusterException
-except ImportError as _missing:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        'RedisQueue needs redis-py: pip install "botcopy-handover[redis]"'
-    ) from _missing
-from typing_extensions import Self
-
-from botcopy_handover._errors import ConfigurationError, StoreUnavailableError
+from botcopy_handover._errors import ConfigurationError
 from botcopy_handover.outbox._core import DEFAULT_PARTITIONS
 from botcopy_handover.outbox._queue import RawEntry
-from botcopy_handover.state.redis import URL_SOCKET_TIMEOUT, describe_connection
+from botcopy_handover.state import _redis_base as base  # redis-py, or how to install it
+from botcopy_handover.state.redis import URL_SOCKET_TIMEOUT
 
 __all__ = [
     "DEFAULT_QUEUE_PREFIX",
@@ -62,16 +49,14 @@ __all__ = [
 DEFAULT_QUEUE_PREFIX = "botcopy:"
 """The default namespace of the outbox's keys (the stores' default too)."""
 
-RedisClient = Union[redis.Redis, "redis.cluster.RedisCluster"]
+RedisClient: TypeAlias = base.SyncClient
 """What [`RedisQueue`][botcopy_handover.RedisQueue] talks to: one server or a cluster."""
 
-AsyncRedisClient = Union[redis.asyncio.Redis, "redis.asyncio.cluster.RedisCluster"]
+AsyncRedisClient: TypeAlias = base.AsyncClient
 """What [`AsyncRedisQueue`][botcopy_handover.AsyncRedisQueue] talks to: one server or a cluster."""
 
 GROUP = "runners"
 _CLAIM_BATCH = 500
-# redis-py raises RedisClusterException (not a RedisError) for cluster-level failures.
-_REDIS_ERRORS = (redis.RedisError, RedisClusterException)
 _TIMEOUTS: dict[str, Any] = {
     # Above the longest blocking XREAD a runner makes (a second at most).
     "socket_timeout": 5.0,
@@ -213,19 +198,10 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def _unavailable(exc: Exception, where: str) -> StoreUnavailableError:
-    return StoreUnavailableError(f"Redis at {where} failed: {type(exc).__name__}")
-
-
 def _check_partitions(partitions: int) -> int:
     if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
         raise ConfigurationError("partitions must be a positive int")
     return partitions
-
-
-def _invalid_url() -> ConfigurationError:
-    # redis-py's message may quote the URL, and the URL may hold a password.
-    return ConfigurationError("Invalid Redis URL (expected redis://, rediss:// or unix://)")
 
 
 class _QueueCore:
@@ -304,19 +280,23 @@ class _QueueCore:
         return entries, None
 
 
-def _scripts(client: Any) -> dict[str, Any]:
-    return {name: client.register_script(lua) for name, lua in _SCRIPTS.items()}
+class _QueueBase(base.RedisBase[base.ClientT, base.ScriptT]):
+    """What both queues share but the I/O: their client and scripts, their core, their repr."""
 
-
-class _Named:
-    """What both queues share but the I/O: their core, where they point, their repr."""
+    _TIMEOUTS: ClassVar[dict[str, Any]] = _TIMEOUTS
+    _WHAT = "queue"
 
     def __init__(
-        self, client: RedisClient | AsyncRedisClient, owns: bool, core: _QueueCore
+        self,
+        client: base.ClientT | None = None,
+        *,
+        url: str | None = None,
+        cluster: bool = False,
+        prefix: str = DEFAULT_QUEUE_PREFIX,
+        partitions: int = DEFAULT_PARTITIONS,
     ) -> None:
-        self._core = core
-        self._owns_client = owns
-        self._where = describe_connection(client)
+        self._core = _QueueCore(prefix, partitions)
+        self._open(client, url, cluster, _SCRIPTS)
 
     def __repr__(self) -> str:
         return self._core.describe(type(self).__name__, self._where)
@@ -327,7 +307,7 @@ class _Named:
         return self._core.count
 
 
-class RedisQueue(_Named):
+class RedisQueue(_QueueBase[RedisClient, base.Script], base.SyncRedis):
     """The outbox's queue in Redis, shared by every runner and replica.
 
     Args:
@@ -344,38 +324,6 @@ class RedisQueue(_Named):
             while events are queued (a customer would move partition).
 
     """
-
-    def __init__(
-        self,
-        client: RedisClient | None = None,
-        *,
-        url: str | None = None,
-        cluster: bool = False,
-        prefix: str = DEFAULT_QUEUE_PREFIX,
-        partitions: int = DEFAULT_PARTITIONS,
-    ) -> None:
-        core = _QueueCore(prefix, partitions)
-        self._client: RedisClient = _sync_client(url, cluster) if client is None else client
-        super().__init__(self._client, client is None, core)
-        self._scripts: dict[str, Script] = _scripts(self._client)
-
-    def close(self) -> None:
-        """Close the Redis client, if the queue made it from ``url``."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        try:
-            yield
-        except _REDIS_ERRORS as exc:
-            raise _unavailable(exc, self._where) from exc
 
     def _run(self, call: Call) -> Any:
         name, keys, args = call
@@ -452,7 +400,7 @@ class RedisQueue(_Named):
             return sum(int(self._client.xlen(self._core.events(p))) for p in range(self.partitions))
 
 
-class AsyncRedisQueue(_Named):
+class AsyncRedisQueue(_QueueBase[AsyncRedisClient, base.AsyncScript], base.AsyncRedis):
     """[`RedisQueue`][botcopy_handover.RedisQueue] for asyncio: the same keys and scripts.
 
     Sync and async runners can share one queue.
@@ -469,43 +417,18 @@ class AsyncRedisQueue(_Named):
 
     """
 
-    def __init__(
-        self,
-        client: AsyncRedisClient | None = None,
-        *,
-        url: str | None = None,
-        cluster: bool = False,
-        prefix: str = DEFAULT_QUEUE_PREFIX,
-        partitions: int = DEFAULT_PARTITIONS,
-    ) -> None:
-        core = _QueueCore(prefix, partitions)
-        self._client: AsyncRedisClient = _async_client(url, cluster) if client is None else client
-        super().__init__(self._client, client is None, core)
-        self._scripts: dict[str, AsyncScript] = _scripts(self._client)
-
-    async def aclose(self) -> None:
-        """Close the Redis client, if the queue made it from ``url``."""
-        if self._owns_client:
-            await self._client.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
     async def _run(self, call: Call) -> Any:
         name, keys, args = call
         try:
             return await self._scripts[name](keys=keys, args=args)
-        except _REDIS_ERRORS as exc:
-            raise _unavailable(exc, self._where) from exc
+        except base.REDIS_ERRORS as exc:
+            raise self._failed(exc) from exc
 
     async def _command(self, name: str, *args: Any) -> Any:
         try:
             return await getattr(self._client, name)(*args)
-        except _REDIS_ERRORS as exc:
-            raise _unavailable(exc, self._where) from exc
+        except base.REDIS_ERRORS as exc:
+            raise self._failed(exc) from exc
 
     async def append(self, partition: int, fields: Mapping[str, str]) -> str:
         """See [`RedisQueue.append`][botcopy_handover.RedisQueue.append]."""
@@ -565,27 +488,3 @@ class AsyncRedisQueue(_Named):
         for p in range(self.partitions):
             total += int(await self._command("xlen", self._core.events(p)))
         return total
-
-
-def _sync_client(url: str | None, cluster: bool) -> RedisClient:
-    if url is None:
-        raise ConfigurationError("Give the Redis queue a client= or a url=")
-    try:
-        if cluster:
-            return redis.cluster.RedisCluster.from_url(url, **_TIMEOUTS)
-        return redis.Redis.from_url(url, **_TIMEOUTS)
-    except ValueError:
-        raise _invalid_url() from None
-    except _REDIS_ERRORS as exc:  # a cluster client finds its nodes when it is made
-        raise StoreUnavailableError(f"Redis Cluster failed: {type(exc).__name__}") from None
-
-
-def _async_client(url: str | None, cluster: bool) -> AsyncRedisClient:
-    if url is None:
-        raise ConfigurationError("Give the Redis queue a client= or a url=")
-    try:
-        if cluster:
-            return redis.asyncio.cluster.RedisCluster.from_url(url, **_TIMEOUTS)
-        return redis.asyncio.Redis.from_url(url, **_TIMEOUTS)
-    except ValueError:
-        raise _invalid_url() from None

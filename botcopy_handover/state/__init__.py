@@ -3,7 +3,8 @@
 * [`ConversationState`][botcopy_handover.state.ConversationState]: what a store records per
   customer.
 * [`ConversationStore`][botcopy_handover.state.ConversationStore] /
-  [`AsyncConversationStore`][botcopy_handover.state.AsyncConversationStore]: the operations.
+  [`AsyncConversationStore`][botcopy_handover.state.AsyncConversationStore]: the operations;
+  [`AgentProfile`][botcopy_handover.state.AgentProfile]: the agent keywords of ``record_pause``.
 * [`MemoryStore`][botcopy_handover.MemoryStore]: one process, the default.
 * [`ExpiryWatcher`][botcopy_handover.state.ExpiryWatcher] /
   [`AsyncExpiryWatcher`][botcopy_handover.state.AsyncExpiryWatcher]: call you when a pause
@@ -20,6 +21,7 @@
 
 import typing as _typing
 
+from botcopy_handover._lazy import install as _install
 from botcopy_handover.state._dedupe import (
     DEFAULT_DUPLICATE_WINDOW,
     AsyncDeduplicator,
@@ -36,6 +38,7 @@ from botcopy_handover.state._record import (
 )
 from botcopy_handover.state._store import (
     DEFAULT_RETENTION,
+    AgentProfile,
     AsyncConversationStore,
     Clock,
     ConversationState,
@@ -50,6 +53,7 @@ if _typing.TYPE_CHECKING:
 __all__ = [
     "DEFAULT_DUPLICATE_WINDOW",
     "DEFAULT_RETENTION",
+    "AgentProfile",
     "AsyncConversationStore",
     "AsyncDeduplicator",
     "AsyncExpiryWatcher",
@@ -72,18 +76,7 @@ __all__ = [
 ]
 
 
-def _load_redis(name: str) -> object:
-    if name in ("RedisStore", "AsyncRedisStore"):
-        from botcopy_handover.state import redis as _redis
-
-        return getattr(_redis, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-if not _typing.TYPE_CHECKING:
-    # Hidden from type checkers, so a misspelt name is an error for them, not Any.
-    __getattr__ = _load_redis
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+# redis-py is an optional extra: imported when a Redis class is first named.
+_install(
+    globals(), dict.fromkeys(("RedisStore", "AsyncRedisStore"), "botcopy_handover.state.redis")
+)

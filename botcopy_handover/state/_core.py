@@ -14,13 +14,14 @@ from datetime import datetime, timedelta, timezone
 
 from botcopy_handover._errors import InvalidEventError, StoreError
 from botcopy_handover.models.replies import check_minutes
-from botcopy_handover.state._store import ConversationState
+from botcopy_handover.state._store import AgentProfile, ConversationState
 
 __all__ = [
     "check_customer",
     "check_duration",
     "check_ids",
     "check_minutes_arg",
+    "check_profile",
     "check_text",
     "decode_fields",
     "from_ms",
@@ -46,6 +47,25 @@ def check_minutes_arg(minutes: object) -> int:
         return check_minutes(minutes)
     except InvalidEventError as exc:
         raise StoreError(f"minutes {exc.errors[0].message}") from None
+
+
+def check_profile(agent: AgentProfile) -> tuple[str | None, str | None]:
+    """``(agent_name, agent_avatar_url)`` of ``record_pause``'s agent keywords, checked.
+
+    The keywords arrive as ``**agent``, so Python no longer refuses a
+    misspelt one: this does, as a [`StoreError`][botcopy_handover.StoreError].
+    """
+    unknown = sorted(set(agent) - {"agent_name", "agent_avatar_url"})
+    if unknown:
+        raise StoreError(
+            f"record_pause() got an unexpected keyword argument {unknown[0]!r} "
+            "(an agent is agent_name and agent_avatar_url)"
+        )
+    name, avatar = agent.get("agent_name"), agent.get("agent_avatar_url")
+    for key, value in (("agent_name", name), ("agent_avatar_url", avatar)):
+        if not (value is None or isinstance(value, str)):
+            raise StoreError(f"{key} must be a string or None")
+    return name, avatar
 
 
 def check_duration(value: object, name: str) -> timedelta:

@@ -18,8 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
+from typing_extensions import TypedDict, Unpack
+
 __all__ = [
     "DEFAULT_RETENTION",
+    "AgentProfile",
     "AsyncConversationStore",
     "Clock",
     "ConversationState",
@@ -90,6 +93,27 @@ class ConversationState:
         return max(self.expires_at - now, timedelta(0))
 
 
+class AgentProfile(TypedDict, total=False, closed=True):
+    """The agent a pause shows the customer: ``record_pause``'s optional keywords.
+
+    A key left out, or ``None``, keeps what the store has; a string replaces it.
+    """
+
+    agent_name: str | None
+    """The agent's name, as ``PauseEvent.agent_name`` shows it."""
+    agent_avatar_url: str | None
+    """The agent's avatar, as ``PauseEvent.agent_avatar_url`` shows it."""
+
+
+# ``record_pause`` takes the agent as ``**agent: Unpack[AgentProfile]`` rather
+# than two spelt-out keywords: the same signature stands in both protocols and
+# in every store, and this keeps it short there while type checkers and
+# signature help still list ``agent_name`` and ``agent_avatar_url`` (both
+# default to "keep", so no default is hidden). Closed (PEP 728, from
+# typing_extensions): no other keyword may come, so a store written with the
+# two keywords spelt out still satisfies the protocols for mypy and pyright.
+
+
 @runtime_checkable
 class ConversationStore(Protocol):
     """The operations of a synchronous conversation store.
@@ -109,19 +133,21 @@ class ConversationStore(Protocol):
         ...
 
     def record_pause(
-        self,
-        bot_id: str,
-        user_id: str,
-        *,
-        minutes: int,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
+        self, bot_id: str, user_id: str, *, minutes: int, **agent: Unpack[AgentProfile]
     ) -> ConversationState:
         """Record that the bot is paused for ``minutes`` from now.
 
         Called for a ``Pause`` reply and for every push that carries
         ``paused: true``. An agent name or avatar given replaces the stored
         one; ``None`` keeps it.
+
+        Args:
+            bot_id: The bot.
+            user_id: The customer.
+            minutes: The pause length sent to Botcopy.
+            **agent: ``agent_name`` and ``agent_avatar_url``: see
+                [`AgentProfile`][botcopy_handover.state.AgentProfile].
+
         """
         ...
 
@@ -204,13 +230,7 @@ class AsyncConversationStore(Protocol):
         ...
 
     async def record_pause(
-        self,
-        bot_id: str,
-        user_id: str,
-        *,
-        minutes: int,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
+        self, bot_id: str, user_id: str, *, minutes: int, **agent: Unpack[AgentProfile]
     ) -> ConversationState:
         """See [`ConversationStore.record_pause`][botcopy_handover.state.ConversationStore.record_pause]."""  # noqa: E501 - a link in the summary
         ...

@@ -11,17 +11,21 @@ import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from typing_extensions import Unpack
+
 from botcopy_handover.state._core import (
     check_customer,
     check_duration,
     check_ids,
     check_minutes_arg,
+    check_profile,
     check_text,
     decode_fields,
     to_ms,
 )
 from botcopy_handover.state._store import (
     DEFAULT_RETENTION,
+    AgentProfile,
     Clock,
     ConversationState,
     utc_now,
@@ -115,17 +119,12 @@ class MemoryStore:
             return decode_fields(record.fields) if record else None
 
     def record_pause(
-        self,
-        bot_id: str,
-        user_id: str,
-        *,
-        minutes: int,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
+        self, bot_id: str, user_id: str, *, minutes: int, **agent: Unpack[AgentProfile]
     ) -> ConversationState:
         """Record that the bot is paused for ``minutes`` from now (see the protocol)."""
         customer = check_customer(bot_id, user_id)
         minutes = check_minutes_arg(minutes)
+        agent_name, agent_avatar_url = check_profile(agent)
         with self._lock:
             now = self.clock()
             record = self._record(customer, now)

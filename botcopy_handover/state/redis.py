@@ -13,26 +13,26 @@ conversation at once without losing an update.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar, Union, cast
-from urllib.parse import urlsplit
+from typing import Any, ClassVar, TypeVar
 
-try:
-    import redis
-    import redis.asyncio
-    import redis.asyncio.cluster
-    import redis.cluster
-    from redis.commands.core import AsyncScript, Script
-    from redis.exceptions import RedisClusterException
-except ImportError as _no_redis:  # pragma: no cover - exercised only without the extra
-    raise ImportError(
-        'RedisStore needs redis-py: pip install "botcopy-handover[redis]"'
-    ) from _no_redis
-from typing_extensions import Self
+from typing_extensions import Unpack
 
-from botcopy_handover._errors import ConfigurationError, StoreUnavailableError
+from botcopy_handover.state._core import check_profile
+from botcopy_handover.state._redis_base import (
+    REDIS_ERRORS,
+    AsyncClient,
+    AsyncRedis,
+    AsyncScript,
+    ClientT,
+    RedisBase,
+    Script,
+    ScriptT,
+    SyncClient,
+    SyncRedis,
+    is_cluster,
+)
 from botcopy_handover.state._redis_core import (
     DEFAULT_SHARDS,
     Call,
@@ -43,6 +43,7 @@ from botcopy_handover.state._redis_core import (
 )
 from botcopy_handover.state._store import (
     DEFAULT_RETENTION,
+    AgentProfile,
     Clock,
     ConversationState,
     utc_now,
@@ -65,80 +66,10 @@ keeps its own settings.
 
 _T = TypeVar("_T")
 
-SyncClient = Union[redis.Redis, "redis.cluster.RedisCluster"]
-AsyncClient = Union[redis.asyncio.Redis, "redis.asyncio.cluster.RedisCluster"]
-
-# redis-py raises RedisClusterException (not a RedisError) for cluster-level failures.
-_REDIS_ERRORS = (redis.RedisError, RedisClusterException)
-
 _TIMEOUTS: dict[str, Any] = {
     "socket_timeout": URL_SOCKET_TIMEOUT,
     "socket_connect_timeout": URL_SOCKET_TIMEOUT,
 }
-
-
-def describe_connection(client: SyncClient | AsyncClient) -> str:
-    """``redis://host:port/db`` (or the socket path) of a client: never its password."""
-    if isinstance(client, (redis.cluster.RedisCluster, redis.asyncio.cluster.RedisCluster)):
-        nodes: dict[str, Any] = client.nodes_manager.startup_nodes
-        first = next(iter(nodes), "?")  # "host:port"
-        return f"redis://{first} (cluster)"
-    kwargs = client.connection_pool.connection_kwargs
-    if "path" in kwargs:
-        return f"unix://{kwargs['path']}"
-    host, port = kwargs.get("host", "localhost"), kwargs.get("port", 6379)
-    return f"redis://{host}:{port}/{kwargs.get('db', 0)}"
-
-
-def _invalid_url() -> ConfigurationError:
-    # redis-py's message may quote the URL, and the URL may hold a password.
-    return ConfigurationError("Invalid Redis URL (expected redis://, rediss:// or unix://)")
-
-
-def _sync_client(url: str | None, cluster: bool) -> SyncClient:
-    if url is None:
-        raise ConfigurationError("Give the Redis store a client= or a url=")
-    try:
-        if cluster:
-            return redis.cluster.RedisCluster.from_url(url, **_TIMEOUTS)
-        return redis.Redis.from_url(url, **_TIMEOUTS)
-    except ValueError:
-        raise _invalid_url() from None
-    except _REDIS_ERRORS as exc:
-        # A cluster client finds its nodes when it is made.
-        raise StoreUnavailableError(
-            f"Redis at {_where_of(url)} failed: {type(exc).__name__}"
-        ) from None
-
-
-def _async_client(url: str | None, cluster: bool) -> AsyncClient:
-    if url is None:
-        raise ConfigurationError("Give the Redis store a client= or a url=")
-    try:
-        if cluster:
-            return redis.asyncio.cluster.RedisCluster.from_url(url, **_TIMEOUTS)
-        return redis.asyncio.Redis.from_url(url, **_TIMEOUTS)
-    except ValueError:
-        raise _invalid_url() from None
-
-
-def _where_of(url: str) -> str:
-    """The cluster node a URL names, without user or password."""
-    try:
-        parts = urlsplit(url)
-        return f"redis://{parts.hostname}:{parts.port} (cluster)"
-    except ValueError:
-        return "the given URL"
-
-
-def _is_cluster(client: object, cluster: bool, kind: type) -> bool:
-    if isinstance(client, kind):
-        return True
-    if cluster:
-        raise ConfigurationError(
-            f"cluster=True needs a {kind.__module__}.{kind.__name__} client, or a url="
-        )
-    return False
 
 
 def _core(
@@ -154,19 +85,15 @@ def _core(
     return RedisCore(prefix, retention, clock, expiring_limit)
 
 
-_C = TypeVar("_C", bound=SyncClient | AsyncClient)
-_S = TypeVar("_S", Script, AsyncScript)
-
-
-class _RedisStoreBase(Generic[_C, _S]):
+class _RedisStoreBase(RedisBase[ClientT, ScriptT]):
     """What both Redis stores share: settings, client, scripts; the twins do the I/O."""
 
-    _CLUSTER: type
-    """The cluster client class of the twin's mode."""
+    _TIMEOUTS: ClassVar[dict[str, Any]] = _TIMEOUTS
+    _WHAT = "store"
 
     def __init__(
         self,
-        client: _C | None = None,
+        client: ClientT | None = None,
         *,
         url: str | None = None,
         cluster: bool = False,
@@ -177,20 +104,9 @@ class _RedisStoreBase(Generic[_C, _S]):
         shards: int = DEFAULT_SHARDS,
     ) -> None:
         if client is not None:
-            cluster = _is_cluster(client, cluster, self._CLUSTER)
+            cluster = is_cluster(client, cluster, self._KINDS[1])
         self._core = _core(cluster, prefix, retention, clock, expiring_limit, shards)
-        self._owns_client = client is None
-        if client is None:
-            client = self._connect(url, cluster)
-        self._client: _C = client
-        self._where = describe_connection(client)
-        self._scripts: dict[str, _S] = {
-            name: cast(_S, client.register_script(lua)) for name, lua in self._core.scripts.items()
-        }
-
-    @staticmethod
-    def _connect(url: str | None, cluster: bool) -> _C:
-        raise NotImplementedError
+        self._open(client, url, cluster, self._core.scripts)
 
     @property
     def clock(self) -> Clock:
@@ -203,7 +119,7 @@ class _RedisStoreBase(Generic[_C, _S]):
         return self._core.prefix
 
     @property
-    def client(self) -> _C:
+    def client(self) -> ClientT:
         """The Redis client the store talks through, for sharing one connection pool.
 
         The durable outbox's default queue uses it (and the store's ``prefix``).
@@ -214,11 +130,8 @@ class _RedisStoreBase(Generic[_C, _S]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._where!r}, prefix={self.prefix!r})"
 
-    def _failed(self, exc: BaseException) -> StoreUnavailableError:
-        return StoreUnavailableError(f"Redis at {self._where} failed: {type(exc).__name__}")
 
-
-class RedisStore(_RedisStoreBase[SyncClient, Script]):
+class RedisStore(_RedisStoreBase[SyncClient, Script], SyncRedis):
     """Conversation state in Redis, shared by every replica (synchronous).
 
     Keys are namespaced by ``prefix`` and expire on their own ``retention``
@@ -255,30 +168,6 @@ class RedisStore(_RedisStoreBase[SyncClient, Script]):
 
     """
 
-    _CLUSTER = redis.cluster.RedisCluster
-
-    @staticmethod
-    def _connect(url: str | None, cluster: bool) -> SyncClient:
-        return _sync_client(url, cluster)
-
-    def close(self) -> None:
-        """Close the Redis client, if the store created it."""
-        if self._owns_client:
-            self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        try:
-            yield
-        except _REDIS_ERRORS as exc:
-            raise self._failed(exc) from exc
-
     def _call(self, call: Call) -> Any:
         name, keys, args = call
         return self._scripts[name](keys=keys, args=args)
@@ -304,16 +193,10 @@ class RedisStore(_RedisStoreBase[SyncClient, Script]):
         return hash_fields(raw)
 
     def record_pause(
-        self,
-        bot_id: str,
-        user_id: str,
-        *,
-        minutes: int,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
+        self, bot_id: str, user_id: str, *, minutes: int, **agent: Unpack[AgentProfile]
     ) -> ConversationState:
-        """Record that the bot is paused for ``minutes`` from now."""
-        return self._drive(self._core.pause(bot_id, user_id, minutes, agent_name, agent_avatar_url))
+        """Record that the bot is paused for ``minutes`` from now (see the protocol)."""
+        return self._drive(self._core.pause(bot_id, user_id, minutes, *check_profile(agent)))
 
     def touch(self, bot_id: str, user_id: str) -> ConversationState | None:
         """Push a live pause's expiry back by its ``minutes_paused``; ``None`` if not paused."""
@@ -352,7 +235,7 @@ class RedisStore(_RedisStoreBase[SyncClient, Script]):
         return self._drive(self._core.delete(bot_id, user_id))
 
 
-class AsyncRedisStore(_RedisStoreBase[AsyncClient, AsyncScript]):
+class AsyncRedisStore(_RedisStoreBase[AsyncClient, AsyncScript], AsyncRedis):
     """Conversation state in Redis for asyncio code.
 
     The same keys, scripts and behaviour as [RedisStore][botcopy_handover.RedisStore],
@@ -373,23 +256,6 @@ class AsyncRedisStore(_RedisStoreBase[AsyncClient, AsyncScript]):
 
     """
 
-    _CLUSTER = redis.asyncio.cluster.RedisCluster
-
-    @staticmethod
-    def _connect(url: str | None, cluster: bool) -> AsyncClient:
-        return _async_client(url, cluster)
-
-    async def aclose(self) -> None:
-        """Close the Redis client, if the store created it."""
-        if self._owns_client:
-            await self._client.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
-
     async def _drive(self, flow: Flow[_T]) -> _T:
         scripts = self._scripts
         try:
@@ -406,7 +272,7 @@ class AsyncRedisStore(_RedisStoreBase[AsyncClient, AsyncScript]):
         except StopIteration as done:
             result: _T = done.value
             return result
-        except _REDIS_ERRORS as exc:
+        except REDIS_ERRORS as exc:
             raise self._failed(exc) from exc
 
     async def get(self, bot_id: str, user_id: str) -> ConversationState | None:
@@ -414,23 +280,16 @@ class AsyncRedisStore(_RedisStoreBase[AsyncClient, AsyncScript]):
         key = self._core.record_key(bot_id, user_id)
         try:
             raw = await self._client.hgetall(key)
-        except _REDIS_ERRORS as exc:
+        except REDIS_ERRORS as exc:
             raise self._failed(exc) from exc
         return hash_fields(raw)
 
     async def record_pause(
-        self,
-        bot_id: str,
-        user_id: str,
-        *,
-        minutes: int,
-        agent_name: str | None = None,
-        agent_avatar_url: str | None = None,
+        self, bot_id: str, user_id: str, *, minutes: int, **agent: Unpack[AgentProfile]
     ) -> ConversationState:
-        """Record that the bot is paused for ``minutes`` from now."""
-        return await self._drive(
-            self._core.pause(bot_id, user_id, minutes, agent_name, agent_avatar_url)
-        )
+        """As [`RedisStore.record_pause`][botcopy_handover.RedisStore.record_pause], awaited."""
+        flow = self._core.pause(bot_id, user_id, minutes, *check_profile(agent))
+        return await self._drive(flow)
 
     async def touch(self, bot_id: str, user_id: str) -> ConversationState | None:
         """Push a live pause's expiry back by its ``minutes_paused``; ``None`` if not paused."""

@@ -16,6 +16,8 @@ Names are imported on first use (PEP 562): verifying and parsing
 
 import typing as _typing
 
+from botcopy_handover._lazy import install as _install
+
 if _typing.TYPE_CHECKING:
     from botcopy_handover._errors import (
         HandlerError,
@@ -106,21 +108,4 @@ _SOURCES = {
 }
 
 
-def _load(name: str) -> object:
-    module = _SOURCES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-if not _typing.TYPE_CHECKING:
-    # Hidden from type checkers, so a misspelt name is an error for them, not Any.
-    __getattr__ = _load
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+_install(globals(), _SOURCES)

@@ -55,7 +55,7 @@ async def test_transport_mismatch_with_the_injected_client_is_refused() -> None:
 async def test_owned_session_is_closed_on_exit(server: PushServer) -> None:
     async with aiohttp_client(server.url) as client:
         await client.typing("u1", "b1")
-    session = client._backend._session  # type: ignore[attr-defined]
+    session = client._backend._session  # type: ignore[union-attr]
     assert session is not None and session.closed
 
 

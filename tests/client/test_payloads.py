@@ -210,7 +210,7 @@ def test_injected_http_client_is_never_closed(recorder: Recorder) -> None:
 def test_owned_http_client_is_closed_on_exit() -> None:
     with Client("k") as client:
         pass
-    assert client._http.is_closed
+    assert client._backend._http.is_closed
 
 
 async def test_async_send_message_posts_the_spec_json(
@@ -255,4 +255,4 @@ async def test_async_injected_http_client_is_never_closed(recorder: Recorder) ->
 async def test_async_owned_http_client_is_closed_on_exit() -> None:
     async with AsyncClient("k") as client:
         pass
-    assert client._backend._http.is_closed  # type: ignore[attr-defined]
+    assert client._backend._http.is_closed  # type: ignore[union-attr]

@@ -90,7 +90,7 @@ def test_repr_never_shows_the_api_key() -> None:
     assert "sk-secret-123" not in repr(client)
     assert "sk-secret-123" not in repr(chat)
     assert "sk-secret-123" not in repr(client._core)
-    assert "sk-secret-123" not in repr(client._http)
+    assert "sk-secret-123" not in repr(client._backend._http)
     client.close()
 
 
@@ -109,7 +109,7 @@ def test_user_agent_names_the_sdk_python_and_httpx() -> None:
 
 def test_owned_http_client_gets_the_default_timeout() -> None:
     with Client("k") as client:
-        assert client._http.timeout == DEFAULT_TIMEOUT
+        assert client._backend._http.timeout == DEFAULT_TIMEOUT
         assert DEFAULT_TIMEOUT.connect == 5.0
         assert DEFAULT_TIMEOUT.read == 10.0
 
@@ -143,6 +143,18 @@ def test_invalid_timeout_is_refused(timeout: object) -> None:
 def test_invalid_default_minutes_are_refused(minutes: object) -> None:
     with pytest.raises(ConfigurationError, match="minutes"):
         Client("k", minutes_paused=minutes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("make", [Client, AsyncClient])
+def test_a_retry_that_is_no_policy_is_refused_also_with_max_retries(make: Any) -> None:
+    # With max_retries given, the policy used to be copied first: a TypeError leaked.
+    with pytest.raises(ConfigurationError, match="RetryPolicy"):
+        make("k", retry={"max_retries": 1}, max_retries=3)
+
+
+def test_max_retries_overrides_the_policys() -> None:
+    with Client("k", retry=RetryPolicy(max_retries=5), max_retries=1) as client:
+        assert client._core.retry.max_retries == 1
 
 
 def test_invalid_conversation_minutes_are_refused() -> None:

@@ -17,7 +17,14 @@ import redis.asyncio
 
 from botcopy_handover import AsyncClient, Client
 from botcopy_handover.client import RetryPolicy
-from botcopy_handover.outbox import AsyncOutbox, AsyncRedisQueue, Outbox, OutboxFailure, RedisQueue
+from botcopy_handover.outbox import (
+    AsyncOutbox,
+    AsyncRedisQueue,
+    DeliveryPolicy,
+    Outbox,
+    OutboxFailure,
+    RedisQueue,
+)
 from botcopy_handover.state.redis import AsyncRedisStore, RedisStore
 
 API_KEY = "outbox-key"
@@ -56,8 +63,7 @@ async def run(url: str, prefix: str, base_url: str, lease: float) -> None:
             AsyncRedisStore(client, prefix=prefix),
             queue=AsyncRedisQueue(client, prefix=prefix, partitions=PARTITIONS),
             on_failure=report,
-            lease=timedelta(seconds=lease),
-            in_flight=timedelta(seconds=1),
+            policy=DeliveryPolicy(lease=timedelta(seconds=lease), in_flight=timedelta(seconds=1)),
         )
         print("running", flush=True)
         await outbox.run()

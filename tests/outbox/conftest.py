@@ -17,7 +17,7 @@ import pytest
 
 from botcopy_handover import AsyncClient, MemoryStore
 from botcopy_handover.client import RetryPolicy
-from botcopy_handover.outbox import AsyncOutbox, MemoryQueue
+from botcopy_handover.outbox import AsyncOutbox, DeliveryPolicy, MemoryQueue
 from botcopy_handover.testing.emulator import BotcopyEmulator
 from tests.outbox.helpers import REDIS_BACKENDS, Failures, OutboxFactory, async_redis, sync_redis
 
@@ -82,17 +82,22 @@ async def make_outbox(
         shared["queue"] = AsyncRedisQueue(redis_client, prefix=prefix, partitions=4)
 
     def make(**options: Any) -> AsyncOutbox:
+        """An outbox on the shared store and queue; ``options`` are policy fields,
+        ``client`` and ``on_failure``."""
         push = options.pop("client", client)
-        settings: dict[str, Any] = {
-            "queue": shared["queue"],
-            "on_failure": failures,
-            "lease": timedelta(seconds=5),
-            "initial_backoff": 0.01,
-            "max_backoff": 0.05,
-            "in_flight": timedelta(seconds=1),
-            **options,
-        }
-        return AsyncOutbox(push, shared["store"], **settings)
+        on_failure = options.pop("on_failure", failures)
+        policy = DeliveryPolicy(
+            **{
+                "lease": timedelta(seconds=5),
+                "initial_backoff": 0.01,
+                "max_backoff": 0.05,
+                "in_flight": timedelta(seconds=1),
+                **options,
+            }
+        )
+        return AsyncOutbox(
+            push, shared["store"], queue=shared["queue"], on_failure=on_failure, policy=policy
+        )
 
     make.store = shared["store"]  # type: ignore[attr-defined]
     yield make

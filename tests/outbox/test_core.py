@@ -1,4 +1,4 @@
-"""The outbox's core: what may have arrived, partitions, and entries written and read back."""
+"""The outbox's core: what may have arrived, partitions, entries and their steps."""
 
 from __future__ import annotations
 
@@ -13,11 +13,20 @@ from botcopy_handover import (
     APIStatusError,
     APITimeoutError,
     Client,
+    ConfigurationError,
+    MemoryStore,
     MessageEvent,
     PauseEvent,
+    StoreUnavailableError,
 )
 from botcopy_handover.client import RetryPolicy
-from botcopy_handover.outbox import is_retryable, maybe_delivered, partition_of
+from botcopy_handover.outbox import (
+    DeliveryPolicy,
+    Outbox,
+    is_retryable,
+    maybe_delivered,
+    partition_of,
+)
 from botcopy_handover.outbox._core import (
     Check,
     Done,
@@ -31,6 +40,7 @@ from botcopy_handover.outbox._core import (
     deliver,
     encode_entry,
 )
+from botcopy_handover.outbox._runner import Delivery, PartitionCore, Wait
 
 
 def failed_push(handler: httpx.MockTransport) -> Exception:
@@ -213,3 +223,60 @@ def test_a_gateways_answer_still_holds_the_customers_next_event(status: int) -> 
     assert isinstance(plan.send(None), Done)
     wait = plan.send(None)
     assert isinstance(wait, Sleep) and wait.seconds == pytest.approx(15)
+
+
+def test_an_acknowledgement_the_queue_failed_is_made_again_after_a_growing_wait() -> None:
+    with Client(api_key="k", base_url="http://botcopy.test") as client:
+        part = PartitionCore(0, "runner-1", Outbox(client, MemoryStore()))
+        delivery = Delivery(decode_entry("7-0", {"e": "not json"}, None), part)
+        steps = iter(delivery)
+        assert isinstance(next(steps), Report)  # an unreadable entry: reported, then acknowledged
+        done = next(steps)
+        assert isinstance(done, Done)
+        waits = []
+        for _ in range(3):
+            delivery.answer = delivery.failed(done, StoreUnavailableError("Redis failed"))
+            waits.append(next(steps))
+            assert next(steps) == done
+        delivery.answer = None  # acknowledged at last
+        assert list(steps) == []
+    assert waits == [Wait(0.05), Wait(0.1), Wait(0.2)]
+    assert delivery.finished
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("lease", timedelta(milliseconds=99)),
+        ("lease", 10),
+        ("give_up_after", timedelta(0)),
+        ("give_up_after", 60),
+        ("at_least_once", "yes"),
+        ("initial_backoff", -0.1),
+        ("initial_backoff", 60.0),  # above max_backoff
+        ("max_backoff", True),
+        ("in_flight", timedelta(seconds=-1)),
+        ("in_flight", 15),
+        ("shutdown_grace", -1.0),
+        ("shutdown_grace", "5"),
+    ],
+)
+def test_a_delivery_policy_out_of_range_is_refused_when_made(field: str, value: object) -> None:
+    with pytest.raises(ConfigurationError, match=field):
+        DeliveryPolicy(**{field: value})  # type: ignore[arg-type]
+
+
+def test_an_outbox_takes_its_settings_from_its_policy_and_refuses_anything_else() -> None:
+    policy = DeliveryPolicy(
+        lease=timedelta(seconds=3), at_least_once=True, in_flight=timedelta(seconds=2)
+    )
+    with Client(api_key="k") as client:
+        outbox = Outbox(client, MemoryStore(), policy=policy)
+        assert outbox.policy is policy
+        assert outbox.settings.lease_ms == 3000
+        assert outbox.settings.at_least_once is True
+        assert outbox.settings.in_flight == timedelta(seconds=2)
+        assert outbox.shutdown_grace == policy.shutdown_grace
+        assert Outbox(client, MemoryStore()).policy == DeliveryPolicy()
+        with pytest.raises(ConfigurationError, match="policy must be a DeliveryPolicy"):
+            Outbox(client, MemoryStore(), policy={"lease": 3})  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -19,7 +20,13 @@ import redis.asyncio
 
 from botcopy_handover import AsyncClient
 from botcopy_handover.client import RetryPolicy
-from botcopy_handover.outbox import AsyncOutbox, AsyncRedisQueue, OutboxFailure
+from botcopy_handover.outbox import (
+    AsyncOutbox,
+    AsyncRedisQueue,
+    DeliveryPolicy,
+    FailureHandler,
+    OutboxFailure,
+)
 from botcopy_handover.state.redis import AsyncRedisStore
 from botcopy_handover.testing.emulator import BotcopyEmulator
 from tests.outbox.helpers import redis_url, running, texts, until
@@ -53,15 +60,20 @@ def start(processes: list[subprocess.Popen[str]], *args: str) -> subprocess.Pope
 
 
 def local_outbox(
-    client: redis.asyncio.Redis, prefix: str, push: AsyncClient, **options: object
+    client: redis.asyncio.Redis,
+    prefix: str,
+    push: AsyncClient,
+    on_failure: FailureHandler | None = None,
+    **policy: Any,
 ) -> AsyncOutbox:
     return AsyncOutbox(
         push,
         AsyncRedisStore(client, prefix=prefix),
         queue=AsyncRedisQueue(client, prefix=prefix, partitions=4),
-        lease=timedelta(seconds=1.5),
-        in_flight=timedelta(seconds=1),
-        **options,  # type: ignore[arg-type]
+        on_failure=on_failure,
+        policy=DeliveryPolicy(
+            **{"lease": timedelta(seconds=1.5), "in_flight": timedelta(seconds=1), **policy}
+        ),
     )
 
 

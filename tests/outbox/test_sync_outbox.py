@@ -12,7 +12,7 @@ import pytest
 
 from botcopy_handover import Client, ConfigurationError, MemoryStore
 from botcopy_handover.client import RetryPolicy
-from botcopy_handover.outbox import MemoryQueue, Outbox, OutboxFailure
+from botcopy_handover.outbox import DeliveryPolicy, MemoryQueue, Outbox, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
 from tests.outbox.helpers import REDIS_BACKENDS, sync_redis, texts
 
@@ -54,11 +54,13 @@ def make(client: Client, shared: dict[str, Any], failures: list[OutboxFailure]) 
         shared["store"],
         queue=shared["queue"],
         on_failure=failures.append,
-        lease=timedelta(seconds=5),
-        initial_backoff=0.01,
-        max_backoff=0.05,
-        shutdown_grace=2.0,
-        in_flight=timedelta(seconds=1),  # the hold after a push that may still land
+        policy=DeliveryPolicy(
+            lease=timedelta(seconds=5),
+            initial_backoff=0.01,
+            max_backoff=0.05,
+            shutdown_grace=2.0,
+            in_flight=timedelta(seconds=1),  # the hold after a push that may still land
+        ),
     )
 
 

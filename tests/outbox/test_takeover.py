@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from botcopy_handover import AsyncClient, AsyncRedisStore
-from botcopy_handover.outbox import AsyncOutbox, AsyncRedisQueue, OutboxFailure
+from botcopy_handover.outbox import AsyncOutbox, AsyncRedisQueue, DeliveryPolicy, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
 from tests.outbox.helpers import REDIS_BACKENDS, async_redis, running, texts, until
 
@@ -29,9 +29,8 @@ async def test_a_runner_outliving_its_lease_does_not_hold_back_the_next_owners_e
 
     def outbox() -> AsyncOutbox:
         # A long lease: the first runner would not notice the loss for 10 s.
-        return AsyncOutbox(
-            client, store, queue=queue, on_failure=failures.append, lease=timedelta(seconds=30)
-        )
+        policy = DeliveryPolicy(lease=timedelta(seconds=30))
+        return AsyncOutbox(client, store, queue=queue, on_failure=failures.append, policy=policy)
 
     lease = f"{{{prefix}outbox:0}}:lease"
     first, second = outbox(), outbox()

@@ -217,6 +217,24 @@ async def test_pause_refuses_minutes_botcopy_would_not_take(store: Store, minute
         await run(store.record_pause("bot-1", "user-1", minutes=minutes))  # type: ignore[arg-type]
 
 
+async def test_pause_refuses_a_misspelt_agent_keyword(store: Store) -> None:
+    # The agent keywords arrive as **agent: a typo must fail, not be dropped.
+    with pytest.raises(StoreError, match="'agent_nam'"):
+        await run(store.record_pause("bot-1", "user-1", minutes=5, agent_nam="Dana"))  # type: ignore[call-arg]
+    assert await run(store.get("bot-1", "user-1")) is None
+
+
+async def test_pause_refuses_an_agent_avatar_that_is_no_string(store: Store) -> None:
+    with pytest.raises(StoreError, match="agent_avatar_url must be a string or None"):
+        await run(store.record_pause("bot-1", "user-1", minutes=5, agent_avatar_url=7))  # type: ignore[arg-type]
+
+
+async def test_pause_with_agent_none_keeps_the_stored_agent(store: Store) -> None:
+    await run(store.record_pause("bot-1", "user-1", minutes=5, agent_name="Dana"))
+    state = await run(store.record_pause("bot-1", "user-1", minutes=5, agent_name=None))
+    assert state.agent_name == "Dana"
+
+
 async def test_negative_durations_are_refused(store: Store) -> None:
     with pytest.raises(StoreError, match="ttl"):
         await run(store.claim("x", timedelta(seconds=-1)))

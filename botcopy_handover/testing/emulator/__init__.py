@@ -30,7 +30,7 @@ from botcopy_handover.testing.emulator._emulator import (
     DEFAULT_API_KEY,
     BotcopyEmulator,
 )
-from botcopy_handover.testing.emulator._faults import Fault, FaultKind, FaultPlan
+from botcopy_handover.testing.emulator._faults import Fault, FaultKind, FaultOptions, FaultPlan
 from botcopy_handover.testing.emulator._intake import BotKeys, PushOutcome
 from botcopy_handover.testing.emulator._records import ReceivedPush, Turn, WebhookCall
 from botcopy_handover.testing.emulator._variant import Reading, Readings, Variant
@@ -46,6 +46,7 @@ __all__ = [
     "EmulatedConversation",
     "Fault",
     "FaultKind",
+    "FaultOptions",
     "FaultPlan",
     "Platform",
     "PushOutcome",
