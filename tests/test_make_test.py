@@ -153,7 +153,8 @@ def test_each_suite_runs_in_one_process_unless_workers_are_asked_for(repo: Path)
 
 
 def second_python(repo: Path) -> None:
-    executable(repo.parent / "pyenv" / "versions" / "3.11.2" / "bin" / "python3.11", FAKE_INTERPRETER)
+    interpreter = repo.parent / "pyenv" / "versions" / "3.11.2" / "bin" / "python3.11"
+    executable(interpreter, FAKE_INTERPRETER)
 
 
 def test_two_suites_run_side_by_side_each_under_its_own_services(repo: Path) -> None:
