@@ -58,6 +58,11 @@ class PushServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
+                if len(body) < length:
+                    # The client went away mid-body (a push cancelled in flight):
+                    # as for any server, an incomplete request never arrived.
+                    self.close_connection = True
+                    return
                 reply = server._record(self, body)
                 if reply.delay:
                     time.sleep(reply.delay)
