@@ -791,6 +791,52 @@ def test_no_node_form_struct_makes_any_view_raise(
     view(DialogflowResponse(body))
 
 
+# ES messages close to the REST form, so the fast reading of ``texts`` is taken
+# often and left often: lines of every type (empty ones too), platforms,
+# simple responses, the protobuf wrapper, other kinds, odd values.
+_lines = st.lists(st.sampled_from(["", "a", "b"]) | json_leaves, max_size=3)
+_rest_message = st.fixed_dictionaries(
+    {"text": st.fixed_dictionaries({"text": _lines | st.sampled_from(["", "c"]) | json_leaves})},
+    optional={
+        "platform": st.sampled_from([None, "FACEBOOK", "PLATFORM_UNSPECIFIED"]),
+        "simpleResponses": st.just({"simpleResponses": [{"textToSpeech": "s"}]}),
+        "message": st.just("text"),
+    },
+)
+_other_message = st.sampled_from(
+    [{"quickReplies": {"quickReplies": ["q"]}}, {"payload": {}}, {"text": "flat"}, {"text": None}]
+)
+_rest_messages = st.lists(_rest_message | _rest_message | _other_message | json_values, max_size=4)
+
+
+@fuzz_settings
+@given(_rest_messages, st.sampled_from([None, "said", ""]), st.booleans())
+def test_texts_read_fast_or_not_are_the_general_reading(
+    messages: list[Any], fallback: Any, cx: bool
+) -> None:
+    query_result: dict[str, Any] = {"fulfillmentMessages": messages, "fulfillmentText": fallback}
+    if cx:
+        query_result["responseMessages"] = [{"text": {"text": ["from cx"]}}]
+    response = DialogflowResponse({"queryResult": query_result})
+    general = DialogflowResponse({"queryResult": query_result})._general_texts()
+    assert response.texts == general
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        ([{"text": {"text": ["a", "", "b"]}}, {"quickReplies": {}}], ("a", "b")),
+        ([{"text": {"text": "one"}}], ("one",)),
+        ([{"text": {"text": ["x"]}, "platform": "FACEBOOK"}, {"text": {"text": ["y"]}}], ("y",)),
+        ([{"simpleResponses": {"simpleResponses": [{"textToSpeech": "hi"}]}}], ("hi",)),
+        ([{"text": {"other": 1}}], ("fallback",)),
+    ],
+)
+def test_texts_of_common_es_shapes(messages: list[Any], expected: tuple[str, ...]) -> None:
+    body = {"queryResult": {"fulfillmentMessages": messages, "fulfillmentText": "fallback"}}
+    assert DialogflowResponse(body).texts == expected
+
+
 finite_json = st.recursive(
     st.none()
     | st.booleans()

@@ -62,8 +62,12 @@ class DialogflowResponse:
         received = raw if type(raw) is dict else _as_object(raw)
         self.raw: JsonObject = {} if received is None else received
         """The response as received."""
-        result = _get(received, "queryResult")
-        self._query_result: Mapping[str, object] = result if _is_map(result) else {}
+        # The REST spelling of a parsed body first, without a call; then every spelling.
+        result = received.get("queryResult") if type(received) is dict else None
+        if type(result) is not dict:
+            result = _get(received, "queryResult")
+            result = result if _is_map(result) else {}
+        self._query_result: Mapping[str, object] = result
 
     def __repr__(self) -> str:
         platform = self.platform.value if self.platform else None
@@ -139,7 +143,25 @@ class DialogflowResponse:
         Falls back to ES ``fulfillmentText`` when no message holds text.
         """
         # The lines of messages' TextMessages, read without building every
-        # message: this is the question nearly every proxy asks.
+        # message: this is the question nearly every proxy asks. First the
+        # form nearly every ES response takes (REST JSON, no platforms, no CX
+        # messages) in one loop; anything else, the general reading below.
+        result = self._query_result
+        listed = result.get("fulfillmentMessages")
+        if (
+            type(listed) is list
+            and result.get("responseMessages") is None
+            and result.get("response_messages") is None
+            and (lines := _rest_text_lines(listed)) is not None
+        ):
+            if lines:
+                return tuple(lines)
+            fallback = _text(_get(result, "fulfillmentText"))
+            return (fallback,) if fallback else ()
+        return self._general_texts()
+
+    def _general_texts(self) -> tuple[str, ...]:
+        """``texts`` read in every form (REST, snake_case, protobuf, CX, platforms)."""
         texts: list[str] = []
         for message in self._raw_messages:
             if type(message) is dict and "message" not in message:
@@ -371,3 +393,34 @@ _ES_BITS = (1 << len(_ES_MARKERS)) - 1
 
 
 _MARKER_BITS = _marker_bits()
+
+
+def _rest_text_lines(listed: list[object]) -> list[str] | None:
+    """The text lines of ES messages in the plain REST form; ``None``: not that form.
+
+    Gives exactly what ``_general_texts`` gives for such messages (each a
+    ``dict`` with no ``message`` wrapper, no ``platform`` and no simple
+    responses), in one loop with no calls per message.
+    """
+    lines: list[str] = []
+    for message in listed:
+        if type(message) is not dict or "message" in message or message.get("platform") is not None:
+            return None
+        body = message.get("text")
+        if body is None:
+            if "simpleResponses" in message or "simple_responses" in message:
+                return None
+            continue
+        if type(body) is not dict:
+            return None
+        text = body.get("text")
+        if type(text) is list:
+            for line in text:
+                if isinstance(line, str) and line:
+                    lines.append(line)
+        elif type(text) is str:
+            if text:
+                lines.append(text)
+        elif text is not None:
+            return None
+    return lines
