@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -28,6 +29,7 @@ from botcopy_handover.outbox import (
     partition_of,
 )
 from botcopy_handover.outbox._core import (
+    Answer,
     Check,
     Done,
     OutboxSettings,
@@ -36,6 +38,7 @@ from botcopy_handover.outbox._core import (
     Report,
     Sleep,
     Start,
+    Step,
     decode_entry,
     deliver,
     encode_entry,
@@ -166,18 +169,23 @@ def test_an_interrupted_push_still_queued_is_reported_after_its_push_could_have_
     assert isinstance(plan.send(None), Done)
 
 
-def test_a_push_that_may_still_land_holds_the_customers_next_event_for_in_flight() -> None:
-    # Regression: the soak's remaining order violations were pushes that timed
-    # out at the client (reported maybe delivered) and landed after the
-    # customer's next push, which the lane had sent at once.
+def pushing_a_message() -> tuple[list[datetime], Generator[Step, Answer, None]]:
+    """A fresh message's plan stepped up to its push (``in_flight`` 15 s), and its clock."""
     clock = [datetime(2026, 1, 1, 12, tzinfo=timezone.utc)]
     event = MessageEvent(user_id="u", bot_id="b", text="hi")
     entry = decode_entry("1-0", encode_entry(event, clock[0], None), None)
     plan = deliver(entry, OutboxSettings(in_flight=timedelta(seconds=15)), lambda: clock[0])
-
     assert isinstance(next(plan), Check)
     assert isinstance(plan.send(None), Start)
     assert isinstance(plan.send(True), Push)
+    return clock, plan
+
+
+def test_a_push_that_may_still_land_holds_the_customers_next_event_for_in_flight() -> None:
+    # Regression: the soak's remaining order violations were pushes that timed
+    # out at the client (reported maybe delivered) and landed after the
+    # customer's next push, which the lane had sent at once.
+    clock, plan = pushing_a_message()
     clock[0] += timedelta(seconds=2)  # the client's read timeout
     report = plan.send(APITimeoutError("read timed out"))
     assert isinstance(report, Report) and report.failure.reason == "maybe_delivered"
@@ -191,14 +199,7 @@ def test_a_push_that_may_still_land_holds_the_customers_next_event_for_in_flight
 def test_a_push_botcopy_answered_does_not_hold_the_customers_next_event() -> None:
     # A 500 from Botcopy ends its handling of the push: it may have been
     # delivered, but it cannot land later, so nothing waits for it.
-    clock = [datetime(2026, 1, 1, 12, tzinfo=timezone.utc)]
-    event = MessageEvent(user_id="u", bot_id="b", text="hi")
-    entry = decode_entry("1-0", encode_entry(event, clock[0], None), None)
-    plan = deliver(entry, OutboxSettings(in_flight=timedelta(seconds=15)), lambda: clock[0])
-
-    assert isinstance(next(plan), Check)
-    assert isinstance(plan.send(None), Start)
-    assert isinstance(plan.send(True), Push)
+    _, plan = pushing_a_message()
     error = APIStatusError("Internal Server Error", status_code=500, maybe_delivered=True)
     report = plan.send(error)
     assert isinstance(report, Report) and report.failure.reason == "maybe_delivered"
@@ -210,14 +211,7 @@ def test_a_push_botcopy_answered_does_not_hold_the_customers_next_event() -> Non
 @pytest.mark.parametrize("status", [502, 504])
 def test_a_gateways_answer_still_holds_the_customers_next_event(status: int) -> None:
     # Behind a gateway that gave up, Botcopy may still be working on the push.
-    clock = [datetime(2026, 1, 1, 12, tzinfo=timezone.utc)]
-    event = MessageEvent(user_id="u", bot_id="b", text="hi")
-    entry = decode_entry("1-0", encode_entry(event, clock[0], None), None)
-    plan = deliver(entry, OutboxSettings(in_flight=timedelta(seconds=15)), lambda: clock[0])
-
-    assert isinstance(next(plan), Check)
-    assert isinstance(plan.send(None), Start)
-    assert isinstance(plan.send(True), Push)
+    _, plan = pushing_a_message()
     error = APIStatusError("Bad Gateway", status_code=status, maybe_delivered=True)
     assert isinstance(plan.send(error), Report)
     assert isinstance(plan.send(None), Done)
