@@ -62,12 +62,8 @@ class DialogflowResponse:
         received = raw if type(raw) is dict else _as_object(raw)
         self.raw: JsonObject = {} if received is None else received
         """The response as received."""
-        # The REST spelling of a parsed body first, without a call; then every spelling.
-        result = received.get("queryResult") if type(received) is dict else None
-        if type(result) is not dict:
-            result = _get(received, "queryResult")
-            result = result if _is_map(result) else {}
-        self._query_result: Mapping[str, object] = result
+        result = _get(received, "queryResult")
+        self._query_result: Mapping[str, object] = result if _is_map(result) else {}
 
     def __repr__(self) -> str:
         platform = self.platform.value if self.platform else None
@@ -154,10 +150,7 @@ class DialogflowResponse:
             and result.get("response_messages") is None
             and (lines := _rest_text_lines(listed)) is not None
         ):
-            if lines:
-                return tuple(lines)
-            fallback = _text(_get(result, "fulfillmentText"))
-            return (fallback,) if fallback else ()
+            return self._or_fulfillment_text(lines)
         return self._general_texts()
 
     def _general_texts(self) -> tuple[str, ...]:
@@ -181,8 +174,12 @@ class DialogflowResponse:
                     texts.extend(lines)
             elif member == "simpleResponses":
                 texts.extend(_simple_response_lines(_get(message, member)))
-        if texts:
-            return tuple(texts)
+        return self._or_fulfillment_text(texts)
+
+    def _or_fulfillment_text(self, lines: list[str]) -> tuple[str, ...]:
+        """``lines``, or ES ``fulfillmentText`` when no message held a line."""
+        if lines:
+            return tuple(lines)
         fallback = _text(_get(self._query_result, "fulfillmentText"))
         return (fallback,) if fallback else ()
 
