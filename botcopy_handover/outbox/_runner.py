@@ -133,7 +133,11 @@ class OutboxCore(Generic[C, S, Q]):
         self.on_failure: FailureHandler = log_failure if on_failure is None else on_failure
         self.policy: DeliveryPolicy = DeliveryPolicy() if policy is None else policy
         self.settings: OutboxSettings = OutboxSettings.of(self.policy)
-        self.shutdown_grace: float = self.policy.shutdown_grace
+
+    @property
+    def shutdown_grace(self) -> float:
+        """Seconds a stopped or cancelled runner lets pushes in flight finish (from ``policy``)."""
+        return self.policy.shutdown_grace
 
     @staticmethod
     def _pool(name: str, size: object) -> int:
