@@ -10,9 +10,9 @@
 # BOTCOPY_REQUIRE_ALL_PYTHONS=1 (CI sets it) a skipped version fails the run.
 #
 # BOTCOPY_TEST_PARALLEL=N runs up to N versions' suites side by side (default
-# 2: the suite waits on sockets, subprocesses and sleeps far more than it
-# computes, so two share a 2-core machine well); each gets its own Redis and
-# Redis Cluster and its own log under .test-logs/, printed when it ends.
+# 2, which nearly halves the wall time on a 2-core machine; see
+# docs/performance.md "Test suite"); each gets its own Redis and Redis Cluster
+# and its own log under .test-logs/, printed when it ends.
 #
 # BOTCOPY_TEST_WORKERS=N runs each suite on N pytest-xdist workers (`-n N`);
 # unset or 0, the suite runs in one process (the default, see

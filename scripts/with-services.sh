@@ -22,6 +22,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 redis_dir=.redis
+# Per run ($$): suites side by side each run their own with-services.sh.
+redis_log=$redis_dir/redis.$$.log
+redis_pidfile=$redis_dir/redis.$$.pid
 redis_pid=""
 cluster_dir=""
 cluster_pids=()
@@ -46,7 +49,7 @@ stop_services() {
         wait "$child" 2>/dev/null || true
     fi
     stop_pid "$redis_pid"
-    rm -f "$redis_dir/redis.$$.pid" "$redis_dir/redis.$$.log"
+    rm -f "$redis_pidfile" "$redis_log"
     stop_cluster
 }
 
@@ -104,9 +107,9 @@ start_redis() {
     local port
     port=$(free_port)
     "$server" --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-        --daemonize no --dir "$redis_dir" --logfile "" --loglevel warning >"$redis_dir/redis.$$.log" 2>&1 &
+        --daemonize no --dir "$redis_dir" --logfile "" --loglevel warning >"$redis_log" 2>&1 &
     redis_pid=$!
-    echo "$redis_pid" >"$redis_dir/redis.$$.pid"
+    echo "$redis_pid" >"$redis_pidfile"
     for _ in $(seq 100); do
         if redis_ping "$port"; then
             export REDIS_URL="redis://127.0.0.1:$port/0"
@@ -115,8 +118,8 @@ start_redis() {
         kill -0 "$redis_pid" 2>/dev/null || break
         sleep 0.05
     done
-    echo "with-services: redis-server did not answer PING; see $redis_dir/redis.$$.log" >&2
-    cat "$redis_dir/redis.$$.log" >&2 || true
+    echo "with-services: redis-server did not answer PING; see $redis_log" >&2
+    cat "$redis_log" >&2 || true
     return 1
 }
 
