@@ -284,10 +284,24 @@ class APIError(BotcopyError):
 
 
 class APIConnectionError(APIError):
-    """No answer came: the connection was refused, dropped, or the answer was not HTTP.
+    """No usable answer came: the connection was refused, dropped, or the answer was not HTTP.
 
     ``maybe_delivered`` says whether the request had left before it failed.
+
+    Attributes:
+        status_code: The 2xx status Botcopy answered with when its answer then
+            broke off or could not be decoded; ``None`` when no status came.
+            A status means Botcopy had finished with the push (so, unlike a
+            timeout, it cannot still land later), though whether it was
+            accepted is unknown.
+
     """
+
+    def __init__(
+        self, message: str, *, maybe_delivered: bool = True, status_code: int | None = None
+    ) -> None:
+        super().__init__(message, maybe_delivered=maybe_delivered)
+        self.status_code = status_code
 
 
 class APITimeoutError(APIConnectionError):

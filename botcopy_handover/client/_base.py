@@ -462,6 +462,7 @@ class ClientCore:
                         f"could not be read ({detail}): the push may have been accepted"
                     ),
                     maybe_delivered=True,
+                    status_code=outcome.status_code,
                 )
             elif outcome.timed_out:
                 error = APITimeoutError(

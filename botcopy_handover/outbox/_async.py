@@ -369,6 +369,9 @@ class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncCl
     def is_stopping(self) -> bool:
         return self.stopping
 
+    async def refuse(self) -> bool:
+        return False
+
     async def sleep(self, seconds: float, until_stopped: bool) -> None:
         await asyncio.sleep(seconds)  # cancelled by stop() after the grace
 

@@ -105,13 +105,16 @@ _GATEWAY_STATUSES = (502, 504)
 def may_still_land(error: BaseException) -> bool:
     """Whether a push that failed maybe delivered could still land later.
 
-    An answer from Botcopy itself (a 500) ends its handling of the request:
-    whatever it did is done, so the customer's next push cannot overtake it.
-    A timeout, a dropped connection or a gateway's 502/504 says nothing of a
-    request a server may still be working on.
+    An answer from Botcopy itself ends its handling of the request: a 500, or
+    a 2xx status line whose body then broke off (the connection dropped
+    mid-answer). Whatever it did is done, so the customer's next push cannot
+    overtake it. A timeout, a connection dropped before any answer, or a
+    gateway's 502/504 says nothing of a request a server may still be working on.
     """
     if isinstance(error, APIStatusError):
         return error.status_code in _GATEWAY_STATUSES
+    if isinstance(error, APIConnectionError):
+        return error.status_code is None
     return True
 
 
@@ -286,9 +289,10 @@ class DeliveryPolicy:
     """The longest a push can take (the client's timeout and its own retries),
     or sit at Botcopy after the client gave up on it: after a crash or a lost
     lease, and after a push reported as maybe delivered that may still land (a
-    timeout, a dropped connection, a gateway's 502/504; not a 500 from
-    Botcopy), a customer's next events wait this long after that push
-    started, so that it cannot land after the next one."""
+    timeout, a connection dropped before any answer, a gateway's 502/504; not
+    a 500 from Botcopy, nor a 2xx answer that broke off), a customer's next
+    events wait this long after that push started, so that it cannot land
+    after the next one."""
 
     shutdown_grace: float = 5.0
     """Seconds a stopped or cancelled runner lets pushes in flight finish."""

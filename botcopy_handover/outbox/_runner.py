@@ -290,6 +290,10 @@ class PartitionCore(Generic[Q, S, C]):
         """Whether the partition is being handed back."""
         raise NotImplementedError
 
+    def refuse(self) -> Any:
+        """A refused started mark (the partition is handed back): ``False`` or its awaitable."""
+        raise NotImplementedError
+
     def sleep(self, seconds: float, until_stopped: bool) -> Any:
         """Wait ``seconds`` (or its awaitable); a stop cuts it short if ``until_stopped``."""
         raise NotImplementedError
@@ -394,10 +398,6 @@ def retry_unsafe(event: PushEvent, settings: OutboxSettings) -> bool | None:
     return False if isinstance(event, MessageEvent) else None
 
 
-def _refused() -> bool:
-    return False
-
-
 def step_call(
     step: Step | Wait, entry: Entry, part: PartitionCore[Any, Any, Any]
 ) -> Callable[[], Any]:
@@ -408,7 +408,7 @@ def step_call(
         return lambda: part.client.send(step.event, retry_unsafe=unsafe)
     if isinstance(step, Start):
         if part.is_stopping():
-            return _refused
+            return part.refuse  # the twin's: a plain False, or an awaitable of it
         return lambda: queue.start(part.p, part.runner_id, entry.id)
     if isinstance(step, Done):
         return lambda: queue.done(part.p, part.runner_id, entry.id)

@@ -264,6 +264,9 @@ class _Partition(PartitionCore[OutboxQueue, ConversationStore, Client]):
     def is_stopping(self) -> bool:
         return self.stopping.is_set()
 
+    def refuse(self) -> bool:
+        return False
+
     def sleep(self, seconds: float, until_stopped: bool) -> None:
         (self.stopping if until_stopped else threading.Event()).wait(seconds)
 

@@ -107,6 +107,8 @@ def test_a_2xx_that_cannot_be_read_says_so(raw_server: RawServer, transport: str
         push(transport, KEY, raw_server.url)
     assert str(info.value).startswith("Botcopy answered HTTP 200, but the answer could not be read")
     assert "the push may have been accepted" in str(info.value)
+    assert info.value.maybe_delivered is True
+    assert info.value.status_code == 200  # Botcopy answered: it is done with the push
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from collections import Counter
 from datetime import timedelta
@@ -78,6 +79,25 @@ async def test_a_push_that_may_have_arrived_is_reported_and_not_retried(
     assert isinstance(failure.error, APIConnectionError)
     assert failure.event == MessageEvent(user_id="user-1", bot_id="bot-1", text="first")
     assert failure.attempts == 1
+
+
+async def test_an_answer_that_broke_off_after_its_status_does_not_hold_the_next_message(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    # The emulator's drop sends a 200 status line and cuts the body: Botcopy
+    # had finished with "first", so "second" need not wait out in_flight.
+    emulator.inject_fault(kind="drop", count=1)
+    outbox = make_outbox(in_flight=timedelta(minutes=5))
+    await outbox.send_message("user-1", "bot-1", "first")
+    await outbox.send_message("user-1", "bot-1", "second")
+
+    async with running(outbox):
+        await until(lambda: texts(emulator) == ["second"], timeout=10)
+
+    [failure] = failures
+    assert failure.reason == "maybe_delivered"
+    assert isinstance(failure.error, APIConnectionError)
+    assert failure.error.status_code == 200
 
 
 async def test_a_server_error_other_than_503_may_have_arrived(
@@ -317,3 +337,35 @@ async def test_messages_keep_their_order_within_a_customer_across_partitions(
         got = [int(t) for t in texts(emulator, f"user-{user}")]
         assert got == sorted(got)
     assert Counter(texts(emulator)).most_common(1)[0][1] == 1
+
+
+async def test_a_runner_stopped_during_a_retry_back_off_hands_the_entry_back_cleanly(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    # A 503, then a back-off that ends inside the shutdown grace: the next
+    # attempt's started mark is refused (the partition is being handed back),
+    # and the lane must end quietly, leaving the entry queued for the next
+    # owner. It once awaited a plain bool there and died with a TypeError.
+    loop = asyncio.get_running_loop()
+    errors: list[dict[str, object]] = []
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    try:
+        emulator.inject_fault(kind="server_error", count=1, status=503, retry_after=None)
+        outbox = make_outbox(initial_backoff=0.3, max_backoff=0.3, shutdown_grace=5.0)
+        await outbox.send_message("user-1", "bot-1", "after the restart")
+
+        async with running(outbox):
+            await until(lambda: not emulator.faults.faults)  # the 503 was answered
+
+        gc.collect()  # a lane task that died with an exception is reported when collected
+        await asyncio.sleep(0)
+        assert errors == []
+        assert failures == []
+        assert texts(emulator) == []
+        assert await outbox.backlog() == 1
+
+        async with running(make_outbox()):
+            await until(lambda: texts(emulator) == ["after the restart"])
+        assert failures == []
+    finally:
+        loop.set_exception_handler(None)

@@ -208,6 +208,27 @@ def test_a_push_botcopy_answered_does_not_hold_the_customers_next_event() -> Non
         plan.send(None)
 
 
+def test_a_2xx_answer_that_broke_off_does_not_hold_the_customers_next_event() -> None:
+    # The connection dropped after Botcopy's status line: it had finished with
+    # the push (accepted or not), so nothing of it can land later.
+    _, plan = pushing_a_message()
+    error = APIConnectionError("answer broke off", maybe_delivered=True, status_code=200)
+    report = plan.send(error)
+    assert isinstance(report, Report) and report.failure.reason == "maybe_delivered"
+    assert isinstance(plan.send(None), Done)
+    with pytest.raises(StopIteration):
+        plan.send(None)
+
+
+def test_a_connection_dropped_before_any_answer_holds_the_customers_next_event() -> None:
+    _, plan = pushing_a_message()
+    error = APIConnectionError("Server disconnected without sending a response")
+    assert isinstance(plan.send(error), Report)
+    assert isinstance(plan.send(None), Done)
+    wait = plan.send(None)
+    assert isinstance(wait, Sleep) and wait.seconds == pytest.approx(15)
+
+
 @pytest.mark.parametrize("status", [502, 504])
 def test_a_gateways_answer_still_holds_the_customers_next_event(status: int) -> None:
     # Behind a gateway that gave up, Botcopy may still be working on the push.

@@ -34,6 +34,9 @@ def test_a_small_soak_loses_nothing_silently_duplicates_nothing_and_keeps_order(
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+    # No lane died of an error, no server logged one (a dropped connection is a fault asked for).
+    assert "never retrieved" not in result.stderr, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr, result.stderr[-2000:]
     figures = json.loads(result.stdout.splitlines()[-1])["outbox"]
     assert figures["messages"] == 500
     assert figures["silent_losses"] == 0

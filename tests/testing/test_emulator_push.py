@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -246,12 +247,14 @@ def test_a_server_error_fault_answers_its_status(botcopy: BotcopyEmulator) -> No
 
 
 def test_a_dropped_connection_is_not_retried_and_not_applied(
-    botcopy: BotcopyEmulator, client: Client
+    botcopy: BotcopyEmulator, client: Client, caplog: pytest.LogCaptureFixture
 ) -> None:
     botcopy.inject_fault(kind="drop", count=1)
     with pytest.raises(APIConnectionError):
         client.send_message("user-1", "bot-1", "lost")
     assert botcopy.customer_sees() == []
+    # A fault asked for is not an error of the server: no traceback per drop in the logs.
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_latency_beyond_the_client_timeout_raises_a_timeout(botcopy: BotcopyEmulator) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import TYPE_CHECKING, Any
 
 from botcopy_handover._extras import missing_extra
@@ -47,11 +48,22 @@ if TYPE_CHECKING:
 __all__ = ["PUSH_PATH", "build_app"]
 
 
+class _DroppedConnectionError(ConnectionAbortedError):
+    """How the ``drop`` fault leaves a request: the server then closes the connection."""
+
+
+def _not_a_drop(record: logging.LogRecord) -> bool:
+    """A log filter: uvicorn logs an app's exception with its traceback, and a drop asked for is not one."""  # noqa: E501 - one summary line
+    return not (record.exc_info and isinstance(record.exc_info[1], _DroppedConnectionError))
+
+
 class _PushEndpoint:
     """``POST /webhooks/handover/push`` as a raw ASGI app, so a fault can cut the connection."""
 
     def __init__(self, emulator: BotcopyEmulator) -> None:
         self.emulator = emulator
+        # Process-wide, but it only hides this module's own exception (added once).
+        logging.getLogger("uvicorn.error").addFilter(_not_a_drop)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":
@@ -79,7 +91,7 @@ class _PushEndpoint:
                         "headers": [(b"content-length", b"100")],
                     }
                 )
-                raise ConnectionAbortedError("emulator fault: connection dropped")
+                raise _DroppedConnectionError("emulator fault: connection dropped")
             if fault.kind in ("rate_limit", "server_error"):
                 status = 429 if fault.kind == "rate_limit" else fault.status
                 extra = {}

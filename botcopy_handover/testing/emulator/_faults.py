@@ -15,7 +15,10 @@ __all__ = ["Fault", "FaultKind", "FaultOptions", "FaultPlan"]
 
 FaultKind: TypeAlias = Literal["latency", "rate_limit", "server_error", "drop"]
 """``latency`` delays the answer; ``rate_limit`` answers 429 (with ``Retry-After``);
-``server_error`` answers a 5xx; ``drop`` cuts the connection without an answer."""
+``server_error`` answers a 5xx; ``drop`` sends a 200 status line, then cuts the
+connection before the body (the client sees the answer break off, an
+`APIConnectionError` with ``status_code`` 200). Like every fault but ``latency``,
+the push is not applied."""
 
 _KINDS = ("latency", "rate_limit", "server_error", "drop")
 
