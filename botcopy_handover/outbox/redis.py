@@ -22,7 +22,9 @@ runner still holds the partition's lease, so a runner that lost its lease
 pending list nor start a push. A delivered (or reported) entry is
 acknowledged and deleted in one script, so the stream holds only what is
 still owed. `_QueueCore` builds every call and reads every answer; the two
-classes only do the I/O. See docs/replicas.md, "The durable outbox", for the
+classes only do the I/O. On one server, ``AsyncRedisQueue`` sends the started
+marks and acknowledgements made at the same time in one pipeline
+(`ScriptBatch`). See docs/replicas.md, "The durable outbox", for the
 failure analysis.
 """
 
@@ -33,6 +35,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeAlias
 
 from botcopy_handover._errors import ConfigurationError
+from botcopy_handover.outbox._batch import ScriptBatch
 from botcopy_handover.outbox._core import DEFAULT_PARTITIONS
 from botcopy_handover.outbox._queue import RawEntry
 from botcopy_handover.state import _redis_base as base  # redis-py, or how to install it
@@ -417,12 +420,22 @@ class AsyncRedisQueue(_QueueBase[AsyncRedisClient, base.AsyncScript], base.Async
 
     """
 
+    _batch: ScriptBatch | None = None
+
     async def _run(self, call: Call) -> Any:
         name, keys, args = call
         try:
             return await self._scripts[name](keys=keys, args=args)
         except base.REDIS_ERRORS as exc:
             raise self._failed(exc) from exc
+
+    async def _batched(self, call: Call) -> Any:
+        """``_run``, sharing a round trip with the calls made at the same time (one server)."""
+        if isinstance(self._client, self._KINDS[1]):
+            return await self._run(call)  # a cluster pipeline would span nodes
+        if self._batch is None:
+            self._batch = ScriptBatch(self._client, self._scripts, self._failed)
+        return await self._batch.call(*call)
 
     async def _command(self, name: str, *args: Any) -> Any:
         try:
@@ -471,16 +484,21 @@ class AsyncRedisQueue(_QueueBase[AsyncRedisClient, base.AsyncScript], base.Async
         return bool(await self._command("xrange", self._core.events(partition), entry_id, entry_id))
 
     async def start(self, partition: int, runner: str, entry_id: str) -> bool:
-        """See [`RedisQueue.start`][botcopy_handover.RedisQueue.start]."""
-        return bool(await self._run(self._core.start(partition, runner, entry_id)))
+        """See [`RedisQueue.start`][botcopy_handover.RedisQueue.start].
+
+        Started marks and acknowledgements made at the same time (by a
+        runner's many lanes) go to Redis in one pipeline: each is still its own
+        script, with its own fence and answer.
+        """
+        return bool(await self._batched(self._core.start(partition, runner, entry_id)))
 
     async def unstart(self, partition: int, entry_id: str) -> None:
         """See [`RedisQueue.unstart`][botcopy_handover.RedisQueue.unstart]."""
         await self._command("hdel", self._core.started(partition), entry_id)
 
     async def done(self, partition: int, runner: str, entry_id: str) -> None:
-        """See [`RedisQueue.done`][botcopy_handover.RedisQueue.done]."""
-        await self._run(self._core.done(partition, runner, entry_id))
+        """See [`RedisQueue.done`][botcopy_handover.RedisQueue.done] (sent as `start` is)."""
+        await self._batched(self._core.done(partition, runner, entry_id))
 
     async def backlog(self) -> int:
         """See [`RedisQueue.backlog`][botcopy_handover.RedisQueue.backlog]."""

@@ -22,7 +22,7 @@ try:
     import redis.asyncio.cluster
     import redis.cluster
     from redis.commands.core import AsyncScript, Script
-    from redis.exceptions import RedisClusterException
+    from redis.exceptions import NoScriptError, RedisClusterException
 except ImportError as _missing:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         'The Redis stores and queues need redis-py: pip install "botcopy-handover[redis]"'
@@ -37,6 +37,7 @@ __all__ = [
     "AsyncRedis",
     "AsyncScript",
     "ClientT",
+    "NoScriptError",
     "RedisBase",
     "Script",
     "ScriptT",

@@ -1,0 +1,101 @@
+"""AsyncRedisQueue on a real Redis: started marks and acknowledgements made at once share a trip."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from botcopy_handover import StoreUnavailableError
+from botcopy_handover.outbox import AsyncRedisQueue
+from tests.outbox.helpers import REDIS_BACKENDS, async_redis, redis_url
+
+FIELDS = {"e": "{}", "t": "0", "d": "0"}
+
+
+@pytest.fixture(params=REDIS_BACKENDS)
+def redis_backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def queue(redis_backend: str, prefix: str) -> AsyncIterator[AsyncRedisQueue]:
+    client = async_redis(redis_backend)
+    yield AsyncRedisQueue(client, prefix=prefix, partitions=2)
+    await client.aclose()
+
+
+async def test_calls_made_at_once_each_get_their_own_fenced_answer(queue: AsyncRedisQueue) -> None:
+    assert await queue.acquire(0, "a", 5000)
+    ids = [await queue.append(0, FIELDS) for _ in range(20)]
+    await queue.read_new(0, "a", 50, 0)
+
+    mine = [queue.start(0, "a", entry) for entry in ids]
+    not_mine = [queue.start(0, "b", entry) for entry in ids[:5]]  # b holds no lease
+    assert await asyncio.gather(*mine, *not_mine) == [True] * 20 + [False] * 5
+
+    await asyncio.gather(*(queue.done(0, "a", entry) for entry in ids))
+    assert await queue.backlog() == 0
+    assert await queue.claim_pending(0, "a") == []  # acknowledged, marks gone
+
+
+async def test_on_one_server_they_share_one_connection(prefix: str) -> None:
+    import redis.asyncio
+
+    name = f"batch-{uuid.uuid4().hex[:8]}"
+    client = redis.asyncio.Redis.from_url(redis_url(), client_name=name)
+    try:
+        queue = AsyncRedisQueue(client, prefix=prefix, partitions=1)
+        assert await queue.acquire(0, "a", 5000)
+        ids = [await queue.append(0, FIELDS) for _ in range(30)]
+        await queue.read_new(0, "a", 50, 0)
+
+        assert all(await asyncio.gather(*(queue.start(0, "a", entry) for entry in ids)))
+        await asyncio.gather(*(queue.done(0, "a", entry) for entry in ids))
+
+        # One call at a time per connection: thirty calls sent one by one at
+        # once would have opened thirty connections; in one pipeline, one.
+        listed = await client.client_list()
+        assert sum(1 for c in listed if c.get("name") == name) == 1
+        assert await queue.backlog() == 0
+    finally:
+        await client.aclose()
+
+
+async def test_scripts_flushed_from_redis_are_loaded_again(
+    queue: AsyncRedisQueue, redis_backend: str
+) -> None:
+    assert await queue.acquire(0, "a", 5000)
+    entry = await queue.append(0, FIELDS)
+    await queue.read_new(0, "a", 10, 0)
+    other = async_redis(redis_backend)
+    await other.script_flush()  # as after a restart of Redis without persistence
+    await other.aclose()
+
+    answers = await asyncio.gather(queue.start(0, "a", entry), queue.start(0, "b", entry))
+    assert list(answers) == [True, False]
+    await queue.done(0, "a", entry)
+    assert await queue.backlog() == 0
+
+
+async def test_when_redis_is_down_every_call_of_the_batch_fails_with_a_store_error(
+    prefix: str,
+) -> None:
+    import redis.asyncio
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = redis.asyncio.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    try:
+        queue = AsyncRedisQueue(client, prefix=prefix, partitions=1)
+        outcomes = await asyncio.gather(
+            queue.start(0, "a", "1-0"), queue.done(0, "a", "1-0"), return_exceptions=True
+        )
+        assert all(isinstance(o, StoreUnavailableError) for o in outcomes), outcomes
+        assert all("failed: ConnectionError" in str(o) for o in outcomes)
+    finally:
+        await client.aclose()
