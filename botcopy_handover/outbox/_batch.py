@@ -71,6 +71,15 @@ class ScriptBatch:
     async def _send(self, calls: list[_Call]) -> None:
         try:
             answers = await self._pipeline(calls)
+            unloaded = [i for i, answer in enumerate(answers) if _unloaded(answer)]
+            if unloaded:
+                # Not loaded yet, or flushed (a Redis restart): those calls did not
+                # run. Load each script once and send them again, still together.
+                for name in {calls[i][0] for i in unloaded}:
+                    await self._client.script_load(self._scripts[name].script)
+                again = await self._pipeline([calls[i] for i in unloaded])
+                for i, answer in zip(unloaded, again, strict=True):
+                    answers[i] = answer
         except base.REDIS_ERRORS as exc:
             _fail(calls, self._failed(exc), exc)
             return
@@ -81,16 +90,13 @@ class ScriptBatch:
             for *_, future in calls:
                 future.cancel()
             raise
-        for (name, keys, args, future), answer in zip(calls, answers, strict=True):
-            if future.done():
+        for call, answer in zip(calls, answers, strict=True):
+            if call[3].done():
                 continue
-            if isinstance(answer, base.NoScriptError):
-                # Not loaded yet (or flushed): the script object loads it and calls again.
-                self._alone(name, keys, args, future)
-            elif isinstance(answer, Exception):
-                _fail([(name, keys, args, future)], self._failed(answer), answer)
+            if isinstance(answer, Exception):
+                _fail([call], self._failed(answer), answer)
             else:
-                future.set_result(answer)
+                call[3].set_result(answer)
 
     async def _pipeline(self, calls: list[_Call]) -> list[Any]:
         async with self._client.pipeline(transaction=False) as pipe:
@@ -99,25 +105,9 @@ class ScriptBatch:
             answers: list[Any] = await pipe.execute(raise_on_error=False)
         return answers
 
-    def _alone(
-        self,
-        name: str,
-        keys: Sequence[str],
-        args: Sequence[str | int],
-        future: asyncio.Future[Any],
-    ) -> None:
-        async def run() -> None:
-            try:
-                answer = await self._scripts[name](keys=list(keys), args=list(args))
-            except base.REDIS_ERRORS as exc:
-                _fail([(name, keys, args, future)], self._failed(exc), exc)
-                return
-            if not future.done():
-                future.set_result(answer)
 
-        task = asyncio.ensure_future(run())
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
+def _unloaded(answer: object) -> bool:
+    return isinstance(answer, base.NoScriptError)
 
 
 def _fail(calls: list[_Call], error: Exception, cause: BaseException | None) -> None:
