@@ -181,63 +181,59 @@ def pushing_a_message() -> tuple[list[datetime], Generator[Step, Answer, None]]:
     return clock, plan
 
 
+def hold_after(error: Exception, pushed_for: timedelta = timedelta(0)) -> float | None:
+    """Seconds the customer's next event waits after a push that failed with ``error``.
+
+    The push took ``pushed_for``; it is reported as maybe delivered and
+    acknowledged; ``None`` when the plan then ends without a `Sleep`.
+    """
+    clock, plan = pushing_a_message()
+    clock[0] += pushed_for
+    report = plan.send(error)
+    assert isinstance(report, Report) and report.failure.reason == "maybe_delivered"
+    assert isinstance(plan.send(None), Done)
+    try:
+        wait = plan.send(None)
+    except StopIteration:
+        return None
+    assert isinstance(wait, Sleep)
+    with pytest.raises(StopIteration):
+        plan.send(None)
+    return wait.seconds
+
+
 def test_a_push_that_may_still_land_holds_the_customers_next_event_for_in_flight() -> None:
     # Regression: the soak's remaining order violations were pushes that timed
     # out at the client (reported maybe delivered) and landed after the
     # customer's next push, which the lane had sent at once.
-    clock, plan = pushing_a_message()
-    clock[0] += timedelta(seconds=2)  # the client's read timeout
-    report = plan.send(APITimeoutError("read timed out"))
-    assert isinstance(report, Report) and report.failure.reason == "maybe_delivered"
-    assert isinstance(plan.send(None), Done)
-    wait = plan.send(None)
-    assert isinstance(wait, Sleep) and wait.seconds == pytest.approx(13)
-    with pytest.raises(StopIteration):
-        plan.send(None)
+    timeout = APITimeoutError("read timed out")
+    assert hold_after(timeout, pushed_for=timedelta(seconds=2)) == pytest.approx(13)
 
 
 def test_a_push_botcopy_answered_does_not_hold_the_customers_next_event() -> None:
     # A 500 from Botcopy ends its handling of the push: it may have been
     # delivered, but it cannot land later, so nothing waits for it.
-    _, plan = pushing_a_message()
     error = APIStatusError("Internal Server Error", status_code=500, maybe_delivered=True)
-    report = plan.send(error)
-    assert isinstance(report, Report) and report.failure.reason == "maybe_delivered"
-    assert isinstance(plan.send(None), Done)
-    with pytest.raises(StopIteration):
-        plan.send(None)
+    assert hold_after(error) is None
 
 
 def test_a_2xx_answer_that_broke_off_does_not_hold_the_customers_next_event() -> None:
     # The connection dropped after Botcopy's status line: it had finished with
     # the push (accepted or not), so nothing of it can land later.
-    _, plan = pushing_a_message()
     error = APIConnectionError("answer broke off", maybe_delivered=True, status_code=200)
-    report = plan.send(error)
-    assert isinstance(report, Report) and report.failure.reason == "maybe_delivered"
-    assert isinstance(plan.send(None), Done)
-    with pytest.raises(StopIteration):
-        plan.send(None)
+    assert hold_after(error) is None
 
 
 def test_a_connection_dropped_before_any_answer_holds_the_customers_next_event() -> None:
-    _, plan = pushing_a_message()
     error = APIConnectionError("Server disconnected without sending a response")
-    assert isinstance(plan.send(error), Report)
-    assert isinstance(plan.send(None), Done)
-    wait = plan.send(None)
-    assert isinstance(wait, Sleep) and wait.seconds == pytest.approx(15)
+    assert hold_after(error) == pytest.approx(15)
 
 
 @pytest.mark.parametrize("status", [502, 504])
 def test_a_gateways_answer_still_holds_the_customers_next_event(status: int) -> None:
     # Behind a gateway that gave up, Botcopy may still be working on the push.
-    _, plan = pushing_a_message()
     error = APIStatusError("Bad Gateway", status_code=status, maybe_delivered=True)
-    assert isinstance(plan.send(error), Report)
-    assert isinstance(plan.send(None), Done)
-    wait = plan.send(None)
-    assert isinstance(wait, Sleep) and wait.seconds == pytest.approx(15)
+    assert hold_after(error) == pytest.approx(15)
 
 
 def test_an_acknowledgement_the_queue_failed_is_made_again_after_a_growing_wait() -> None:
