@@ -28,7 +28,7 @@ import os
 import statistics
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -70,10 +70,14 @@ def _client(count: _Count, store: Any = None) -> AsyncClient:
     )
 
 
-async def _parts(backend: str) -> tuple[Any, Any, Callable[[], Any]]:
+async def _nothing() -> None:
+    return None
+
+
+async def _parts(backend: str) -> tuple[Any, Any, Callable[[], Awaitable[None]]]:
     """A fresh store and queue on ``backend``, and how to close them."""
     if backend == "memory":
-        return MemoryStore(), MemoryQueue(), lambda: None
+        return MemoryStore(), MemoryQueue(), _nothing
     import redis.asyncio
 
     from botcopy_handover import AsyncRedisStore
@@ -103,9 +107,7 @@ async def direct(backend: str, customers: int, messages: int) -> float:
         started = time.process_time()
         await asyncio.gather(*(customer(c) for c in range(customers)))
         spent = time.process_time() - started
-    outcome = close()
-    if asyncio.iscoroutine(outcome):
-        await outcome
+    await close()
     assert count.n == customers * messages
     return spent / count.n
 
@@ -136,9 +138,7 @@ async def outbox(backend: str, customers: int, messages: int) -> float:
         spent = time.process_time() - started
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
-    outcome = close()
-    if asyncio.iscoroutine(outcome):
-        await outcome
+    await close()
     return spent / total
 
 

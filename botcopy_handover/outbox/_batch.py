@@ -71,7 +71,7 @@ class ScriptBatch:
     async def _send(self, calls: list[_Call]) -> None:
         try:
             answers = await self._pipeline(calls)
-            unloaded = [i for i, answer in enumerate(answers) if _unloaded(answer)]
+            unloaded = [i for i, a in enumerate(answers) if isinstance(a, base.NoScriptError)]
             if unloaded:
                 # Not loaded yet, or flushed (a Redis restart): those calls did not
                 # run. Load each script once and send them again, still together.
@@ -104,10 +104,6 @@ class ScriptBatch:
                 pipe.evalsha(self._scripts[name].sha, len(keys), *keys, *args)
             answers: list[Any] = await pipe.execute(raise_on_error=False)
         return answers
-
-
-def _unloaded(answer: object) -> bool:
-    return isinstance(answer, base.NoScriptError)
 
 
 def _fail(calls: list[_Call], error: Exception, cause: BaseException | None) -> None:
