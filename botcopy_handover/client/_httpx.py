@@ -15,6 +15,7 @@ from typing import TypeVar
 import httpx
 
 from botcopy_handover.client._base import UNSET, Answer, ClientCore, Failure, Send
+from botcopy_handover.client._pool import fix_pool
 
 __all__ = [
     "AsyncHttpxBackend",
@@ -84,11 +85,21 @@ _H = TypeVar("_H", httpx.Client, httpx.AsyncClient)
 
 
 def _http_client(core: ClientCore, http: _H | None, kind: type[_H]) -> _H:
-    """``http``, or a new ``kind`` that carries the headers and timeout as its defaults."""
+    """``http``, or a new ``kind`` that carries the headers and timeout as its defaults.
+
+    The new client's transport is httpx's own with its defaults (as the client
+    would make it), its pool given the fixed assignment pass (`fix_pool`).
+    """
     if http is not None:
         return http
     assert isinstance(core.timeout, httpx.Timeout)  # never unset when the SDK owns the client
-    return kind(headers=core.headers, timeout=core.timeout)
+    if issubclass(kind, httpx.AsyncClient):
+        async_transport = httpx.AsyncHTTPTransport()
+        fix_pool(async_transport)
+        return kind(headers=core.headers, timeout=core.timeout, transport=async_transport)
+    transport = httpx.HTTPTransport()
+    fix_pool(transport)
+    return kind(headers=core.headers, timeout=core.timeout, transport=transport)
 
 
 class HttpxBackend:

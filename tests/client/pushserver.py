@@ -34,6 +34,8 @@ class Received:
     headers: dict[str, str]
     body: bytes
     at: float
+    peer: int = 0
+    """The client's port: one per connection."""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -98,6 +100,7 @@ class PushServer:
                     {k.lower(): v for k, v in handler.headers.items()},
                     body,
                     time.monotonic(),
+                    handler.client_address[1],
                 )
             )
             return self.script.pop(0) if self.script else self.default
