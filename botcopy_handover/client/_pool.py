@@ -18,8 +18,13 @@ more CPU than they should, both reported upstream and not fixed in a release
 `fix_pool` gives a transport's pool an assignment pass without them: a
 connection referenced by a pending request is spoken for (never handed out
 twice, never closed as surplus), and only idle connections count against the
-keep-alive limit. Everything else (limits, expiry, the order connections are
-tried in) is httpcore's. It is applied only to HTTP/1.1 pools of the exact
+keep-alive limit. One more change: httpcore polls every idle connection's
+socket on every pass (whether the server closed it); here only the connection
+about to be handed out is asked, and closed if it expired, so a connection
+the server closed is still never used, but an idle one nobody needs may stay
+open (within the keep-alive limit) until it is next tried or the client
+closes. Everything else (limits, the order connections are tried in) is
+httpcore's. It is applied only to HTTP/1.1 pools of the exact
 httpcore classes, and only when httpcore has the internals it relies on;
 otherwise the pool stays as it is. A client you pass (``http_client=``) is
 never touched.
@@ -49,12 +54,7 @@ def _assign_requests_to_connections(self: Any) -> list[Any]:
     for connection in list(self._connections):
         if connection.is_closed():
             self._connections.remove(connection)
-        elif id(connection) in spoken:
-            continue
-        elif connection.has_expired():
-            self._connections.remove(connection)
-            closing.append(connection)
-        elif connection.is_idle():
+        elif id(connection) not in spoken and connection.is_idle():
             if idle_kept < self._max_keepalive_connections:
                 idle_kept += 1
             else:
@@ -63,14 +63,22 @@ def _assign_requests_to_connections(self: Any) -> list[Any]:
 
     for pool_request in [request for request in self._requests if request.is_queued()]:
         origin = pool_request.request.url.origin
-        chosen = next(
-            (
-                c
-                for c in self._connections
-                if id(c) not in spoken and c.can_handle_request(origin) and c.is_available()
-            ),
-            None,
-        )
+        chosen = None
+        for connection in list(self._connections):
+            if id(connection) in spoken or not connection.can_handle_request(origin):
+                continue
+            if not connection.is_available():
+                continue
+            # Whether the server closed it or its keep-alive ran out is asked only
+            # of the connection about to be used (a poll of its socket), not of
+            # every idle connection on every pass, as httpcore does: that polling
+            # was most of the pass's cost. An expired one is closed, the next tried.
+            if connection.has_expired():
+                self._connections.remove(connection)
+                closing.append(connection)
+                continue
+            chosen = connection
+            break
         if chosen is None:
             if len(self._connections) >= self._max_connections:
                 # Full: make room by closing an idle connection nobody waits for.

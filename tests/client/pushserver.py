@@ -41,6 +41,12 @@ class Received:
         return json.loads(self.body)
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog (5) overflows when dozens of clients connect at once,
+    # and the kernel then resets some of those connections.
+    request_queue_size = 128
+
+
 class PushServer:
     """Answers POSTs with the scripted replies in order, then with ``default``."""
 
@@ -48,11 +54,17 @@ class PushServer:
         self.script: list[Reply] = []
         self.default = Reply()
         self.received: list[Received] = []
+        self.sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with server._lock:
+                    server.sockets.append(self.connection)
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -84,7 +96,7 @@ class PushServer:
                     self.wfile.write(data)
                     self.wfile.flush()
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(
@@ -112,6 +124,14 @@ class PushServer:
 
     def start(self) -> None:
         self._thread.start()
+
+    def hang_up_all(self) -> None:
+        """Close every connection from the server's side (as a server's idle timeout does)."""
+        with self._lock:
+            sockets, self.sockets = self.sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def stop(self) -> None:
         self._httpd.shutdown()

@@ -130,6 +130,21 @@ def test_surplus_idle_connections_are_closed_down_to_the_keep_alive_limit(
         assert [c.is_idle() for c in _pool(http).connections] == [True, True]
 
 
+async def test_a_connection_the_server_closed_while_idle_is_not_used_again(
+    server: PushServer,
+) -> None:
+    # The pass asks whether a connection expired only of the one it is about to
+    # hand out: that one question must still keep a closed connection from use.
+    async with AsyncClient(api_key="k", base_url=server.url) as client:
+        await asyncio.gather(*(client.send_message("u", "b", f"m{i}") for i in range(5)))
+        server.hang_up_all()
+        await asyncio.sleep(0.05)
+        await asyncio.gather(*(client.send_message("u", "b", f"n{i}") for i in range(5)))
+    assert len(server.received) == 10
+    first = {r.peer for r in server.received[:5]}
+    assert not first & {r.peer for r in server.received[5:]}
+
+
 def test_only_the_clients_the_sdk_makes_get_the_fixed_pool() -> None:
     with Client(api_key="k", base_url="http://127.0.0.1:9") as client:
         http: httpx.Client = client._backend._http
