@@ -25,7 +25,11 @@ from botcopy_handover.outbox._runner import Delivery, OutboxCore, PartitionCore,
 from botcopy_handover.outbox.memory import MemoryQueue
 from botcopy_handover.state._adapt import as_async_store
 from botcopy_handover.state._record import arecord_push
-from botcopy_handover.state._store import AsyncConversationStore, ConversationStore
+from botcopy_handover.state._store import (
+    AsyncConversationStore,
+    ConversationState,
+    ConversationStore,
+)
 from botcopy_handover.state.memory import MemoryStore
 
 __all__ = ["AsyncOutbox"]
@@ -213,11 +217,12 @@ class AsyncOutbox(
         """Events stored and not yet delivered or reported, over every partition."""
         return await self.queue.backlog()
 
-    async def _record(self, event: PushEvent) -> None:
+    async def _record(self, event: PushEvent) -> ConversationState | None:
         try:
-            await arecord_push(self.store, event)
+            return await arecord_push(self.store, event)
         except StoreError as exc:
             logger.warning("The outbox could not record a delivered push: %s", exc)
+            return None
 
     # -- delivering ---------------------------------------------------------------
 
@@ -382,4 +387,10 @@ class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncCl
                 await outcome
 
     async def record(self, event: PushEvent) -> None:
-        await self.outbox._record(event)
+        self.remember(event, await self.outbox._record(event))
+
+    async def check(self, event: PushEvent) -> ConversationState | None:
+        state = self.recalled(event)
+        if state is not None:
+            return state
+        return await self.store.get(event.bot_id, event.user_id)

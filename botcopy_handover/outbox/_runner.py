@@ -17,6 +17,7 @@ import math
 import os
 import random as _random
 import socket
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -53,9 +54,11 @@ from botcopy_handover.outbox._core import (
     partition_of,
 )
 from botcopy_handover.outbox._queue import RawEntry
+from botcopy_handover.state._store import ConversationState
 
 __all__ = [
     "READ_BATCH",
+    "RECALL",
     "Delivery",
     "OutboxCore",
     "PartitionCore",
@@ -75,6 +78,9 @@ logger = logging.getLogger("botcopy_handover.outbox")
 
 READ_BATCH = 256
 """The most entries one read of a partition asks for."""
+
+RECALL = 0.05
+"""Seconds for which the state a delivery recorded stands in for the next check's read."""
 
 C = TypeVar("C")
 """The push client: ``Client`` or ``AsyncClient``."""
@@ -253,6 +259,7 @@ class PartitionCore(Generic[Q, S, C]):
         self.client: C = outbox.client
         self.settings = outbox.settings
         self.lanes: dict[tuple[str, str], deque[Entry]] = {}
+        self.recorded: dict[tuple[str, str], tuple[ConversationState, float]] = {}
         self.held = 0
         self.block_ms = min(1000, self.settings.lease_ms // 3)
 
@@ -279,6 +286,7 @@ class PartitionCore(Generic[Q, S, C]):
         if lane:
             return lane[0]
         del self.lanes[customer]
+        self.recorded.pop(customer, None)
         return None
 
     def delivered(self, customer: tuple[str, str]) -> None:
@@ -312,8 +320,34 @@ class PartitionCore(Generic[Q, S, C]):
             handler_raised(failure)
 
     def record(self, event: PushEvent) -> Any:
-        """Record a delivered event in the store (or an awaitable that does)."""
+        """Record a delivered event in the store, and `remember` the state (or an awaitable)."""
         raise NotImplementedError
+
+    def check(self, event: PushEvent) -> Any:
+        """The customer's conversation state for the chat-ended check (or an awaitable of it).
+
+        The twins answer with `recalled` when it has a state, else read the store.
+        """
+        raise NotImplementedError
+
+    def remember(self, event: PushEvent, state: ConversationState | None) -> None:
+        """Keep the state that recording ``event`` returned, for the customer's next check."""
+        if state is not None:
+            self.recorded[event.customer] = (state, time.monotonic())
+
+    def recalled(self, event: PushEvent) -> ConversationState | None:
+        """The state this partition recorded for the customer less than `RECALL` ago, once.
+
+        A lane delivers a customer's events back to back: the record its last
+        delivery just wrote (then, not a read later) is the state a read of the
+        store would return, unless a resume or end was recorded elsewhere in
+        between, which a read just before the push could equally miss. Older
+        than `RECALL` (a lane that waited for a slot), the store is read.
+        """
+        found = self.recorded.pop(event.customer, None)
+        if found is None or time.monotonic() - found[1] > RECALL:
+            return None
+        return found[0]
 
 
 # -- One entry: its steps, and the one call each makes ----------------------------------
@@ -426,7 +460,7 @@ def step_call(
     if isinstance(step, Unstart):
         return lambda: queue.unstart(part.p, entry.id)
     assert event is not None  # Check: only for a readable entry
-    return lambda: part.store.get(event.bot_id, event.user_id)
+    return lambda: part.check(event)
 
 
 def step_failed(step: Step | Wait, error: Exception, partition: int) -> Answer:

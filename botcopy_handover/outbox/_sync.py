@@ -22,7 +22,7 @@ from botcopy_handover.outbox._runner import Delivery, OutboxCore, PartitionCore,
 from botcopy_handover.outbox.memory import MemoryQueue
 from botcopy_handover.state._adapt import as_sync_store
 from botcopy_handover.state._record import record_push
-from botcopy_handover.state._store import ConversationStore
+from botcopy_handover.state._store import ConversationState, ConversationStore
 from botcopy_handover.state.memory import MemoryStore
 
 __all__ = ["Outbox"]
@@ -114,11 +114,12 @@ class Outbox(OutboxCore[Client, ConversationStore, OutboxQueue], OutboxMethods[O
         """Events stored and not yet delivered or reported, over every partition."""
         return self.queue.backlog()
 
-    def _record(self, event: PushEvent) -> None:
+    def _record(self, event: PushEvent) -> ConversationState | None:
         try:
-            record_push(self.store, event)
+            return record_push(self.store, event)
         except StoreError as exc:
             logger.warning("The outbox could not record a delivered push: %s", exc)
+            return None
 
     # -- delivering ---------------------------------------------------------------
 
@@ -275,4 +276,10 @@ class _Partition(PartitionCore[OutboxQueue, ConversationStore, Client]):
             self.outbox.on_failure(failure)
 
     def record(self, event: PushEvent) -> None:
-        self.outbox._record(event)
+        self.remember(event, self.outbox._record(event))
+
+    def check(self, event: PushEvent) -> ConversationState | None:
+        state = self.recalled(event)
+        if state is not None:
+            return state
+        return self.store.get(event.bot_id, event.user_id)

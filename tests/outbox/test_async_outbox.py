@@ -27,6 +27,7 @@ from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import AsyncOutbox, ChatEndedError, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
 from tests.outbox.helpers import Failures, OutboxFactory, running, texts, until
+from tests.outbox.test_sync_outbox import CountingStore
 
 
 async def test_each_customer_gets_its_messages_once_and_in_order_with_many_runners(
@@ -208,6 +209,23 @@ async def test_a_resume_queued_before_a_message_ends_the_chat_for_it(
     assert texts(emulator) == ["bye"]
     assert [type(e).__name__ for e in emulator.events] == ["MessageEvent", "ResumeEvent"]
     assert failures[0].event == MessageEvent(user_id="user-1", bot_id="bot-1", text="after the end")
+
+
+async def test_back_to_back_messages_read_the_conversation_once(
+    client: AsyncClient, emulator: BotcopyEmulator
+) -> None:
+    # A customer's next message is checked against the state its previous
+    # delivery just recorded, not one more read of the store (see RECALL).
+    store = CountingStore()
+    outbox = AsyncOutbox(client, store)
+    for i in range(5):
+        await outbox.send_message("user-1", "bot-1", f"m{i}")
+
+    async with running(outbox):
+        await until(lambda: len(texts(emulator)) == 5)
+
+    assert texts(emulator) == [f"m{i}" for i in range(5)]
+    assert store.reads == 1
 
 
 async def test_delivered_events_are_recorded_in_the_store(

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from botcopy_handover import Client, ConfigurationError, MemoryStore
+from botcopy_handover import Client, ConfigurationError, MemoryStore, MessageEvent
 from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import DeliveryPolicy, MemoryQueue, Outbox, OutboxFailure
+from botcopy_handover.outbox._runner import RECALL, PartitionCore
 from botcopy_handover.testing.emulator import BotcopyEmulator
 from tests.outbox.helpers import REDIS_BACKENDS, sync_redis, texts
 
@@ -123,3 +124,55 @@ def test_an_outbox_needs_a_sync_client(emulator: BotcopyEmulator) -> None:
         Outbox(object(), MemoryStore())  # type: ignore[arg-type]
     with Client(api_key="k", base_url=emulator.url) as client, pytest.raises(ConfigurationError):
         Outbox(client, MemoryStore(), workers=0)
+
+
+class CountingStore(MemoryStore):
+    """A store of the user's own that counts its reads (through the public protocol)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def get(self, bot_id: str, user_id: str) -> Any:
+        self.reads += 1
+        return super().get(bot_id, user_id)
+
+
+def test_back_to_back_messages_read_the_conversation_once(
+    sync_client: Client, emulator: BotcopyEmulator
+) -> None:
+    # The chat-ended check of a customer's next message uses the state its
+    # previous delivery just recorded (RECALL), not one more read of the store.
+    store = CountingStore()
+    outbox = make(sync_client, {"store": store, "queue": MemoryQueue(partitions=1)}, [])
+    for i in range(5):
+        outbox.send_message("user-1", "bot-1", f"m{i}")
+    thread = threading.Thread(target=outbox.run)
+    thread.start()
+    try:
+        wait(lambda: len(texts(emulator)) == 5)
+    finally:
+        outbox.stop()
+        thread.join(15)
+    assert texts(emulator) == [f"m{i}" for i in range(5)]
+    assert store.reads == 1
+
+
+def test_a_recorded_state_stands_in_for_one_read_and_only_while_fresh(
+    sync_client: Client,
+) -> None:
+    outbox = Outbox(sync_client, MemoryStore())
+    part: PartitionCore[Any, Any, Any] = PartitionCore(0, "runner", outbox)
+    event = MessageEvent(user_id="user-1", bot_id="bot-1", text="hi")
+    state = MemoryStore().record_pause("bot-1", "user-1", minutes=5)
+
+    part.remember(event, state)
+    assert part.recalled(event) == state
+    assert part.recalled(event) is None  # once
+
+    part.remember(event, state)
+    time.sleep(RECALL + 0.02)
+    assert part.recalled(event) is None  # too old: the store is read
+
+    part.remember(event, None)  # recording failed: nothing to recall
+    assert part.recalled(event) is None
