@@ -49,7 +49,9 @@ def _assign_requests_to_connections(self: Any) -> list[Any]:
     closing: list[Any] = []
     # A connection referenced by a request is busy or spoken for (HTTP/1.1: one
     # request per connection, so it must not be handed out again or closed).
-    spoken = {id(request.connection) for request in self._requests if request.connection}
+    spoken = {
+        id(request.connection) for request in self._requests if request.connection is not None
+    }
     idle_kept = 0
     for connection in list(self._connections):
         if connection.is_closed():
