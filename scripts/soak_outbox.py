@@ -38,7 +38,7 @@ import sys
 import time
 import uuid
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from typing import Any
 
@@ -378,9 +378,7 @@ def coordinate(args: argparse.Namespace) -> None:
     print(f"{args.customers * args.per_customer} messages over {args.customers} customers, "
           f"{args.runners} runners, ~20% faults; {kill}")  # fmt: skip
     print(f"{'':28}{'direct':>10}{'outbox':>10}")
-    for name in ("delivered_once", "delivered_twice_or_more", "reported", "reported_and_delivered",
-                 "silent_losses", "order_violations", "seconds", "per_second",
-                 "cpu_runners", "cpu_emulator", "cpu_redis"):  # fmt: skip
+    for name in [f.name for f in fields(Figures) if f.name != "messages"]:
         print(f"{name:28}{getattr(direct, name):>10}{getattr(outbox, name):>10}")
     print(f"outbox throughput / direct: {ratio:.2f}x")
 

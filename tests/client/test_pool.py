@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpcore
@@ -31,6 +32,15 @@ def _pool(http: httpx.Client | httpx.AsyncClient) -> Any:
 
 def _connections(server: PushServer) -> int:
     return len({received.peer for received in server.received})
+
+
+def _at_once(target: Callable[..., object], calls: list[tuple[Any, ...]]) -> None:
+    """Call ``target`` with each tuple of ``calls``, each in a thread of its own; wait for all."""
+    threads = [threading.Thread(target=target, args=args) for args in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 async def test_concurrent_async_pushes_above_the_keep_alive_limit_reuse_their_connections(
@@ -60,11 +70,7 @@ def test_concurrent_blocking_pushes_above_the_keep_alive_limit_reuse_their_conne
             for i in range(EACH):
                 client.send_message(f"user-{n}", "bot", f"m{i}", minutes_paused=5)
 
-        threads = [threading.Thread(target=worker, args=(n,)) for n in range(WORKERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _at_once(worker, [(n,) for n in range(WORKERS)])
     assert len(server.received) == WORKERS * EACH
     assert _connections(server) <= WORKERS + 5
 
@@ -102,11 +108,7 @@ def test_the_blocking_pool_hands_a_waiting_request_s_connection_to_no_other(
     assert fix_pool(transport)
     server.default = Reply(delay=0.1)
     with httpx.Client(transport=transport) as http:
-        threads = [threading.Thread(target=http.post, args=(server.url,)) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _at_once(http.post, [(server.url,)] * 2)
         pool = _pool(http)
         waiting = [PoolRequest(httpcore.Request("POST", server.url)) for _ in range(2)]
         pool._requests.extend(waiting)
@@ -122,11 +124,7 @@ def test_surplus_idle_connections_are_closed_down_to_the_keep_alive_limit(
     assert fix_pool(transport)
     server.default = Reply(delay=0.1)
     with httpx.Client(transport=transport) as http:
-        threads = [threading.Thread(target=http.post, args=(server.url,)) for _ in range(5)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _at_once(http.post, [(server.url,)] * 5)
         assert [c.is_idle() for c in _pool(http).connections] == [True, True]
 
 
