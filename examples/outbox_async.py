@@ -56,7 +56,9 @@ async def main() -> None:
             await outbox.store.record_pause("bot-1", "ana", minutes=30)  # the handover happened
             await outbox.store.record_pause("bot-1", "ben", minutes=30)
 
-            runners = [asyncio.create_task(outbox.run()) for _ in range(2)]
+            # One name per runner (a pod's, a process number's): one restarted after a
+            # crash takes its partitions back at once instead of waiting out the lease.
+            runners = [asyncio.create_task(outbox.run(name=f"runner-{i}")) for i in range(2)]
 
             async def delivered() -> None:
                 while await outbox.backlog():  # noqa: ASYNC110 - a count to poll, no event

@@ -61,6 +61,9 @@ class _MemoryAsAsync:
     async def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
         return self.queue.acquire(partition, runner, lease_ms)
 
+    async def reclaim(self, partition: int, runner: str, previous: str, lease_ms: int) -> bool:
+        return self.queue.reclaim(partition, runner, previous, lease_ms)
+
     async def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
         return self.queue.renew(partition, runner, lease_ms)
 
@@ -235,6 +238,11 @@ class AsyncOutbox(
 
         Args:
             name: The runner's name in the queue; unique per run by default.
+                Give each runner process a stable name of its own (``"worker-0"``,
+                a pod's name in a StatefulSet; no ``#``) and a restarted runner
+                takes back at once the partitions its crashed or killed run held,
+                instead of their waiting out the lease. Two live runners must
+                never share a name: the later one takes the other's partitions.
 
         """
         await _Runner(self, name).run()
@@ -261,20 +269,31 @@ class _Runner(RunnerCore["_Partition", "asyncio.Task[None]"]):
             await asyncio.gather(*self.dropping.values(), return_exceptions=True)
 
     async def _tick(self) -> None:
-        queue, name, lease_ms = self.queue, self.name, self.lease_ms
+        queue, runner, lease_ms = self.queue, self.id, self.lease_ms
+        if self.reclaiming:
+            every = range(self.partitions)
+            taken = await asyncio.gather(
+                *(queue.reclaim(p, runner, self.previous, lease_ms) for p in every)
+            )
+            self.reclaiming = False
+            for p in (p for p, ok in zip(every, taken, strict=True) if ok):
+                self._hold(p)
         held = list(self.parts)
         # All at once: a late renewal costs a takeover, and reports for what was in flight.
         alive, *renewed = await asyncio.gather(
-            queue.heartbeat(name, lease_ms), *(queue.renew(p, name, lease_ms) for p in held)
+            queue.heartbeat(self.name, lease_ms), *(queue.renew(p, runner, lease_ms) for p in held)
         )
         still = dict(zip(held, renewed, strict=True))
         plan = self.plan(alive, {p: not self.parts[p].task.done() and bool(still[p]) for p in held})
         for p in plan.drop:
             self._drop(p)
         for p in self.wanted(plan):
-            if await queue.acquire(p, name, lease_ms):
-                self.parts[p] = part = _Partition(self, p)
-                part.task = asyncio.create_task(part.run(), name=f"outbox-partition-{p}")
+            if await queue.acquire(p, runner, lease_ms):
+                self._hold(p)
+
+    def _hold(self, p: int) -> None:
+        self.parts[p] = part = _Partition(self, p)
+        part.task = asyncio.create_task(part.run(), name=f"outbox-partition-{p}")
 
     def _drop(self, p: int) -> None:
         # In the background: a drop waits up to shutdown_grace for pushes in
@@ -286,14 +305,14 @@ class _Runner(RunnerCore["_Partition", "asyncio.Task[None]"]):
     async def _dropped(self, p: int, part: _Partition) -> None:
         with self.handing_back(p):
             await part.stop(grace=0.0 if part.task.done() else self.outbox.shutdown_grace)
-            await self.queue.release(p, self.name)
+            await self.queue.release(p, self.id)
 
 
 class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncClient]):
     """One held partition: reads its entries and runs one lane (a task) per customer."""
 
     def __init__(self, runner: _Runner, partition: int) -> None:
-        super().__init__(partition, runner.name, runner.outbox)
+        super().__init__(partition, runner.id, runner.outbox)
         self.runner = runner
         self.outbox = runner.outbox
         self.lane_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}

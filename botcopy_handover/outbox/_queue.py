@@ -43,6 +43,15 @@ class OutboxQueue(Protocol):
         """Take ``partition``'s lease if nobody holds it."""
         ...
 
+    def reclaim(self, partition: int, runner: str, previous: str, lease_ms: int) -> bool:
+        """Take ``partition``'s lease from an earlier run of ``runner``.
+
+        Only if its holder's id starts with ``previous`` (the runner's name and
+        ``#``): a run of the same runner, gone since (or this one, after a
+        reclaim that failed half-way). A free partition is left to `acquire`.
+        """
+        ...
+
     def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
         """Extend ``runner``'s lease; ``False`` if it no longer holds it."""
         ...
@@ -108,6 +117,10 @@ class AsyncOutboxQueue(Protocol):
 
     async def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
         """See `OutboxQueue.acquire`."""
+        ...
+
+    async def reclaim(self, partition: int, runner: str, previous: str, lease_ms: int) -> bool:
+        """See `OutboxQueue.reclaim`."""
         ...
 
     async def renew(self, partition: int, runner: str, lease_ms: int) -> bool:

@@ -198,7 +198,16 @@ class RunnerCore(Generic[P, H]):
     """One ``run()``'s bookkeeping: the partitions it holds, those being handed back."""
 
     def __init__(self, name: str | None, partitions: int, settings: OutboxSettings) -> None:
+        if name is not None and (not isinstance(name, str) or not name or "#" in name):
+            raise ConfigurationError("name must be a non-empty string without '#'")
+        # The name says which runner this is (its heartbeat); the id, which run of
+        # it holds a lease. A named run takes its partitions back from an earlier
+        # run of the same name on its first tick (`reclaim`): that run is gone
+        # (crashed, killed, restarted), so its customers need not wait out the lease.
         self.name = name or runner_name()
+        self.id = f"{self.name}#{uuid.uuid4().hex[:12]}"
+        self.previous = f"{self.name}#"
+        self.reclaiming = name is not None
         self.partitions = partitions
         self.settings = settings
         self.lease_ms = settings.lease_ms

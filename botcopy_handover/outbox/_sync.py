@@ -158,19 +158,28 @@ class _Runner(RunnerCore["_Partition", threading.Thread]):
             self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _tick(self) -> None:
-        queue, name, lease_ms = self.queue, self.name, self.lease_ms
-        alive = queue.heartbeat(name, lease_ms)
+        queue, runner, lease_ms = self.queue, self.id, self.lease_ms
+        if self.reclaiming:
+            taken = [p for p in range(self.partitions)
+                     if queue.reclaim(p, runner, self.previous, lease_ms)]  # fmt: skip
+            self.reclaiming = False
+            for p in taken:
+                self._hold(p)
+        alive = queue.heartbeat(self.name, lease_ms)
         renewed = {
-            p: part.thread.is_alive() and queue.renew(p, name, lease_ms)
+            p: part.thread.is_alive() and queue.renew(p, runner, lease_ms)
             for p, part in self.parts.items()
         }
         plan = self.plan(alive, renewed)
         for p in plan.drop:
             self._drop(p)
         for p in self.wanted(plan):
-            if queue.acquire(p, name, lease_ms):
-                self.parts[p] = part = _Partition(self, p)
-                part.thread.start()
+            if queue.acquire(p, runner, lease_ms):
+                self._hold(p)
+
+    def _hold(self, p: int) -> None:
+        self.parts[p] = part = _Partition(self, p)
+        part.thread.start()
 
     def _drop(self, p: int) -> None:
         # In a thread of its own: the other partitions' renewals must not wait
@@ -186,14 +195,14 @@ class _Runner(RunnerCore["_Partition", threading.Thread]):
     def _dropped(self, p: int, part: _Partition) -> None:
         with self.handing_back(p):
             part.stop(self.outbox.shutdown_grace)
-            self.queue.release(p, self.name)
+            self.queue.release(p, self.id)
 
 
 class _Partition(PartitionCore[OutboxQueue, ConversationStore, Client]):
     """One held partition: a thread reads its entries; lanes run in the runner's pool."""
 
     def __init__(self, runner: _Runner, partition: int) -> None:
-        super().__init__(partition, runner.name, runner.outbox)
+        super().__init__(partition, runner.id, runner.outbox)
         self.runner = runner
         self.outbox = runner.outbox
         self.lock = threading.Condition()

@@ -92,6 +92,16 @@ class MemoryQueue:
             part.lease = (runner, time.monotonic() + lease_ms / 1000)
             return True
 
+    def reclaim(self, partition: int, runner: str, previous: str, lease_ms: int) -> bool:
+        """Take ``partition``'s lease from an earlier run of ``runner`` (its id starts with ``previous``)."""  # noqa: E501 - the summary line
+        with self._cond:
+            part = self._part(partition)
+            holder = self._holder(part)
+            if holder is None or not holder.startswith(previous):
+                return False
+            part.lease = (runner, time.monotonic() + lease_ms / 1000)
+            return True
+
     def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
         """Extend ``runner``'s lease; ``False`` if it no longer holds it."""
         with self._cond:

@@ -78,6 +78,18 @@ end
 redis.pcall('XGROUP', 'CREATE', KEYS[2], ARGV[3], '0', 'MKSTREAM')
 return 1
 """
+# Only from a run of the same runner (the id starts with its name and "#"): an
+# earlier run is gone, so its partitions need not wait out the lease (and a
+# lease this run took in a reclaim that failed half-way is taken again).
+_RECLAIM = """
+local holder = redis.call('GET', KEYS[1])
+if not holder or string.sub(holder, 1, string.len(ARGV[3])) ~= ARGV[3] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.pcall('XGROUP', 'CREATE', KEYS[2], ARGV[4], '0', 'MKSTREAM')
+return 1
+"""
 _RENEW = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -167,6 +179,7 @@ return 1
 _SCRIPTS = {
     "heartbeat": _HEARTBEAT,
     "acquire": _ACQUIRE,
+    "reclaim": _RECLAIM,
     "renew": _RENEW,
     "release": _RELEASE,
     "claim": _CLAIM,
@@ -244,6 +257,10 @@ class _QueueCore:
 
     def acquire(self, partition: int, runner: str, lease_ms: int) -> Call:
         return "acquire", [self.lease(partition), self.events(partition)], [runner, lease_ms, GROUP]
+
+    def reclaim(self, partition: int, runner: str, previous: str, lease_ms: int) -> Call:
+        keys = [self.lease(partition), self.events(partition)]
+        return "reclaim", keys, [runner, lease_ms, previous, GROUP]
 
     def renew(self, partition: int, runner: str, lease_ms: int) -> Call:
         return "renew", [self.lease(partition)], [runner, lease_ms]
@@ -345,6 +362,10 @@ class RedisQueue(_QueueBase[RedisClient, base.Script], base.SyncRedis):
     def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
         """Take the partition's lease if nobody holds it (and make its consumer group)."""
         return bool(self._run(self._core.acquire(partition, runner, lease_ms)))
+
+    def reclaim(self, partition: int, runner: str, previous: str, lease_ms: int) -> bool:
+        """Take the partition's lease from an earlier run of ``runner`` (its id starts with ``previous``)."""  # noqa: E501 - the summary line
+        return bool(self._run(self._core.reclaim(partition, runner, previous, lease_ms)))
 
     def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
         """Extend ``runner``'s lease; ``False`` if it no longer holds it."""
@@ -454,6 +475,10 @@ class AsyncRedisQueue(_QueueBase[AsyncRedisClient, base.AsyncScript], base.Async
     async def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
         """See [`RedisQueue.acquire`][botcopy_handover.RedisQueue.acquire]."""
         return bool(await self._run(self._core.acquire(partition, runner, lease_ms)))
+
+    async def reclaim(self, partition: int, runner: str, previous: str, lease_ms: int) -> bool:
+        """See [`RedisQueue.reclaim`][botcopy_handover.RedisQueue.reclaim]."""
+        return bool(await self._run(self._core.reclaim(partition, runner, previous, lease_ms)))
 
     async def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
         """See [`RedisQueue.renew`][botcopy_handover.RedisQueue.renew]."""

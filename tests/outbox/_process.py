@@ -1,7 +1,7 @@
 """A sender or a runner in a process of its own, for the tests that kill one with SIGKILL.
 
 python tests/outbox/_process.py send REDIS_URL PREFIX BASE_URL COUNT
-python tests/outbox/_process.py run REDIS_URL PREFIX BASE_URL LEASE_SECONDS
+python tests/outbox/_process.py run REDIS_URL PREFIX BASE_URL LEASE_SECONDS [NAME]
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ def send(url: str, prefix: str, base_url: str, count: int) -> None:
     time.sleep(3600)
 
 
-async def run(url: str, prefix: str, base_url: str, lease: float) -> None:
-    """Deliver until killed; failures go to the list ``<prefix>failures``."""
+async def run(url: str, prefix: str, base_url: str, lease: float, name: str | None) -> None:
+    """Deliver until killed (as runner ``name``); failures go to the list ``<prefix>failures``."""
     client = redis.asyncio.Redis.from_url(url)
 
     async def report(failure: OutboxFailure) -> None:
@@ -66,7 +66,7 @@ async def run(url: str, prefix: str, base_url: str, lease: float) -> None:
             policy=DeliveryPolicy(lease=timedelta(seconds=lease), in_flight=timedelta(seconds=1)),
         )
         print("running", flush=True)
-        await outbox.run()
+        await outbox.run(name=name)
 
 
 if __name__ == "__main__":
@@ -74,4 +74,5 @@ if __name__ == "__main__":
     if role == "send":
         send(url, prefix, base_url, int(number))
     else:
-        asyncio.run(run(url, prefix, base_url, float(number)))
+        name = sys.argv[6] if len(sys.argv) > 6 else None
+        asyncio.run(run(url, prefix, base_url, float(number), name))

@@ -100,6 +100,7 @@ async def make_outbox(
         )
 
     make.store = shared["store"]  # type: ignore[attr-defined]
+    make.queue = shared["queue"]  # type: ignore[attr-defined]
     yield make
     for closer in closers:
         await closer.aclose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import inspect
 import json
 import warnings
 from collections import Counter
@@ -393,3 +394,34 @@ async def test_a_runner_stopped_during_a_retry_back_off_hands_the_entry_back_cle
         assert failures == []
     finally:
         loop.set_exception_handler(None)
+
+
+async def test_a_restarted_runner_takes_its_partitions_back_without_waiting_out_the_lease(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    queue = make_outbox.queue  # type: ignore[attr-defined]
+    for p in range(queue.partitions):  # an earlier run of "desk-1", killed with its leases
+        taken = queue.acquire(p, "desk-1#killed", 60_000)
+        assert await taken if inspect.isawaitable(taken) else taken
+    outbox = make_outbox(lease=timedelta(seconds=60))
+    for i in range(3):
+        for user in range(4):
+            await outbox.send_message(f"user-{user}", "bot-1", f"{user}/{i}")
+
+    restarted = asyncio.create_task(outbox.run(name="desk-1"))
+    try:
+        await until(lambda: len(texts(emulator)) == 12, timeout=10)  # the leases are 60 s
+    finally:
+        restarted.cancel()
+        await asyncio.gather(restarted, return_exceptions=True)
+    assert failures == []
+    for user in range(4):
+        assert texts(emulator, f"user-{user}") == [f"{user}/{i}" for i in range(3)]
+
+
+@pytest.mark.parametrize("name", ["", "a#b"])
+async def test_a_runner_name_is_a_non_empty_string_without_a_hash(
+    make_outbox: OutboxFactory, name: str
+) -> None:
+    with pytest.raises(ConfigurationError, match="name"):
+        await make_outbox().run(name=name)

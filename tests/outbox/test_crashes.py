@@ -161,3 +161,48 @@ async def test_a_killed_runner_is_taken_over_in_order_without_duplicates(
     # Only a push in flight at the kill is reported, as interrupted and maybe delivered.
     assert all(f.reason == "interrupted" and f.maybe_delivered for f in failures)
     assert len(failures) <= customers
+
+
+async def test_a_killed_runner_restarted_under_its_name_goes_on_without_waiting_out_the_lease(
+    emulator: BotcopyEmulator, prefix: str, spawn: list[subprocess.Popen[str]]
+) -> None:
+    url = redis_url()
+    client = redis.asyncio.Redis.from_url(url)
+    customers, per_customer = 10, 12
+    async with AsyncClient(api_key=emulator.api_key, base_url=emulator.url) as push:
+        sender = local_outbox(client, prefix, push)
+        for i in range(per_customer):
+            for c in range(customers):
+                await sender.send_message(f"user-{c}", "bot-1", f"{c}:{i}")
+    emulator.inject_fault(kind="latency", rate=1.0, seconds=0.05)  # some pushes in flight
+
+    lease = "60"  # far longer than the test waits: only taking it back can go on
+    runner = start(spawn, "run", url, prefix, emulator.url, lease, "desk-1")
+    assert runner.stdout is not None and runner.stdout.readline().strip() == "running"
+    await until(lambda: len(texts(emulator)) >= 30, timeout=60)
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait()
+    killed_at = len(texts(emulator))
+
+    restarted = start(spawn, "run", url, prefix, emulator.url, lease, "desk-1")
+    assert restarted.stdout is not None and restarted.stdout.readline().strip() == "running"
+
+    async def reported() -> set[str]:
+        return {json.loads(x)["text"] for x in await client.lrange(f"{prefix}failures", 0, -1)}
+
+    everything = {f"{c}:{i}" for c in range(customers) for i in range(per_customer)}
+    done: set[str] = set()
+    for _ in range(300):  # 15 s
+        done = set(texts(emulator)) | await reported()
+        if done >= everything:
+            break
+        await asyncio.sleep(0.05)
+    await client.aclose()
+
+    assert done >= everything, "the restarted runner did not take the partitions back"
+    delivered = texts(emulator)
+    assert len(delivered) > killed_at
+    assert max(Counter(delivered).values()) == 1, "a message was delivered twice"
+    for c in range(customers):
+        mine = [int(t.split(":")[1]) for t in texts(emulator, f"user-{c}")]
+        assert mine == sorted(mine), f"user-{c} got {mine}"

@@ -52,6 +52,34 @@ def test_a_lapsed_lease_goes_to_the_next_runner_and_fences_the_old_one(
     assert queue.start(0, "b", entry)
 
 
+def test_a_later_run_of_the_same_runner_reclaims_its_partition_at_once(
+    queue: OutboxQueue,
+) -> None:
+    entry = queue.append(0, FIELDS)
+    assert queue.acquire(0, "w#run1", 60_000)  # a lease far from lapsing
+    queue.read_new(0, "w#run1", 10, 0)
+    before = time.time()
+    assert queue.start(0, "w#run1", entry)
+    assert queue.acquire(1, "w1#run1", 60_000)  # another runner whose name starts alike
+
+    assert not queue.reclaim(0, "v#run1", "v#", 5000)  # not v's
+    assert not queue.reclaim(1, "w#run2", "w#", 5000)  # w1 is not w
+    assert queue.reclaim(0, "w#run2", "w#", 5000)
+    assert queue.reclaim(0, "w#run2", "w#", 5000)  # its own: taken again (a half-done reclaim)
+
+    assert not queue.renew(0, "w#run1", 60_000)  # the earlier run is fenced out
+    assert not queue.start(0, "w#run1", entry)
+    [(claimed, _, started)] = queue.claim_pending(0, "w#run2")
+    assert claimed == entry
+    assert started is not None and before - 1 <= started <= time.time() + 1
+    assert queue.renew(0, "w#run2", 5000)
+
+
+def test_reclaim_leaves_a_free_partition_to_acquire(queue: OutboxQueue) -> None:
+    assert not queue.reclaim(0, "w#run2", "w#", 5000)
+    assert queue.acquire(0, "x#run1", 5000)
+
+
 def test_new_entries_come_once_and_in_order(queue: OutboxQueue) -> None:
     assert queue.acquire(0, "a", 5000)
     ids = [queue.append(0, {**FIELDS, "e": str(i)}) for i in range(5)]

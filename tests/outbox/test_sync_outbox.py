@@ -91,6 +91,26 @@ def test_two_runner_threads_deliver_each_customer_in_order(
     assert first.backlog() == 0
 
 
+def test_a_restarted_runner_thread_takes_its_partitions_back_at_once(
+    sync_client: Client, shared: dict[str, Any], emulator: BotcopyEmulator
+) -> None:
+    queue = shared["queue"]
+    for p in range(queue.partitions):  # an earlier run of "desk-1", killed with its leases
+        assert queue.acquire(p, "desk-1#killed", 60_000)
+    failures: list[OutboxFailure] = []
+    outbox = make(sync_client, shared, failures)
+    for user in range(4):
+        outbox.send_message(f"user-{user}", "bot-1", f"to {user}")
+    thread = threading.Thread(target=outbox.run, kwargs={"name": "desk-1"})
+    thread.start()
+    try:
+        wait(lambda: len(texts(emulator)) == 4, timeout=4)  # the lease is 60 s
+    finally:
+        outbox.stop()
+        thread.join(15)
+    assert failures == []
+
+
 def test_a_push_that_may_have_arrived_is_reported(
     sync_client: Client, shared: dict[str, Any], emulator: BotcopyEmulator
 ) -> None:
