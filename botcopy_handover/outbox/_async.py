@@ -116,6 +116,27 @@ def _default_async_queue(store: object) -> AsyncOutboxQueue:
     )
 
 
+def _share_pipeline(store: object, queue: object) -> None:
+    """Let a Redis store's records ride the queue's pipeline when both use one client.
+
+    On one server the queue sends the marks and acknowledgements made at the
+    same time in one pipeline; the store's record of each delivered push
+    joins it rather than costing a round trip of its own (a cluster, or a
+    store and queue on different clients, are left as they are).
+    """
+    if type(store).__name__ != "AsyncRedisStore" or type(queue).__name__ != "AsyncRedisQueue":
+        return  # checked by name first: without the redis extra, nothing to import
+    from botcopy_handover.outbox.redis import AsyncRedisQueue
+    from botcopy_handover.state.redis import AsyncRedisStore
+
+    if (
+        isinstance(store, AsyncRedisStore)
+        and isinstance(queue, AsyncRedisQueue)
+        and store.client is queue.client
+    ):
+        store._pipeline_with(queue._pipeline())
+
+
 def _as_async_queue(queue: AsyncOutboxQueue | OutboxQueue) -> AsyncOutboxQueue:
     if isinstance(queue, MemoryQueue):
         return _MemoryAsAsync(queue)
@@ -191,6 +212,7 @@ class AsyncOutbox(
         )
         self._configure(on_failure, policy)
         self.concurrency: int = self._pool("concurrency", concurrency)
+        _share_pipeline(self.store, self.queue)
 
     # -- sending ------------------------------------------------------------------
 

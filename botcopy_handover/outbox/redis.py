@@ -35,10 +35,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, TypeAlias
 
 from botcopy_handover._errors import ConfigurationError
-from botcopy_handover.outbox._batch import ScriptBatch
 from botcopy_handover.outbox._core import DEFAULT_PARTITIONS
 from botcopy_handover.outbox._queue import RawEntry
 from botcopy_handover.state import _redis_base as base  # redis-py, or how to install it
+from botcopy_handover.state._batch import ScriptBatch
 from botcopy_handover.state.redis import URL_SOCKET_TIMEOUT
 
 __all__ = [
@@ -326,6 +326,11 @@ class _QueueBase(base.RedisBase[base.ClientT, base.ScriptT]):
         """How many partitions the queue has."""
         return self._core.count
 
+    @property
+    def client(self) -> base.ClientT:
+        """The Redis client the queue talks through (closed by it only if made from ``url=``)."""
+        return self._client
+
 
 class RedisQueue(_QueueBase[RedisClient, base.Script], base.SyncRedis):
     """The outbox's queue in Redis, shared by every runner and replica.
@@ -450,13 +455,21 @@ class AsyncRedisQueue(_QueueBase[AsyncRedisClient, base.AsyncScript], base.Async
         except base.REDIS_ERRORS as exc:
             raise self._failed(exc) from exc
 
+    def _pipeline(self) -> ScriptBatch | None:
+        """The batch this queue's marks and acknowledgements share; ``None`` on a cluster."""
+        if isinstance(self._client, self._KINDS[1]):
+            return None  # a cluster pipeline would span nodes
+        if self._batch is None:
+            self._batch = ScriptBatch(self._client, self._failed)
+        return self._batch
+
     async def _batched(self, call: Call) -> Any:
         """``_run``, sharing a round trip with the calls made at the same time (one server)."""
-        if isinstance(self._client, self._KINDS[1]):
-            return await self._run(call)  # a cluster pipeline would span nodes
-        if self._batch is None:
-            self._batch = ScriptBatch(self._client, self._scripts, self._failed)
-        return await self._batch.call(*call)
+        batch = self._pipeline()
+        if batch is None:
+            return await self._run(call)
+        name, keys, args = call
+        return await batch.call(self._scripts[name], keys, args)
 
     async def _command(self, name: str, *args: Any) -> Any:
         try:

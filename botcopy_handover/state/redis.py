@@ -13,12 +13,13 @@ conversation at once without losing an update.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from typing_extensions import Unpack
 
+from botcopy_handover.state._batch import ScriptBatch
 from botcopy_handover.state._core import check_profile
 from botcopy_handover.state._redis_base import (
     REDIS_ERRORS,
@@ -256,19 +257,33 @@ class AsyncRedisStore(_RedisStoreBase[AsyncClient, AsyncScript], AsyncRedis):
 
     """
 
+    _batch: ScriptBatch | None = None
+
+    def _pipeline_with(self, batch: ScriptBatch | None) -> None:
+        """Send this store's script calls in ``batch`` (``None``: one round trip each).
+
+        ``batch`` is the pipeline of an outbox's queue on the same client (one
+        server): a runner's records then share the round trips of its marks
+        and acknowledgements. Each call is still its own script with its own
+        answer.
+        """
+        self._batch = batch
+
+    def _call(self, name: str, keys: list[str], args: list[Any]) -> Awaitable[Any]:
+        script = self._scripts[name]
+        if self._batch is not None:
+            return self._batch.call(script, keys, args)
+        return script(keys=keys, args=args)
+
     async def _drive(self, flow: Flow[_T]) -> _T:
-        scripts = self._scripts
         try:
             step = next(flow)
             while True:
                 if isinstance(step, list):
-                    answers = await asyncio.gather(
-                        *(scripts[name](keys=keys, args=args) for name, keys, args in step)
-                    )
+                    answers = await asyncio.gather(*(self._call(*call) for call in step))
                     step = flow.send(list(answers))
                 else:
-                    name, keys, args = step
-                    step = flow.send(await scripts[name](keys=keys, args=args))
+                    step = flow.send(await self._call(*step))
         except StopIteration as done:
             result: _T = done.value
             return result

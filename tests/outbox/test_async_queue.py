@@ -1,4 +1,4 @@
-"""AsyncRedisQueue on a real Redis: started marks and acknowledgements made at once share a trip."""
+"""AsyncRedisQueue on a real Redis: calls made at once (and the outbox's records) share a trip."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import asyncio
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from botcopy_handover import StoreUnavailableError
-from botcopy_handover.outbox import AsyncRedisQueue
-from tests.outbox.helpers import REDIS_BACKENDS, async_redis, redis_url
+from botcopy_handover import AsyncClient, AsyncRedisStore, StoreUnavailableError
+from botcopy_handover.outbox import AsyncOutbox, AsyncRedisQueue
+from botcopy_handover.testing.emulator import BotcopyEmulator
+from tests.outbox.helpers import REDIS_BACKENDS, async_redis, redis_url, running, texts, until
 
 FIELDS = {"e": "{}", "t": "0", "d": "0"}
 
@@ -99,3 +101,49 @@ async def test_when_redis_is_down_every_call_of_the_batch_fails_with_a_store_err
         assert all("failed: ConnectionError" in str(o) for o in outcomes)
     finally:
         await client.aclose()
+
+
+def counting_client() -> Any:
+    """A ``redis.asyncio.Redis`` that counts the store's script calls sent on their own."""
+    import redis.asyncio
+
+    class Counting(redis.asyncio.Redis):
+        store_calls_alone = 0
+
+        async def execute_command(self, *args: Any, **options: Any) -> Any:
+            if args and args[0] == "EVALSHA":
+                keys = args[3 : 3 + int(args[2])]
+                if not any("outbox" in str(key) for key in keys):
+                    type(self).store_calls_alone += 1
+            return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
+
+    return Counting.from_url(redis_url())
+
+
+@pytest.mark.parametrize("shared", [True, False])
+async def test_the_outbox_records_delivered_pushes_in_its_queues_pipeline(
+    emulator: BotcopyEmulator, client: AsyncClient, prefix: str, shared: bool
+) -> None:
+    store_client = counting_client()
+    queue_client = store_client if shared else async_redis("redis")
+    store = AsyncRedisStore(store_client, prefix=prefix)
+    outbox = AsyncOutbox(client, store, queue=AsyncRedisQueue(queue_client, prefix=prefix))
+    try:
+        for user in range(20):
+            await outbox.send_message(f"user-{user}", "bot-1", "hello", minutes_paused=30)
+        async with running(outbox):
+            await until(lambda: len(texts(emulator)) == 20)
+            for _ in range(200):  # every delivered message recorded: paused for 30 minutes
+                states = [await store.get("bot-1", f"user-{user}") for user in range(20)]
+                if all(s is not None and s.paused and s.minutes_paused == 30 for s in states):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                pytest.fail(f"not every delivered message was recorded: {states}")
+        # On one client, each record went in a pipeline with the queue's calls;
+        # on a client of its own, each went alone.
+        assert type(store_client).store_calls_alone == (0 if shared else 20)
+    finally:
+        await store_client.aclose()
+        if not shared:
+            await queue_client.aclose()

@@ -1,21 +1,22 @@
 """Script calls made in one turn of the event loop, sent to Redis in one pipeline.
 
-A runner's lanes each mark their next entry started and acknowledge the
-last one with a script call of their own; with a hundred customers, many of
-those calls are made at once. redis-py spends 150-210 µs of CPU on each call
-alone, and 45-52 µs on each of 20 sent in one pipeline (docs/performance.md,
-"Through the outbox"), so `ScriptBatch` gathers the calls made before the
-event loop next runs its callbacks and sends them in one non-transactional
-pipeline: each call still runs as its own script, with its own fence and its
-own answer; only the round trip is shared. Used by `AsyncRedisQueue` on one
-Redis server (a cluster's pipeline would span nodes; there each call goes
-alone).
+An outbox runner's lanes each mark their next entry started, acknowledge the
+last one and record it in the store, with a script call each; with a hundred
+customers, many of those calls are made at once. redis-py spends 150-210 µs
+of CPU on each call alone, and 45-52 µs on each of 20 sent in one pipeline
+(docs/performance.md, "Through the outbox"), so `ScriptBatch` gathers the
+calls made before the event loop next runs its callbacks and sends them in
+one non-transactional pipeline: each call still runs as its own script, with
+its own fence and its own answer; only the round trip is shared. Used by
+`AsyncRedisQueue` on one Redis server (a cluster's pipeline would span nodes;
+there each call goes alone), and by an `AsyncRedisStore` an `AsyncOutbox`
+shares that client with (`AsyncRedisStore._pipeline_with`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from botcopy_handover._errors import StoreUnavailableError
@@ -23,7 +24,7 @@ from botcopy_handover.state import _redis_base as base
 
 __all__ = ["ScriptBatch"]
 
-_Call = tuple[str, Sequence[str], Sequence[str | int], "asyncio.Future[Any]"]
+_Call = tuple[base.AsyncScript, Sequence[str], Sequence[str | int], "asyncio.Future[Any]"]
 
 
 class ScriptBatch:
@@ -31,32 +32,27 @@ class ScriptBatch:
 
     Args:
         client: An asyncio ``redis.asyncio.Redis`` (one server).
-        scripts: The registered scripts, by name.
         failed: Turns a redis-py error into the error callers see.
 
     """
 
     def __init__(
-        self,
-        client: Any,
-        scripts: Mapping[str, base.AsyncScript],
-        failed: Callable[[BaseException], StoreUnavailableError],
+        self, client: Any, failed: Callable[[BaseException], StoreUnavailableError]
     ) -> None:
         self._client = client
-        self._scripts = scripts
         self._failed = failed
         self._waiting: list[_Call] = []
         self._sending: set[asyncio.Task[None]] = set()
 
     def call(
-        self, name: str, keys: Sequence[str], args: Sequence[str | int]
+        self, script: base.AsyncScript, keys: Sequence[str], args: Sequence[str | int]
     ) -> asyncio.Future[Any]:
-        """The script's answer, once the batch it joins has been sent."""
+        """The answer of ``script`` (registered on this client), once the batch it joins has been sent."""  # noqa: E501 - the summary line
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         if not self._waiting:
             loop.call_soon(self._flush)
-        self._waiting.append((name, keys, args, future))
+        self._waiting.append((script, keys, args, future))
         return future
 
     def _flush(self) -> None:
@@ -75,8 +71,8 @@ class ScriptBatch:
             if unloaded:
                 # Not loaded yet, or flushed (a Redis restart): those calls did not
                 # run. Load each script once and send them again, still together.
-                for name in {calls[i][0] for i in unloaded}:
-                    await self._client.script_load(self._scripts[name].script)
+                for script in {calls[i][0] for i in unloaded}:
+                    await self._client.script_load(script.script)
                 again = await self._pipeline([calls[i] for i in unloaded])
                 for i, answer in zip(unloaded, again, strict=True):
                     answers[i] = answer
@@ -100,8 +96,8 @@ class ScriptBatch:
 
     async def _pipeline(self, calls: list[_Call]) -> list[Any]:
         async with self._client.pipeline(transaction=False) as pipe:
-            for name, keys, args, _ in calls:
-                pipe.evalsha(self._scripts[name].sha, len(keys), *keys, *args)
+            for script, keys, args, _ in calls:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
             answers: list[Any] = await pipe.execute(raise_on_error=False)
         return answers
 
