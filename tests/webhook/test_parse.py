@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -420,3 +421,62 @@ def test_a_decoded_dict_deeper_than_max_depth_is_refused() -> None:
 def test_a_body_of_another_type_is_an_invalid_payload(body: Any) -> None:
     with pytest.raises(InvalidPayloadError, match="must be bytes, str or a JSON object"):
         parse_webhook(body)
+
+
+# -- small and large bodies take two routes, with one outcome ---------------------
+# A body under a kilobyte is validated straight from JSON; a larger one is decoded
+# first, then validated (faster on a history). Padding a body with whitespace, which
+# JSON ignores, sends the same body down the other route.
+
+_LINE_COLUMN = re.compile(r" at line \d+ column \d+")
+
+
+def _outcome(body: bytes | str) -> tuple[str, Any]:
+    try:
+        event = parse_webhook(body)
+    except InvalidPayloadError as exc:
+        return "refused", (_LINE_COLUMN.sub("", str(exc)), exc.errors)
+    return type(event).__name__, (event.model_dump(), event.model_extra, repr(event))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        encode(step_two()),
+        encode(step_two(userId=None)),
+        encode(step_two(botId=5, extraField={"kept": [1, 2.5, None]})),
+        encode({"userId": "u", "botId": "b", "dialogflowResponse": {}, "messageHistory": None}),
+        encode({"userId": "u", "botId": "b", "dialogflowResponse": [], "messageHistory": []}),
+        encode({"userId": "u", "botId": "b", "messageHistory": [{"kind": "?"}]}),
+        b'{"userId": "u", "botId": "b", "queryInput": {"text": {"text": "hi"}}, "n": NaN}',
+        b"\xff\xfe{}",
+        b"{'userId': 'u'}",
+        b'{"userId": "u",',
+        b'{"userId": "u"} trailing',
+        b"[1, 2]",
+        b"null",
+        b"[" * 300 + b"]" * 300,
+        '{"userId": "u\ud800", "botId": "b", "queryInput": {"text": {"text": "hi"}}}',
+    ],
+)
+def test_a_body_padded_past_a_kilobyte_parses_and_fails_as_it_does_unpadded(
+    body: bytes | str,
+) -> None:
+    assert len(body) < 1024
+    pad = " " * 1100
+    padded = pad + body if isinstance(body, str) else pad.encode() + body
+    assert repr(_outcome(padded)) == repr(_outcome(body))  # repr: NaN is not equal to itself
+
+
+def test_a_large_step_one_body_is_a_handover_request_with_its_whole_history(
+    step_one_body: bytes,
+) -> None:
+    event = json.loads(step_one_body)
+    event["messageHistory"] = event["messageHistory"] * 50
+    body = encode(event)
+    assert len(body) > 10_000
+    parsed = parse_webhook(body)
+    assert isinstance(parsed, HandoverRequest)
+    assert parsed.message_history == event["messageHistory"]
+    assert parsed.dialogflow_response == event["dialogflowResponse"]
+    assert len(parsed.history) == len(event["messageHistory"])
