@@ -399,7 +399,13 @@ class WebhookEndpoint:
             return self._answer_duplicate(call.event)
         budget = call.budget()
         outcome = await self.guard.arun(
-            call.handler, call.event, call.late, budget=budget, label=call.label, extra=call.extra
+            call.handler,
+            call.event,
+            call.late,
+            budget=budget,
+            label=call.label,
+            extra=call.extra,
+            is_async=self._kinds[call.name][1],
         )
         response = self._conclude(call, outcome)
         if response.reply is not None and astore is not None:

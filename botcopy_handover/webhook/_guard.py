@@ -320,10 +320,15 @@ class DeadlineGuard:
         budget: float | None = None,
         label: str = "handler",
         extra: tuple[object, ...] = (),
+        is_async: bool | None = None,
     ) -> Outcome:
-        """Run ``handler(event, *extra)`` on the loop (async) or in a thread, waiting ``budget``."""
+        """Run ``handler(event, *extra)`` on the loop (async) or in a thread, waiting ``budget``.
+
+        ``is_async``: whether ``handler`` is async, when the caller knows it
+        already (the endpoint tells once per handler); ``None``: look.
+        """
         future: asyncio.Future[object]
-        if is_async_callable(handler):
+        if is_async_callable(handler) if is_async is None else is_async:
             future = _start(handler(event, *extra))  # type: ignore[arg-type]
             if future.done():
                 return _settled(future)

@@ -9,6 +9,7 @@ matched case-insensitively; values are kept exactly as sent.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Protocol, TypeAlias
 
@@ -30,16 +31,33 @@ def _text(value: str | bytes) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else value
 
 
+@functools.lru_cache(maxsize=64)
+def _raw_names(names: frozenset[str]) -> frozenset[bytes] | None:
+    """``names`` as bytes, when all are ASCII (header names are): ``None`` otherwise."""
+    if all(name.isascii() for name in names):
+        return frozenset(name.encode("ascii") for name in names)
+    return None
+
+
 def pick_headers(headers: HeadersLike, names: frozenset[str]) -> dict[str, list[str]]:
     """The values of the headers named in ``names`` (lower-case), every occurrence kept.
 
     Only the wanted headers are collected, so a request with many headers
-    costs one pass and a few lookups.
+    costs one pass and a few lookups. Raw ``bytes`` names (ASGI, aiohttp) are
+    matched as bytes and only the wanted ones decoded: Latin-1 text lower-cases
+    ASCII to ASCII and nothing else to ASCII, so ``bytes.lower`` matches
+    exactly the names ``str.lower`` would.
     """
     items: Iterable[tuple[str | bytes, str | bytes]]
     items = headers.items() if hasattr(headers, "items") else headers
+    raw = _raw_names(names)
     found: dict[str, list[str]] = {}
     for name, value in items:
+        if raw is not None and type(name) is bytes:
+            lowered = name.lower()
+            if lowered in raw:
+                found.setdefault(lowered.decode("ascii"), []).append(_text(value))
+            continue
         key = _text(name).lower()
         if key in names:
             found.setdefault(key, []).append(_text(value))
