@@ -32,6 +32,9 @@ _EVENT: TypeAdapter[HandoverRequest | CustomerMessage] = TypeAdapter(WebhookEven
 _HANDOVER = TypeAdapter(HandoverRequest)
 _CUSTOMER_MESSAGE = TypeAdapter(CustomerMessage)
 
+_STEP_ONE_KEYS = frozenset({"dialogflowResponse", "dialogflow_response"})
+"""The spellings of the key a Step One body must have (``validate_by_name``)."""
+
 _INNERMOST = re.compile(rb"\[\]|\{\}")
 _KEEP_STRUCTURE = bytes(c for c in range(256) if c not in b'"[]{}')
 
@@ -199,6 +202,8 @@ def _validate(data: bytes | str) -> HandoverRequest | CustomerMessage:
     """
     if len(data) < _DECODE_FIRST:
         try:
+            if _surely_step_two(data):
+                return _CUSTOMER_MESSAGE.validate_json(data)
             return _EVENT.validate_json(data)
         except ValidationError:
             pass  # explained below, from the decoded body
@@ -206,7 +211,29 @@ def _validate(data: bytes | str) -> HandoverRequest | CustomerMessage:
         obj = pydantic_core.from_json(data)
     except (ValueError, TypeError) as exc:  # TypeError: a str holding a lone surrogate
         raise _not_json(data, str(exc)) from None
+    return _validate_object(obj)
+
+
+def _surely_step_two(data: bytes | str) -> bool:
+    """Whether ``data`` cannot hold a ``dialogflowResponse``, which Step One requires.
+
+    Then the union's first try, ``HandoverRequest``, must fail, and building
+    its errors costs as much as the whole parse: a Step Two body (every
+    message a customer sends while paused) goes to ``CustomerMessage``
+    directly, with the union's outcome. Either spelling of the key holds
+    ``dialogflow``; only a backslash-u escape could spell it otherwise, so a
+    body holding one goes through the union.
+    """
+    if isinstance(data, bytes):
+        return b"dialogflow" not in data and b"\\u" not in data
+    return "dialogflow" not in data and "\\u" not in data
+
+
+def _validate_object(obj: Any) -> HandoverRequest | CustomerMessage:
+    """The decoded body, validated: Step Two directly when it holds no Dialogflow response."""
     try:
+        if type(obj) is dict and not any(key in obj for key in _STEP_ONE_KEYS):
+            return _CUSTOMER_MESSAGE.validate_python(obj)
         return _EVENT.validate_python(obj)
     except ValidationError:
         raise _explain_object(obj) from None
@@ -218,10 +245,7 @@ def _parse_decoded(
     limit = DECODER_MAX_DEPTH if max_depth is None else min(max_depth, DECODER_MAX_DEPTH)
     _check_decoded(data, limit)
     obj = data if isinstance(data, dict) else dict(data)
-    try:
-        return _EVENT.validate_python(obj)
-    except ValidationError:
-        raise _explain_object(obj) from None
+    return _validate_object(obj)
 
 
 def _not_json(data: bytes | str, reason: str) -> InvalidPayloadError:

@@ -480,3 +480,52 @@ def test_a_large_step_one_body_is_a_handover_request_with_its_whole_history(
     assert parsed.message_history == event["messageHistory"]
     assert parsed.dialogflow_response == event["dialogflowResponse"]
     assert len(parsed.history) == len(event["messageHistory"])
+
+
+# -- a body without a Dialogflow response goes straight to Step Two -----------------
+# HandoverRequest requires `dialogflowResponse` (or `dialogflow_response`); a body
+# that cannot hold it skips the union's failing first try. The outcome must be the
+# union's, whatever the body: checked against the union itself, as bytes, as str
+# and decoded.
+
+
+def _union_outcome(obj: Any) -> str:
+    from pydantic import ValidationError
+
+    from botcopy_handover.webhook._parse import _EVENT
+
+    try:
+        return type(_EVENT.validate_python(obj)).__name__
+    except ValidationError:
+        return "refused"
+
+
+_STEP_TWO = '"userId": "u", "botId": "b", "queryInput": {"text": {"text": "hi"}}'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{" + _STEP_TWO + "}",
+        "{" + _STEP_TWO + ', "messageHistory": null}',
+        "{" + _STEP_TWO + ', "messageHistory": []}',
+        "{" + _STEP_TWO + ', "dialogflowResponse": null}',
+        "{" + _STEP_TWO + ', "dialogflowResponse": {}}',
+        "{" + _STEP_TWO + ', "dialogflow_response": {}}',
+        "{" + _STEP_TWO + ', "dialogflow\\u0052esponse": {}}',  # the key, escaped
+        "{" + _STEP_TWO + ', "\\u0064ialogflow_response": {}}',
+        "{" + _STEP_TWO + ', "note": "dialogflow is mentioned"}',
+        '{"userId": "u", "botId": "b"}',
+        '{"userId": "u", "botId": "b", "queryInput": {}}',
+        '{"userId": "u", "botId": "b", "dialogflowResponse": {}}',
+        '{"userId": "u", "botId": "b", "dialogflow\\u0052esponse": {}}',
+    ],
+)
+def test_the_route_taken_gives_the_unions_outcome(text: str) -> None:
+    expected = _union_outcome(json.loads(text))
+    for body in (text, text.encode(), json.loads(text)):
+        try:
+            got = type(parse_webhook(body)).__name__
+        except InvalidPayloadError:
+            got = "refused"
+        assert got == expected, (body, got, expected)
