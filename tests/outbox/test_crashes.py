@@ -77,6 +77,20 @@ def local_outbox(
     )
 
 
+async def queue_messages(outbox: AsyncOutbox, customers: int, per_customer: int) -> set[str]:
+    """Queue ``per_customer`` messages ``"c:i"`` for each customer, round-robin; their texts."""
+    for i in range(per_customer):
+        for c in range(customers):
+            await outbox.send_message(f"user-{c}", "bot-1", f"{c}:{i}")
+    return {f"{c}:{i}" for c in range(customers) for i in range(per_customer)}
+
+
+def assert_each_customer_in_order(emulator: BotcopyEmulator, customers: int) -> None:
+    for c in range(customers):
+        mine = [int(t.split(":")[1]) for t in texts(emulator, f"user-{c}")]
+        assert mine == sorted(mine), f"user-{c} got {mine}"
+
+
 async def test_every_event_send_returned_for_survives_a_sigkill_of_the_sender(
     emulator: BotcopyEmulator, prefix: str, spawn: list[subprocess.Popen[str]]
 ) -> None:
@@ -118,10 +132,9 @@ async def test_a_killed_runner_is_taken_over_in_order_without_duplicates(
     async with AsyncClient(
         api_key=emulator.api_key, base_url=emulator.url, retry=RetryPolicy(max_retries=0)
     ) as push:
-        sender = local_outbox(client, prefix, push)
-        for i in range(per_customer):
-            for c in range(customers):
-                await sender.send_message(f"user-{c}", "bot-1", f"{c}:{i}")
+        everything = await queue_messages(
+            local_outbox(client, prefix, push), customers, per_customer
+        )
         # Slow pushes, so that the kill lands on some in flight.
         emulator.inject_fault(kind="latency", rate=1.0, seconds=0.05)
 
@@ -152,10 +165,7 @@ async def test_a_killed_runner_is_taken_over_in_order_without_duplicates(
     delivered = texts(emulator)
     assert len(delivered) > killed_at  # the survivor took over
     assert max(Counter(delivered).values()) == 1, "a message was delivered twice"
-    for c in range(customers):
-        mine = [int(t.split(":")[1]) for t in texts(emulator, f"user-{c}")]
-        assert mine == sorted(mine), f"user-{c} got {mine}"
-    everything = {f"{c}:{i}" for c in range(customers) for i in range(per_customer)}
+    assert_each_customer_in_order(emulator, customers)
     reported_texts = {f.event.text for f in failures if f.event is not None}  # type: ignore[union-attr]
     assert everything == set(delivered) | reported_texts, "a message was lost silently"
     # Only a push in flight at the kill is reported, as interrupted and maybe delivered.
@@ -170,10 +180,9 @@ async def test_a_killed_runner_restarted_under_its_name_goes_on_without_waiting_
     client = redis.asyncio.Redis.from_url(url)
     customers, per_customer = 10, 12
     async with AsyncClient(api_key=emulator.api_key, base_url=emulator.url) as push:
-        sender = local_outbox(client, prefix, push)
-        for i in range(per_customer):
-            for c in range(customers):
-                await sender.send_message(f"user-{c}", "bot-1", f"{c}:{i}")
+        everything = await queue_messages(
+            local_outbox(client, prefix, push), customers, per_customer
+        )
     emulator.inject_fault(kind="latency", rate=1.0, seconds=0.05)  # some pushes in flight
 
     lease = "60"  # far longer than the test waits: only taking it back can go on
@@ -190,7 +199,6 @@ async def test_a_killed_runner_restarted_under_its_name_goes_on_without_waiting_
     async def reported() -> set[str]:
         return {json.loads(x)["text"] for x in await client.lrange(f"{prefix}failures", 0, -1)}
 
-    everything = {f"{c}:{i}" for c in range(customers) for i in range(per_customer)}
     done: set[str] = set()
     for _ in range(300):  # 15 s
         done = set(texts(emulator)) | await reported()
@@ -203,6 +211,4 @@ async def test_a_killed_runner_restarted_under_its_name_goes_on_without_waiting_
     delivered = texts(emulator)
     assert len(delivered) > killed_at
     assert max(Counter(delivered).values()) == 1, "a message was delivered twice"
-    for c in range(customers):
-        mine = [int(t.split(":")[1]) for t in texts(emulator, f"user-{c}")]
-        assert mine == sorted(mine), f"user-{c} got {mine}"
+    assert_each_customer_in_order(emulator, customers)
