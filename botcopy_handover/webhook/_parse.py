@@ -206,12 +206,18 @@ def _validate(data: bytes | str) -> HandoverRequest | CustomerMessage:
                 return _CUSTOMER_MESSAGE.validate_json(data)
             return _EVENT.validate_json(data)
         except ValidationError:
-            pass  # explained below, from the decoded body
+            # Explained from the decoded body (the same decoder: it fails
+            # alike), without validating it once more.
+            raise _explain_object(_decode(data)) from None
+    return _validate_object(_decode(data))
+
+
+def _decode(data: bytes | str) -> Any:
+    """The JSON value of ``data``, or the ``InvalidPayloadError`` saying why it is none."""
     try:
-        obj = pydantic_core.from_json(data)
+        return pydantic_core.from_json(data)
     except (ValueError, TypeError) as exc:  # TypeError: a str holding a lone surrogate
         raise _not_json(data, str(exc)) from None
-    return _validate_object(obj)
 
 
 def _surely_step_two(data: bytes | str) -> bool:
