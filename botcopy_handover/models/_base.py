@@ -112,13 +112,23 @@ class NoneAsEmpty:
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(
-            _none_as_empty, core_schema.nullable_schema(handler(source))
+        # A list is taken by the first member with no Python call (this runs on
+        # every Step One body); only ``null`` reaches the function. One error,
+        # as a plain list field gives, when the value is neither.
+        return core_schema.union_schema(
+            [
+                handler(source),
+                core_schema.no_info_after_validator_function(
+                    _none_as_empty, core_schema.none_schema()
+                ),
+            ],
+            mode="left_to_right",
+            custom_error_type="list_type",
         )
 
 
-def _none_as_empty(value: list[Any] | None) -> list[Any]:
-    return [] if value is None else value
+def _none_as_empty(_: None) -> list[Any]:
+    return []
 
 
 def _assume_utc(value: datetime) -> datetime:

@@ -189,6 +189,26 @@ class WebhookResponse:
         return cls(200, reply.to_json(), _JSON_HEADERS, reply)
 
 
+_REPLY_RESPONSES: dict[Reply, WebhookResponse] = {}
+_REPLY_RESPONSES_MAX = 64
+
+
+def _reply_response(reply: Reply) -> WebhookResponse:
+    """``WebhookResponse.for_reply(reply)``, made once per distinct reply.
+
+    Replies and responses are immutable, and nearly every call answers one of
+    a handful (``Pause()``...): building a frozen dataclass costs more than
+    this lookup. The cap keeps replies made up per call (``Pause(minutes=n)``
+    for every ``n``) from growing it.
+    """
+    response = _REPLY_RESPONSES.get(reply)
+    if response is None:
+        response = WebhookResponse.for_reply(reply)
+        if len(_REPLY_RESPONSES) < _REPLY_RESPONSES_MAX:
+            _REPLY_RESPONSES[reply] = response
+    return response
+
+
 def _session(event: HandoverRequest | CustomerMessage) -> str:
     return event.session_id or event.session or "-"
 
@@ -204,9 +224,8 @@ class _Call:
     context: AsyncHandlerContext | HandlerContext | None
     late: LateCallback
 
-    @property
     def label(self) -> str:
-        """The handler and its session, for the shutdown report."""
+        """The handler and its session, for the shutdown report (made only when needed)."""
         return f"{self.name} for session {_session(self.event)}"
 
     @property
@@ -341,13 +360,17 @@ class WebhookEndpoint:
         Answers 405 to anything but ``POST``, 401 to wrong credentials, 415 to
         a non-JSON ``Content-Type``, 413 when ``Content-Length`` is over the limit.
         """
+        checked = self._precheck(method, headers)
+        return checked if isinstance(checked, WebhookResponse) else None
+
+    def _precheck(self, method: str, headers: HeadersLike) -> WebhookResponse | bytes:
+        """``precheck``, or the accepted token's digest for ``_arespond``."""
         try:
-            if method.upper() != "POST":
+            if method != "POST" and method.upper() != "POST":
                 raise MethodNotAllowedError("Only POST is allowed")
-            self.webhook.verify_headers(headers)
+            return self.webhook._verified_headers(headers)[1]
         except WebhookError as error:
             return WebhookResponse.for_error(error)
-        return None
 
     def too_large(self) -> WebhookResponse:
         """The 413 answer, for a body that grew past the limit while being read."""
@@ -391,7 +414,16 @@ class WebhookEndpoint:
         headers: HeadersLike | None = None,
     ) -> WebhookResponse:
         """[`respond`][botcopy_handover.webhook.WebhookEndpoint.respond] for asyncio servers: async handlers run on the loop."""  # noqa: E501 - a link in the summary
-        call = self._accept(body, headers)
+        return await self._arespond(body, headers, None)
+
+    async def _arespond(
+        self,
+        body: bytes | bytearray | memoryview | str,
+        headers: HeadersLike | None,
+        header_digest: bytes | None,
+    ) -> WebhookResponse:
+        """``arespond``; given ``_precheck``'s digest, the header is not read again."""
+        call = self._accept(body, headers, header_digest)
         if isinstance(call, WebhookResponse):
             return call
         astore = self._astore if self.store is not None else None
@@ -532,12 +564,18 @@ class WebhookEndpoint:
     # -- the decisions, made once -------------------------------------------
 
     def _accept(
-        self, body: bytes | bytearray | memoryview | str, headers: HeadersLike | None
+        self,
+        body: bytes | bytearray | memoryview | str,
+        headers: HeadersLike | None,
+        header_digest: bytes | None = None,
     ) -> _Call | WebhookResponse:
         """The call parsed, with its handler and context; the error answer to a refused body."""
         deadline = time.monotonic() + self.reply_timeout
         try:
-            event = self.webhook.parse(body, headers=headers)
+            if header_digest is None:
+                event = self.webhook.parse(body, headers=headers)
+            else:
+                event = self.webhook._parse_verified(body, header_digest)
         except WebhookError as error:
             return WebhookResponse.for_error(error)
         name, handler = self._handler_for(event)
@@ -588,7 +626,7 @@ class WebhookEndpoint:
             shown = HandlerError(_HANDLER_FAILED, handler=name) if error.__cause__ else error
             return WebhookResponse.for_error(shown)
         assert isinstance(outcome, Returned)
-        return WebhookResponse.for_reply(outcome.value)  # type: ignore[arg-type]
+        return _reply_response(outcome.value)  # type: ignore[arg-type]
 
     def _late(self, name: str, event: HandoverRequest | CustomerMessage) -> LateCallback:
         def report(outcome: Returned | Raised) -> None:

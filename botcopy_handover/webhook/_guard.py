@@ -280,15 +280,16 @@ class DeadlineGuard:
         late: LateCallback,
         *,
         budget: float | None = None,
-        label: str = "handler",
+        label: str | Callable[[], str] = "handler",
         extra: tuple[object, ...] = (),
         runner: Callable[[Awaitable[object]], object] | None = None,
     ) -> Outcome:
         """Run ``handler(event, *extra)`` in a worker thread and wait at most ``budget`` seconds.
 
         ``budget`` defaults to the guard's; ``label`` names the handler and its
-        session in the shutdown report; ``runner`` runs an awaitable the
-        handler returns (default: ``asyncio.run``).
+        session in the shutdown report (or makes that name: asked for only
+        when the handler overruns); ``runner`` runs an awaitable the handler
+        returns (default: ``asyncio.run``).
         """
         context = contextvars.copy_context()
         future = self._executor().submit(
@@ -300,7 +301,7 @@ class DeadlineGuard:
         done, _ = concurrent.futures.wait((future,), timeout=wait)
         if not done:
             with self._pool_lock:
-                self._running_threads[future] = label
+                self._running_threads[future] = _text(label)
 
             def finished(f: concurrent.futures.Future[object]) -> None:
                 with self._pool_lock:
@@ -318,7 +319,7 @@ class DeadlineGuard:
         late: LateCallback,
         *,
         budget: float | None = None,
-        label: str = "handler",
+        label: str | Callable[[], str] = "handler",
         extra: tuple[object, ...] = (),
         is_async: bool | None = None,
     ) -> Outcome:
@@ -351,8 +352,10 @@ class DeadlineGuard:
             return Overran()
         return _settled(future)
 
-    def _keep(self, future: asyncio.Future[object], late: LateCallback, label: str) -> None:
-        self._background[future] = label
+    def _keep(
+        self, future: asyncio.Future[object], late: LateCallback, label: str | Callable[[], str]
+    ) -> None:
+        self._background[future] = _text(label)
 
         def finished(f: asyncio.Future[object]) -> None:
             self._background.pop(f, None)
@@ -390,6 +393,10 @@ class DeadlineGuard:
         if self._pool is not None:
             self._pool.shutdown(wait=wait)
         return running
+
+
+def _text(label: str | Callable[[], str]) -> str:
+    return label if isinstance(label, str) else label()
 
 
 def _settled(

@@ -50,6 +50,13 @@ def _digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
 
 
+def _authorization_digest(headers: HeadersLike) -> bytes:
+    """The digest of the ``Authorization`` token; of ``""`` unless there is exactly one."""
+    authorization = pick_headers(headers, _AUTHORIZATION).get("authorization")
+    value = authorization[0] if authorization and len(authorization) == 1 else ""
+    return _digest(_strip_bearer(value))
+
+
 def _strip_bearer(value: str) -> str:
     value = value.strip()
     if value[:7].lower() == "bearer ":
@@ -164,14 +171,23 @@ class Webhook:
             InvalidPayloadError: ``Content-Length`` is not a number.
 
         """
+        return self._verified_headers(headers)[0]
+
+    def _verified_headers(self, headers: HeadersLike) -> tuple[int | None, bytes]:
+        """``verify_headers``, and the digest of the accepted token.
+
+        For this package's adapters: they hand the digest to
+        ``_parse_verified``, so a body's token is compared with the header's
+        without reading and hashing the header a second time.
+        """
         found = pick_headers(headers, self._wanted)
-        self._verify_credentials(found)
+        digest = self._verify_credentials(found)
         content_type = found.get("content-type")
         if content_type is None or len(content_type) != 1:
             raise UnsupportedMediaTypeError("Content-Type must be application/json")
         if not is_json_content_type(content_type[0]):
             raise UnsupportedMediaTypeError("Content-Type must be application/json")
-        return self._content_length(found.get("content-length"))
+        return self._content_length(found.get("content-length")), digest
 
     def receive(
         self,
@@ -230,13 +246,25 @@ class Webhook:
         """
         event = parse_webhook(body, max_bytes=self.max_bytes, max_depth=self.max_depth)
         tokens = body_tokens(event)
-        if tokens and not self._body_tokens_ok(tokens, headers):
-            self._refusals.refused("a token in the body is not accepted or not the header's")
-            raise WebhookAuthenticationError(_UNAUTHORIZED)
+        if tokens:
+            header_digest = None if headers is None else _authorization_digest(headers)
+            self._check_body_tokens(tokens, header_digest)
         return event
 
-    def _accepted(self, token: str) -> bool:
-        return self._accepted_digest(_digest(token))
+    def _parse_verified(
+        self, body: bytes | bytearray | memoryview | str | Mapping[str, Any], header_digest: bytes
+    ) -> HandoverRequest | CustomerMessage:
+        """``parse`` of a call whose headers ``_verified_headers`` accepted, given its digest."""
+        event = parse_webhook(body, max_bytes=self.max_bytes, max_depth=self.max_depth)
+        tokens = body_tokens(event)
+        if tokens:
+            self._check_body_tokens(tokens, header_digest)
+        return event
+
+    def _check_body_tokens(self, tokens: tuple[object, ...], header_digest: bytes | None) -> None:
+        if not self._body_tokens_ok(tokens, header_digest):
+            self._refusals.refused("a token in the body is not accepted or not the header's")
+            raise WebhookAuthenticationError(_UNAUTHORIZED)
 
     def _accepted_digest(self, digest: bytes) -> bool:
         ok = False
@@ -245,12 +273,7 @@ class Webhook:
             ok |= hmac.compare_digest(digest, accepted)
         return ok
 
-    def _body_tokens_ok(self, tokens: tuple[object, ...], headers: HeadersLike | None) -> bool:
-        header_digest: bytes | None = None
-        if headers is not None:
-            authorization = pick_headers(headers, _AUTHORIZATION).get("authorization")
-            value = authorization[0] if authorization and len(authorization) == 1 else ""
-            header_digest = _digest(_strip_bearer(value))
+    def _body_tokens_ok(self, tokens: tuple[object, ...], header_digest: bytes | None) -> bool:
         ok = True
         for token in tokens:
             # Every token is checked, whatever the first one gave: one path.
@@ -260,13 +283,12 @@ class Webhook:
                 ok &= hmac.compare_digest(digest, header_digest)
         return ok
 
-    def _verify_credentials(self, found: dict[str, list[str]]) -> None:
+    def _verify_credentials(self, found: dict[str, list[str]]) -> bytes:
+        """Check the token and the custom header; the token's digest when they pass."""
         authorization = found.get("authorization")
-        token_ok = (
-            authorization is not None
-            and len(authorization) == 1
-            and self._accepted(_strip_bearer(authorization[0]))
-        )
+        only = authorization[0] if authorization is not None and len(authorization) == 1 else None
+        digest = _digest("" if only is None else _strip_bearer(only))
+        token_ok = only is not None and self._accepted_digest(digest)
         header_ok = True
         if self._custom_name is not None:
             values = found.get(self._custom_name)
@@ -277,6 +299,7 @@ class Webhook:
         if not (token_ok and header_ok):
             self._refusals.refused(_UNAUTHORIZED.lower())
             raise WebhookAuthenticationError(_UNAUTHORIZED)
+        return digest
 
     def _content_length(self, values: list[str] | None) -> int | None:
         # CGI-style servers (wsgiref) pass an absent length as an empty string.

@@ -84,13 +84,16 @@ class ASGIApp:
         if self.path is not None and scope.get("path") != self.path:
             await _send(send, _NOT_FOUND)
             return
-        response = endpoint.precheck(scope["method"], scope["headers"])
-        if response is None:
+        headers = scope["headers"]
+        checked = endpoint._precheck(scope["method"], headers)
+        if isinstance(checked, WebhookResponse):
+            response = checked
+        else:
             body = await _read_body(receive, endpoint.max_bytes)
             response = (
                 endpoint.too_large()
                 if body is None
-                else await endpoint.arespond(body, scope["headers"])
+                else await endpoint._arespond(body, headers, checked)
             )
         try:
             await _send(send, response)

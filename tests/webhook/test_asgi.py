@@ -114,6 +114,21 @@ async def test_bad_calls_get_a_status_and_a_small_json_error(
     assert TOKEN not in response.text
 
 
+async def test_the_body_token_must_be_the_header_token_itself() -> None:
+    # The app hands the header's digest from the header check to the body
+    # check: the body's token is still compared with that very header.
+    webhook = Webhook([TOKEN, "older-token"], custom_header=HEADER)
+    transport = httpx.ASGITransport(app=asgi_app(webhook, on_handover, on_customer_message))
+    async with httpx.AsyncClient(transport=transport, base_url="http://proxy.test") as client:
+        mismatch = await post(client, sample_handover(), body_access_token="older-token")
+        bearer = await post(client, sample_handover(), bearer=True)
+        unknown = await post(client, sample_handover(), body_access_token="not-a-token")
+    assert mismatch.status_code == 401
+    assert bearer.status_code == 200
+    assert unknown.status_code == 401
+    assert "older-token" not in mismatch.text
+
+
 async def test_405_names_the_allowed_method(client: httpx.AsyncClient) -> None:
     response = await post(client, sample_customer_message(), method="PUT")
     assert response.headers["allow"] == "POST"

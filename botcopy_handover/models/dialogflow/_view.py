@@ -58,11 +58,16 @@ class DialogflowResponse:
 
     def __init__(self, raw: Mapping[str, JsonValue]) -> None:
         # Parsed JSON is a dict with string keys: kept as it is, unchecked
-        # (only ``.get`` with string keys ever reads it).
-        received = raw if type(raw) is dict else _as_object(raw)
+        # (only ``.get`` with string keys ever reads it). The REST form, the
+        # commonest, is read without a helper call.
+        result: object
+        if type(raw) is dict and type(result := raw.get("queryResult")) is dict:
+            received: JsonObject | None = raw
+        else:
+            received = raw if type(raw) is dict else _as_object(raw)
+            result = _get(received, "queryResult")
         self.raw: JsonObject = {} if received is None else received
         """The response as received."""
-        result = _get(received, "queryResult")
         self._query_result: Mapping[str, object] = result if _is_map(result) else {}
 
     def __repr__(self) -> str:
@@ -150,7 +155,7 @@ class DialogflowResponse:
             and result.get("response_messages") is None
             and (lines := _rest_text_lines(listed)) is not None
         ):
-            return self._or_fulfillment_text(lines)
+            return tuple(lines) if lines else self._or_fulfillment_text(lines)
         return self._general_texts()
 
     def _general_texts(self) -> tuple[str, ...]:
