@@ -29,8 +29,10 @@ $(STAMP): pyproject.toml $(UV)
 demo: $(STAMP) ## Run a live-chat handover end to end against the local Botcopy emulator
 	$(BIN)/python examples/demo.py
 
+# Lint first (it builds .venv); then the type check and the docs build run
+# beside the test suites, whose first minute is mostly building environments.
 test: ## Lint, type-check, build the docs, and test on each Python 3.10-3.13 found (timed)
-	@scripts/timed-stages.sh $(MAKE) lint typecheck docs pytest-all
+	@scripts/timed-stages.sh $(MAKE) lint typecheck+docs+pytest-all
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -61,7 +63,7 @@ pytest: $(STAMP) ## Run the tests on the default Python only
 
 # Versions this machine lacks are fetched with uv where it can, else skipped
 # loudly; BOTCOPY_REQUIRE_ALL_PYTHONS=1 makes every one of them mandatory.
-# BOTCOPY_TEST_PARALLEL=N suites run side by side (default 2), each with its own
+# BOTCOPY_TEST_PARALLEL=N suites run side by side (default 4), each with its own
 # Redis and Redis Cluster (scripts/test-pythons.sh starts them per suite).
 pytest-all: $(UV) ## Run the tests on every supported Python found (or fetched)
 	scripts/test-pythons.sh $(PYTHONS)

@@ -10,9 +10,11 @@
 # BOTCOPY_REQUIRE_ALL_PYTHONS=1 (CI sets it) a skipped version fails the run.
 #
 # BOTCOPY_TEST_PARALLEL=N runs up to N versions' suites side by side (default
-# 2, which nearly halves the wall time on a 2-core machine; see
-# docs/performance.md "Test suite"); each gets its own Redis and Redis Cluster
-# and its own log under .test-logs/, printed when it ends.
+# 4: all of them; see docs/performance.md "Test suite"), each starting at a
+# different point of the tests (BOTCOPY_TEST_ROTATE, tests/conftest.py) so that
+# their waits do not line up; each gets its own Redis and Redis Cluster and its
+# own log under .test-logs/, printed when it ends. Tests marked
+# python_independent run in the first suite only (BOTCOPY_PYTHON_INDEPENDENT_IN).
 #
 # BOTCOPY_TEST_WORKERS=N runs each suite on N pytest-xdist workers (`-n N`);
 # unset or 0, the suite runs in one process (the default, see
@@ -24,7 +26,7 @@ require_all=${BOTCOPY_REQUIRE_ALL_PYTHONS:-0}
 fetch=${BOTCOPY_FETCH_PYTHONS:-1}
 fetch_timeout=${BOTCOPY_FETCH_TIMEOUT:-300}
 workers=${BOTCOPY_TEST_WORKERS:-0}
-parallel=${BOTCOPY_TEST_PARALLEL:-2}
+parallel=${BOTCOPY_TEST_PARALLEL:-4}
 if ! [[ "$parallel" =~ ^[1-9][0-9]*$ ]]; then
     echo "BOTCOPY_TEST_PARALLEL must be a whole number of at least 1 (got: $parallel)" >&2
     exit 2
@@ -128,13 +130,23 @@ stop_suites() {  # with-services.sh stops its pytest and its servers on TERM
 trap 'stop_suites; exit 130' INT
 trap 'stop_suites; exit 143' TERM
 
+suite=0
 for version in "${ready[@]}"; do
     while [[ ${#running[@]} -ge $parallel ]]; do
         finish_one
     done
     echo "=== Python $version: pytest started (log: $logs/$version.log)"
     started[$version]=$SECONDS
-    scripts/with-services.sh .venvs/py"$version"/bin/python -m pytest "${pytest_args[@]}" \
+    # Tests marked python_independent run in the first suite only (tests/conftest.py).
+    independent_in=""
+    [[ "$version" == "${ready[0]}" ]] || independent_in=${ready[0]}
+    # Side by side, each suite starts at a different point of the tests (and
+    # wraps around), so that one suite's waits overlap another's computing.
+    rotate=""
+    [[ "$parallel" == 1 || ${#ready[@]} == 1 ]] || rotate="$suite/${#ready[@]}"
+    suite=$((suite + 1))
+    BOTCOPY_PYTHON_INDEPENDENT_IN=$independent_in BOTCOPY_TEST_ROTATE=$rotate \
+        scripts/with-services.sh .venvs/py"$version"/bin/python -m pytest "${pytest_args[@]}" \
         >"$logs/$version.log" 2>&1 </dev/null &
     running[$!]=$version
 done

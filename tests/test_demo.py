@@ -49,6 +49,7 @@ def test_the_demo_plays_every_step_and_stops_its_processes() -> None:
             os.kill(pid, 0)
 
 
+@pytest.mark.python_independent  # `make demo` runs the dev environment (.venv)
 def test_make_demo_runs_the_demo() -> None:
     if not (ROOT / ".venv" / ".installed-stamp").exists() or shutil.which("make") is None:
         if os.environ.get("CI"):

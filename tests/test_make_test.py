@@ -13,11 +13,14 @@ import re
 import shutil
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Bash scripts, the dev environment's tools: the same outcome on every Python.
+pytestmark = pytest.mark.python_independent
 
 FAKE_UV = """#!/bin/bash
 echo "uv $*" >> "$FAKE_LOG"
@@ -41,13 +44,13 @@ exit 0
 """
 
 # An environment's python: "runs the tests" and exits as told. With
-# FAKE_RENDEZVOUS set, each run waits (up to 5 s) until two runs have arrived,
+# FAKE_RENDEZVOUS set, each run waits (up to 2 s) until two runs have arrived,
 # so it passes only when two suites run at the same time.
 FAKE_ENV_PYTHON = """#!/bin/bash
 env_name=$(basename "$(dirname "$(dirname "$0")")")
 if [[ -n "${FAKE_RENDEZVOUS:-}" ]]; then
     touch "$FAKE_RENDEZVOUS/$env_name"
-    for _ in $(seq 100); do
+    for _ in $(seq 40); do
         [[ $(ls "$FAKE_RENDEZVOUS" | wc -l) -ge 2 ]] && break
         sleep 0.05
     done
@@ -55,6 +58,8 @@ if [[ -n "${FAKE_RENDEZVOUS:-}" ]]; then
 fi
 echo "pytest ran in $env_name"
 echo "pytest arguments: $*"
+echo "$env_name: python-independent tests in ${BOTCOPY_PYTHON_INDEPENDENT_IN:-this suite}"
+echo "$env_name: rotated ${BOTCOPY_TEST_ROTATE:-not at all}"
 exit "${FAKE_PYTEST_STATUS:-0}"
 """
 
@@ -178,6 +183,24 @@ def test_two_suites_run_side_by_side_each_under_its_own_services(repo: Path) -> 
         assert f"{header}pytest ran in py{version}\n" in result.stdout
 
 
+def test_python_independent_tests_run_in_the_first_suite_only(repo: Path) -> None:
+    second_python(repo)
+    result = run(repo, "3.10", "3.11")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "py3.10: python-independent tests in this suite\n" in result.stdout
+    assert "py3.11: python-independent tests in 3.10\n" in result.stdout
+
+
+def test_suites_side_by_side_start_at_different_points_of_the_tests(repo: Path) -> None:
+    second_python(repo)
+    result = run(repo, "3.10", "3.11")
+    assert "py3.10: rotated 0/2\n" in result.stdout
+    assert "py3.11: rotated 1/2\n" in result.stdout
+    result = run(repo, "3.10", "3.11", BOTCOPY_TEST_PARALLEL="1")
+    assert "py3.10: rotated not at all\n" in result.stdout
+    assert "py3.11: rotated not at all\n" in result.stdout
+
+
 def test_one_suite_at_a_time_when_asked(repo: Path) -> None:
     second_python(repo)
     rendezvous = repo.parent / "rendezvous"
@@ -248,7 +271,67 @@ def test_timed_stages_prints_each_stage_wall_time_and_stops_at_a_failure(tmp_pat
 def test_make_test_runs_its_stages_through_the_timer() -> None:
     makefile = (ROOT / "Makefile").read_text()
     recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
-    assert "scripts/timed-stages.sh $(MAKE) lint typecheck docs pytest-all" in recipe
+    assert "scripts/timed-stages.sh $(MAKE) lint typecheck+docs+pytest-all" in recipe
+
+
+def fake_make(tmp_path: Path) -> Path:
+    """A ``make`` whose stages meet at a rendezvous: ``slow`` waits (up to 3 s) for
+    ``fast`` to have run, so it passes only when the two run side by side."""
+    return executable(
+        tmp_path / "make",
+        "#!/bin/bash\n"
+        'case "$2" in\n'
+        '  fast) touch "$RENDEZVOUS/fast"; echo "ran fast";;\n'
+        '  slow) for _ in $(seq 60); do [[ -f "$RENDEZVOUS/fast" ]] && break; sleep 0.05; done\n'
+        '        [[ -f "$RENDEZVOUS/fast" ]] && echo "ran slow beside fast";;\n'
+        '  bad) echo "bad went wrong"; exit 3;;\n'
+        '  hang) echo "hang started"; sleep 30;;\n'
+        '  *) echo "ran $2";;\n'
+        "esac\n",
+    )
+
+
+def timed(tmp_path: Path, *stages: str) -> subprocess.CompletedProcess[str]:
+    rendezvous = tmp_path / "rendezvous"
+    rendezvous.mkdir(exist_ok=True)
+    return subprocess.run(  # noqa: S603 - the project's own script
+        [str(ROOT / "scripts" / "timed-stages.sh"), str(fake_make(tmp_path)), *stages],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, "RENDEZVOUS": str(rendezvous)},
+    )
+
+
+def test_a_group_of_stages_runs_side_by_side_each_timed(tmp_path: Path) -> None:
+    result = timed(tmp_path, "first", "slow+fast", "after")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "ran slow beside fast" in out
+    # the group's other stages' output is printed whole, under its name
+    assert "=== slow\nran slow beside fast\n" in out
+    assert out.index("ran first") < out.index("ran fast") < out.index("ran after")
+    table = out.split("=== wall time per stage\n")[1].split("\n")
+    assert [row.split()[0] for row in table if row.strip()] == [
+        "first",
+        *sorted(["slow", "fast"], key=out.index),
+        "after",
+        "total",
+    ]
+
+
+def test_a_failing_stage_of_a_group_stops_the_others_and_the_run(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = timed(tmp_path, "hang+bad", "never")
+    assert time.monotonic() - started < 20  # "hang" was stopped, not waited for
+    assert result.returncode == 3
+    assert "bad went wrong" in result.stdout
+    assert "ran never" not in result.stdout
+    table = result.stdout.split("=== wall time per stage\n")[1]
+    assert re.search(r"bad +\d+s +FAILED", table)
+    assert re.search(r"hang +\d+s +FAILED", table)
 
 
 def test_ci_makes_the_whole_matrix_mandatory() -> None:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from botcopy_handover import Client
 from botcopy_handover.testing.emulator import BotcopyEmulator
 from tests.browser.test_handover import lines
+
+# The console's server side is tested on every Python (tests/console); what the
+# browser adds, the page in Chromium, is the same whichever Python serves it.
+pytestmark = pytest.mark.python_independent
 
 
 def test_the_agent_line_shows_the_name_and_the_avatar_or_its_initial(context: Any) -> None:

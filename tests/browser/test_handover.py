@@ -5,9 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.desk import Desk
+
+# The console's server side is tested on every Python (tests/console); what the
+# browser adds, the page in Chromium, is the same whichever Python serves it.
+pytestmark = pytest.mark.python_independent
 
 AGENT_JOINED = "You are now chatting with an Agent."
 

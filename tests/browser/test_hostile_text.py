@@ -5,10 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.desk import Desk
 from tests.browser.test_handover import console_page, customer_page, say
+
+# The console's server side is tested on every Python (tests/console); what the
+# browser adds, the page in Chromium, is the same whichever Python serves it.
+pytestmark = pytest.mark.python_independent
 
 HOSTILE = '<img src=x onerror="window.__pwned = 1"> human <script>window.__pwned = 2</script>'
 FOLLOW_UP = '<b>bold?</b><img src=y onerror="window.__pwned = 3">'
