@@ -19,6 +19,7 @@ step happened.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -205,7 +206,9 @@ def main() -> int:
         for name in ("emulator.log", "proxy.log"):
             print(f"\n--- {name}\n{(logs / name).read_text(errors='replace')}", file=sys.stderr)
         print(f"\ndemo FAILED: {len(failed)} of {len(demo.steps)} steps", file=sys.stderr)
+        print(f"(the servers' logs are kept in {logs})", file=sys.stderr)
         return 1
+    shutil.rmtree(logs, ignore_errors=True)  # kept only when a step failed
     print(f"\ndemo passed: all {len(demo.steps)} steps happened (processes stopped)")
     return 0
 

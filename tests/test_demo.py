@@ -31,7 +31,7 @@ def check_output(stdout: str) -> None:
     assert "demo passed: all 6 steps happened (processes stopped)" in lines
 
 
-def test_the_demo_plays_every_step_and_stops_its_processes() -> None:
+def test_the_demo_plays_every_step_and_stops_its_processes(tmp_path: Path) -> None:
     # demo.py starts "demo_proxy.py" and the emulator as processes of their own.
     result = subprocess.run(  # noqa: S603 - our own example
         [sys.executable, str(ROOT / "examples" / "demo.py")],
@@ -40,8 +40,10 @@ def test_the_demo_plays_every_step_and_stops_its_processes() -> None:
         timeout=120,
         check=False,
         cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    assert list(tmp_path.iterdir()) == []  # the servers' logs are kept only on a failure
     check_output(result.stdout)
     pids = [int(word) for word in result.stdout.split() if word.isdigit()][:2]
     for pid in pids:
