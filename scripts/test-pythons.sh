@@ -14,7 +14,7 @@
 # different point of the tests (BOTCOPY_TEST_ROTATE, tests/conftest.py) so that
 # their waits do not line up; each gets its own Redis and Redis Cluster and its
 # own log under .test-logs/, printed when it ends. Tests marked
-# python_independent run in the first suite only (BOTCOPY_PYTHON_INDEPENDENT_IN).
+# python_independent run in one suite each (BOTCOPY_MATRIX, BOTCOPY_MATRIX_SUITE).
 #
 # BOTCOPY_TEST_WORKERS=N runs each suite on N pytest-xdist workers (`-n N`);
 # unset or 0, the suite runs in one process (the default, see
@@ -137,18 +137,16 @@ for version in "${ready[@]}"; do
     done
     echo "=== Python $version: pytest started (log: $logs/$version.log)"
     started[$version]=$SECONDS
-    # Tests marked python_independent run in the first suite only (tests/conftest.py).
-    independent_in=""
-    [[ "$version" == "${ready[0]}" ]] || independent_in=${ready[0]}
+    # Tests marked python_independent run in one suite each (tests/conftest.py).
     # Side by side, each suite starts at a different point of the tests (and
     # wraps around), so that one suite's waits overlap another's computing.
     rotate=""
     [[ "$parallel" == 1 || ${#ready[@]} == 1 ]] || rotate="$suite/${#ready[@]}"
-    suite=$((suite + 1))
-    BOTCOPY_PYTHON_INDEPENDENT_IN=$independent_in BOTCOPY_TEST_ROTATE=$rotate \
+    BOTCOPY_MATRIX="${ready[*]}" BOTCOPY_MATRIX_SUITE=$suite BOTCOPY_TEST_ROTATE=$rotate \
         scripts/with-services.sh .venvs/py"$version"/bin/python -m pytest "${pytest_args[@]}" \
         >"$logs/$version.log" 2>&1 </dev/null &
     running[$!]=$version
+    suite=$((suite + 1))
 done
 while [[ ${#running[@]} -gt 0 ]]; do
     finish_one

@@ -13,11 +13,14 @@ pytest_plugins = ["pytester"]
 
 # scripts/test-pythons.sh runs the suite once per Python. Tests marked
 # ``python_independent`` (their outcome is the same whichever Python runs the
-# suite: they build the docs with the dev environment's mkdocs, or test the
-# shell scripts) run in the first suite only; the others are told the Python
-# that runs them: BOTCOPY_PYTHON_INDEPENDENT_IN=<version>. Unset (`make pytest`,
-# a plain `pytest`), every test runs.
-_INDEPENDENT_IN = os.environ.get("BOTCOPY_PYTHON_INDEPENDENT_IN")
+# suite: they build the docs with the dev environment's mkdocs, test the shell
+# scripts, or drive Chromium) run in one suite of the run only, their modules
+# dealt round the suites so that no suite carries them all:
+# BOTCOPY_MATRIX="3.10 3.11 3.12 3.13" names the run's suites in order and
+# BOTCOPY_MATRIX_SUITE=<i> says which one this is. Unset (`make pytest`, a
+# plain `pytest`), every test runs.
+_MATRIX = os.environ.get("BOTCOPY_MATRIX", "").split()
+_SUITE = os.environ.get("BOTCOPY_MATRIX_SUITE", "")
 
 
 # Suites run side by side would otherwise go through the same tests at the same
@@ -29,17 +32,33 @@ _ROTATE = os.environ.get("BOTCOPY_TEST_ROTATE", "")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Skip the Python-independent tests in all suites but one; rotate the order when asked."""
-    if _INDEPENDENT_IN:
-        reason = (
-            f"Python-independent: run once per `make test`, in the Python {_INDEPENDENT_IN} suite"
-        )
-        skip = pytest.mark.skip(reason=reason)
-        for item in items:
-            if item.get_closest_marker("python_independent") is not None:
-                item.add_marker(skip)
+    """Leave the Python-independent tests to their suite; rotate the order when asked."""
+    if _MATRIX:
+        share_independent(items, _MATRIX, _SUITE)
     if _ROTATE:
         items[:] = rotated(items, _ROTATE)
+
+
+def share_independent(items: list[pytest.Item], matrix: list[str], suite: str) -> None:
+    """Skip the ``python_independent`` modules another suite of ``matrix`` runs.
+
+    The marked modules, in collection order (the same in every suite), go to
+    the suites in turn: the first to suite 0, the second to suite 1...
+    """
+    if not suite.isdigit() or int(suite) >= len(matrix):
+        raise pytest.UsageError(
+            f"BOTCOPY_MATRIX_SUITE must index BOTCOPY_MATRIX ({len(matrix)} suites), not {suite!r}"
+        )
+    modules: dict[object, int] = {}
+    for item in items:
+        if item.get_closest_marker("python_independent") is not None:
+            owner = modules.setdefault(item.path, len(modules) % len(matrix))
+            if owner != int(suite):
+                reason = (
+                    "Python-independent: run once per `make test`, "
+                    f"in the Python {matrix[owner]} suite"
+                )
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def rotated(items: list[pytest.Item], spec: str) -> list[pytest.Item]:

@@ -58,7 +58,7 @@ if [[ -n "${FAKE_RENDEZVOUS:-}" ]]; then
 fi
 echo "pytest ran in $env_name"
 echo "pytest arguments: $*"
-echo "$env_name: python-independent tests in ${BOTCOPY_PYTHON_INDEPENDENT_IN:-this suite}"
+echo "$env_name: suite ${BOTCOPY_MATRIX_SUITE:-none} of ${BOTCOPY_MATRIX:-none}"
 echo "$env_name: rotated ${BOTCOPY_TEST_ROTATE:-not at all}"
 exit "${FAKE_PYTEST_STATUS:-0}"
 """
@@ -183,12 +183,13 @@ def test_two_suites_run_side_by_side_each_under_its_own_services(repo: Path) -> 
         assert f"{header}pytest ran in py{version}\n" in result.stdout
 
 
-def test_python_independent_tests_run_in_the_first_suite_only(repo: Path) -> None:
+def test_each_suite_knows_the_matrix_and_its_place_in_it(repo: Path) -> None:
+    # tests/conftest.py deals the Python-independent tests round the suites by it.
     second_python(repo)
-    result = run(repo, "3.10", "3.11")
+    result = run(repo, "3.10", "3.11", MISSING)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "py3.10: python-independent tests in this suite\n" in result.stdout
-    assert "py3.11: python-independent tests in 3.10\n" in result.stdout
+    assert "py3.10: suite 0 of 3.10 3.11\n" in result.stdout
+    assert "py3.11: suite 1 of 3.10 3.11\n" in result.stdout
 
 
 def test_suites_side_by_side_start_at_different_points_of_the_tests(repo: Path) -> None:

@@ -1,4 +1,8 @@
-"""The suite's own ordering: suites side by side start at different points (tests/conftest.py)."""
+"""How the suites of `make test` share the work (tests/conftest.py).
+
+Suites side by side start at different points of the tests; the
+Python-independent modules are dealt round the suites, each run by one.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,24 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import rotated
+from tests.conftest import rotated, share_independent
 
 
 class Item:
-    """What ``rotated`` reads of a test item: its module's path."""
+    """What the hooks read of a test item: its module's path, its markers."""
 
-    def __init__(self, module: str, name: str) -> None:
+    def __init__(self, module: str, name: str, independent: bool = False) -> None:
         self.path = Path(module)
         self.name = name
+        self.independent = independent
+        self.skipped: str | None = None
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return object() if name == "python_independent" and self.independent else None
+
+    def add_marker(self, marker: Any) -> None:
+        assert marker.name == "skip"
+        self.skipped = marker.kwargs["reason"]
 
     def __repr__(self) -> str:
         return f"{self.path}::{self.name}"
@@ -50,3 +63,38 @@ def test_suites_side_by_side_start_at_different_modules() -> None:
 def test_a_bad_rotation_is_a_usage_error(spec: str) -> None:
     with pytest.raises(pytest.UsageError):
         rotated(items(), spec)
+
+
+def marked() -> list[Any]:
+    return [
+        Item(module, f"t{n}", independent=module.startswith("i"))
+        for module in ("a", "i1", "b", "i2", "i3")
+        for n in range(2)
+    ]
+
+
+def test_each_independent_module_runs_in_exactly_one_suite_and_the_rest_everywhere() -> None:
+    matrix = ["3.10", "3.11", "3.12"]
+    runs: dict[str, list[str]] = {}
+    for suite in range(len(matrix)):
+        tests = marked()
+        share_independent(tests, matrix, str(suite))
+        for item in tests:
+            if item.skipped is None:
+                runs.setdefault(repr(item), []).append(matrix[suite])
+            else:
+                assert item.skipped.endswith(
+                    f"in the Python {matrix[int(item.path.name[1]) - 1]} suite"
+                )
+    assert runs == {
+        "a::t0": matrix, "a::t1": matrix, "b::t0": matrix, "b::t1": matrix,
+        "i1::t0": ["3.10"], "i1::t1": ["3.10"],
+        "i2::t0": ["3.11"], "i2::t1": ["3.11"],
+        "i3::t0": ["3.12"], "i3::t1": ["3.12"],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("suite", ["", "x", "3", "-1"])
+def test_a_suite_outside_the_matrix_is_a_usage_error(suite: str) -> None:
+    with pytest.raises(pytest.UsageError):
+        share_independent(marked(), ["3.10", "3.11", "3.12"], suite)

@@ -1,4 +1,8 @@
-"""``botcopy-handover emulate`` and ``send``, run as processes, with a real proxy on loopback."""
+"""``botcopy-handover emulate`` and ``send``, run as processes, with a real proxy on loopback.
+
+Argument checks and help are read in process (``run_cli``); what needs a
+server or a signal runs as a process.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from botcopy_handover import CustomerMessage, HandoverRequest, Pause, Reply, Web
 from botcopy_handover.cli import main
 from botcopy_handover.testing import BotcopyEmulator, LoopbackServer
 from botcopy_handover.webhook import asgi_app
+from tests.helpers import run_cli
 
 TOKEN = "cli-emulate-token"
 API_KEY = "cli-emulate-key"
@@ -117,20 +122,20 @@ def test_a_push_with_the_wrong_key_is_refused_by_the_emulator(emulator: str) -> 
 
 
 def test_send_without_an_emulator_says_how_to_start_one() -> None:
-    result = cli("send", "hello", "--emulator", "http://127.0.0.1:9")
+    result = run_cli("send", "hello", "--emulator", "http://127.0.0.1:9")
     assert result.returncode == 1
     assert result.stderr.startswith("error: no emulator at http://127.0.0.1:9")
     assert 'start one with "botcopy-handover emulate"' in result.stderr
 
 
 def test_emulate_refuses_a_malformed_custom_header() -> None:
-    result = cli("emulate", "--port", "0", "--custom-header", "no-colon")
+    result = run_cli("emulate", "--port", "0", "--custom-header", "no-colon")
     assert result.returncode == 1
     assert result.stderr == "error: --custom-header must look like NAME:VALUE\n"
 
 
 def test_emulate_help_reads_well() -> None:
-    result = cli("emulate", "--help")
+    result = run_cli("emulate", "--help")
     assert result.returncode == 0
     for option in ("--webhook-url", "--access-token", "--api-key", "--platform", "--port"):
         assert option in result.stdout
@@ -288,7 +293,7 @@ def test_the_webhook_url_can_be_changed_while_the_emulator_runs(
     ],
 )
 def test_emulate_range_checks_ports_and_durations(args: tuple[str, ...], message: str) -> None:
-    result = cli("emulate", *args)
+    result = run_cli("emulate", *args)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
