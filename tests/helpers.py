@@ -78,6 +78,24 @@ def cluster_url() -> str:
     return _service_url("REDIS_CLUSTER_URL")
 
 
+def close_redis(client: Any) -> None:
+    """Close a blocking redis-py client and every connection it made.
+
+    ``RedisCluster.close()`` leaves open the connections of scripts and of
+    commands sent to several nodes (see ``_disconnect_nodes`` in
+    botcopy_handover/state/_redis_base.py): left to the garbage collector,
+    each becomes a ``ResourceWarning`` in whichever test is running then, or
+    at the end of the session.
+    """
+    import redis.cluster
+
+    from botcopy_handover.state._redis_base import _disconnect_nodes
+
+    client.close()
+    if isinstance(client, redis.cluster.RedisCluster):
+        _disconnect_nodes(client)
+
+
 def run_cli(
     *args: str, stdin: str | bytes = b"", env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -145,7 +145,10 @@ class SyncRedis(RedisBase[SyncClient, Script]):
     def close(self) -> None:
         """Close the Redis client, if it was made from ``url``."""
         if self._owns_client:
-            self._client.close()
+            client = self._client
+            client.close()
+            if isinstance(client, redis.cluster.RedisCluster):
+                _disconnect_nodes(client)
 
     def __enter__(self) -> Self:
         return self
@@ -159,6 +162,20 @@ class SyncRedis(RedisBase[SyncClient, Script]):
             yield
         except REDIS_ERRORS as exc:
             raise self._failed(exc) from exc
+
+
+def _disconnect_nodes(client: redis.cluster.RedisCluster) -> None:
+    """Close every node's connections: ``RedisCluster.close()`` leaves some open.
+
+    redis-py 8 (sync cluster client only) keeps the connection of a script
+    loaded on a node checked out of that node's pool, and ``close()`` only
+    releases the pools' idle connections: the socket stays open until the
+    garbage collector finds it (a ``ResourceWarning``). The asyncio client
+    closes everything.
+    """
+    for node in client.get_nodes():  # type: ignore[no-untyped-call]
+        if node.redis_connection is not None:
+            node.redis_connection.connection_pool.disconnect()
 
 
 class AsyncRedis(RedisBase[AsyncClient, AsyncScript]):

@@ -19,7 +19,13 @@ from botcopy_handover import AsyncClient, MemoryStore
 from botcopy_handover.client import RetryPolicy
 from botcopy_handover.outbox import AsyncOutbox, DeliveryPolicy, MemoryQueue
 from botcopy_handover.testing.emulator import BotcopyEmulator
-from tests.outbox.helpers import REDIS_BACKENDS, Failures, OutboxFactory, async_redis, sync_redis
+from tests.outbox.helpers import (
+    REDIS_BACKENDS,
+    Failures,
+    OutboxFactory,
+    async_redis,
+    open_sync_redis,
+)
 
 
 @pytest.fixture
@@ -29,12 +35,9 @@ def prefix() -> Iterator[str]:
     yield name
     for variable, backend in (("REDIS_URL", "redis"), ("REDIS_CLUSTER_URL", "cluster")):
         if os.environ.get(variable):
-            client = sync_redis(backend)
-            try:
+            with open_sync_redis(backend) as client:
                 for key in list(client.scan_iter(match=f"*{name}*")):
                     client.delete(key)
-            finally:
-                client.close()
 
 
 @pytest.fixture

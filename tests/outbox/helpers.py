@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ import pytest
 from botcopy_handover import MessageEvent
 from botcopy_handover.outbox import AsyncOutbox, OutboxFailure
 from botcopy_handover.testing.emulator import BotcopyEmulator
-from tests.helpers import cluster_url, redis_url
+from tests.helpers import close_redis, cluster_url, redis_url
 
 __all__ = [
     "REDIS_BACKENDS",
@@ -39,6 +39,16 @@ def sync_redis(backend: str) -> Any:
     if backend == "cluster":
         return redis.cluster.RedisCluster.from_url(cluster_url())
     return redis.Redis.from_url(redis_url())
+
+
+@contextmanager
+def open_sync_redis(backend: str) -> Iterator[Any]:
+    """``sync_redis(backend)``, closed with every connection it made (``close_redis``)."""
+    client = sync_redis(backend)
+    try:
+        yield client
+    finally:
+        close_redis(client)
 
 
 def async_redis(backend: str) -> Any:

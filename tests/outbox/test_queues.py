@@ -9,7 +9,7 @@ import pytest
 
 from botcopy_handover import ConfigurationError
 from botcopy_handover.outbox import MemoryQueue, OutboxQueue
-from tests.outbox.helpers import REDIS_BACKENDS, sync_redis
+from tests.outbox.helpers import REDIS_BACKENDS, open_sync_redis
 
 FIELDS = {"e": "{}", "t": "0", "d": "0"}
 
@@ -21,7 +21,7 @@ def queue(request: pytest.FixtureRequest, prefix: str) -> Iterator[OutboxQueue]:
         return
     from botcopy_handover.outbox import RedisQueue
 
-    with sync_redis(request.param) as client:
+    with open_sync_redis(request.param) as client:
         yield RedisQueue(client, prefix=prefix, partitions=2)
 
 
@@ -237,7 +237,7 @@ def test_a_queue_needs_a_client_or_a_valid_url() -> None:
 def test_the_default_queue_shares_the_stores_client_and_prefix(backend: str, prefix: str) -> None:
     from botcopy_handover import Client, Outbox, RedisStore
 
-    with sync_redis(backend) as client, Client(api_key="k") as push:
+    with open_sync_redis(backend) as client, Client(api_key="k") as push:
         store = RedisStore(client, prefix=prefix)
         outbox = Outbox(push, store)
         receipt = outbox.send_message("user-1", "bot-1", "hi")

@@ -17,7 +17,7 @@ import pytest
 
 from botcopy_handover import MemoryStore
 from botcopy_handover.state import AsyncConversationStore, ConversationStore
-from tests.helpers import FakeClock, cluster_url, redis_url
+from tests.helpers import FakeClock, close_redis, cluster_url, redis_url
 
 
 class KeyCleaner:
@@ -57,7 +57,7 @@ class KeyCleaner:
 
     def close(self) -> None:
         for client in self._clients.values():
-            client.close()
+            close_redis(client)
 
 
 @pytest.fixture(scope="session")
