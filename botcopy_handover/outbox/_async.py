@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 from collections.abc import Coroutine, Mapping
@@ -339,7 +340,6 @@ class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncCl
         self.lane_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self.room_made = asyncio.Event()
         self.stopping = False
-        self.reading = False  # waiting for new entries, nothing of its own in flight
         self.task: asyncio.Task[None]
 
     async def run(self) -> None:
@@ -349,13 +349,9 @@ class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncCl
                 while not self.room():
                     self.room_made.clear()
                     await self.room_made.wait()
-                self.reading = True
-                try:
-                    found = await self.queue.read_new(
-                        self.p, self.runner_id, self.room(), self.block_ms
-                    )
-                finally:
-                    self.reading = False
+                found = await self.queue.read_new(
+                    self.p, self.runner_id, self.room(), self.block_ms
+                )
                 if found is None:  # the lease is lost: the next owner claims what is left
                     self.stopping = True
                     break
@@ -386,15 +382,9 @@ class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncCl
 
     async def stop(self, grace: float) -> None:
         self.stopping = True
-        if self.reading:
-            # Waiting for new entries (up to a second): that wait needs no
-            # grace, so a stopped runner with nothing in flight returns at once.
-            # Cancelling it loses nothing: the blocking part (XREAD) takes no
-            # entry, and one the fenced read took is pending for the next owner.
-            self.task.cancel()
-        busy = [self.task, *self.lane_tasks.values()]
-        if grace and not all(task.done() for task in busy):
-            await asyncio.wait(busy, timeout=grace)
+        if not self.task.done():
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(self.task), timeout=grace)
         for task in [*self.lane_tasks.values(), self.task]:
             task.cancel()
         await asyncio.gather(*self.lane_tasks.values(), self.task, return_exceptions=True)

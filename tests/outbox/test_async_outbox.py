@@ -425,34 +425,3 @@ async def test_a_runner_name_is_a_non_empty_string_without_a_hash(
 ) -> None:
     with pytest.raises(ConfigurationError, match="name"):
         await make_outbox().run(name=name)
-
-
-async def test_a_stopped_runner_with_nothing_in_flight_returns_at_once(
-    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
-) -> None:
-    # An idle partition waits up to a second for new entries; stopping must not
-    # wait that out (nor the shutdown grace: there is no push to finish).
-    outbox = make_outbox(shutdown_grace=5.0)
-    await outbox.send_message("user-1", "bot-1", "before")
-    runner = asyncio.create_task(outbox.run(name="desk-1"))
-    await until(lambda: texts(emulator) == ["before"])
-    await asyncio.sleep(0.2)  # every partition is now waiting for new entries
-
-    loop = asyncio.get_running_loop()
-    stopped_at = loop.time()
-    runner.cancel()
-    await asyncio.gather(runner, return_exceptions=True)
-    assert loop.time() - stopped_at < 0.5
-
-    # Nothing was lost by cutting the waits short: a message queued now is
-    # delivered by the next run, once. (The same name: a new name would share
-    # the partitions with the stopped run's heartbeat until it lapses.)
-    await outbox.send_message("user-1", "bot-1", "after")
-    restarted = asyncio.create_task(outbox.run(name="desk-1"))
-    try:
-        await until(lambda: texts(emulator) == ["before", "after"])
-    finally:
-        restarted.cancel()
-        await asyncio.gather(restarted, return_exceptions=True)
-    assert failures == []
-    assert await outbox.backlog() == 0
