@@ -572,10 +572,7 @@ class WebhookEndpoint:
         """The call parsed, with its handler and context; the error answer to a refused body."""
         deadline = time.monotonic() + self.reply_timeout
         try:
-            if header_digest is None:
-                event = self.webhook.parse(body, headers=headers)
-            else:
-                event = self.webhook._parse_verified(body, header_digest)
+            event = self.webhook._parse(body, headers, header_digest)
         except WebhookError as error:
             return WebhookResponse.for_error(error)
         name, handler = self._handler_for(event)

@@ -189,18 +189,10 @@ def parse_webhook(
     if (
         type(body) is bytes
         and max_depth is None
-        and 0 < (size := len(body)) <= max_bytes
+        and 0 < len(body) <= max_bytes
         and not body.isspace()
     ):
-        if size >= _DECODE_FIRST:
-            return _validate_object(_decode(body))
-        # ``_validate``, inlined: a small body is the commonest call of all.
-        try:
-            if b"dialogflow" in body or b"\\u" in body:
-                return _validators.event_json(body)
-            return _validators.customer_message_json(body)
-        except ValidationError:
-            raise _explain_object(_decode(body)) from None
+        return _validate(body)
     if isinstance(body, Mapping):
         return _parse_decoded(body, max_depth)
     if not isinstance(body, (bytes, bytearray, memoryview, str)):

@@ -176,9 +176,9 @@ class Webhook:
     def _verified_headers(self, headers: HeadersLike) -> tuple[int | None, bytes]:
         """``verify_headers``, and the digest of the accepted token.
 
-        For this package's adapters: they hand the digest to
-        ``_parse_verified``, so a body's token is compared with the header's
-        without reading and hashing the header a second time.
+        For this package's adapters: they hand the digest to ``_parse``, so a
+        body's token is compared with the header's without reading and hashing
+        the header a second time.
         """
         found = pick_headers(headers, self._wanted)
         digest = self._verify_credentials(found)
@@ -244,27 +244,24 @@ class Webhook:
                 accepted, or differs from the header's.
 
         """
-        event = parse_webhook(body, max_bytes=self.max_bytes, max_depth=self.max_depth)
-        tokens = body_tokens(event)
-        if tokens:
-            header_digest = None if headers is None else _authorization_digest(headers)
-            self._check_body_tokens(tokens, header_digest)
-        return event
+        return self._parse(body, headers, None)
 
-    def _parse_verified(
-        self, body: bytes | bytearray | memoryview | str | Mapping[str, Any], header_digest: bytes
+    def _parse(
+        self,
+        body: bytes | bytearray | memoryview | str | Mapping[str, Any],
+        headers: HeadersLike | None,
+        header_digest: bytes | None,
     ) -> HandoverRequest | CustomerMessage:
-        """``parse`` of a call whose headers ``_verified_headers`` accepted, given its digest."""
+        """``parse``; given ``_verified_headers``' digest, the header is not read again."""
         event = parse_webhook(body, max_bytes=self.max_bytes, max_depth=self.max_depth)
         tokens = body_tokens(event)
         if tokens:
-            self._check_body_tokens(tokens, header_digest)
+            if header_digest is None and headers is not None:
+                header_digest = _authorization_digest(headers)
+            if not self._body_tokens_ok(tokens, header_digest):
+                self._refusals.refused("a token in the body is not accepted or not the header's")
+                raise WebhookAuthenticationError(_UNAUTHORIZED)
         return event
-
-    def _check_body_tokens(self, tokens: tuple[object, ...], header_digest: bytes | None) -> None:
-        if not self._body_tokens_ok(tokens, header_digest):
-            self._refusals.refused("a token in the body is not accepted or not the header's")
-            raise WebhookAuthenticationError(_UNAUTHORIZED)
 
     def _accepted_digest(self, digest: bytes) -> bool:
         ok = False
