@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 from collections.abc import Coroutine, Mapping
 from typing import Any
 
+from botcopy_handover._aio import one_step
 from botcopy_handover._errors import ConfigurationError, StoreError
 from botcopy_handover.client._async import AsyncClient
 from botcopy_handover.models.push import PushEvent, TypingEvent
@@ -283,7 +283,7 @@ class _Runner(RunnerCore["_Partition", "asyncio.Task[None]"]):
         try:
             while True:
                 with self.logged("the queue failed"):
-                    await self._tick()
+                    await one_step(self._tick())  # so that a cancellation stops the runner
                 await asyncio.sleep(self.pause)
         finally:
             for p in list(self.parts):
@@ -340,6 +340,7 @@ class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncCl
         self.lane_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}
         self.room_made = asyncio.Event()
         self.stopping = False
+        self.reading = False  # waiting for new entries, nothing of its own in flight
         self.task: asyncio.Task[None]
 
     async def run(self) -> None:
@@ -349,9 +350,13 @@ class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncCl
                 while not self.room():
                     self.room_made.clear()
                     await self.room_made.wait()
-                found = await self.queue.read_new(
-                    self.p, self.runner_id, self.room(), self.block_ms
-                )
+                self.reading = True
+                try:
+                    found = await self.queue.read_new(
+                        self.p, self.runner_id, self.room(), self.block_ms
+                    )
+                finally:
+                    self.reading = False
                 if found is None:  # the lease is lost: the next owner claims what is left
                     self.stopping = True
                     break
@@ -382,9 +387,15 @@ class _Partition(PartitionCore[AsyncOutboxQueue, AsyncConversationStore, AsyncCl
 
     async def stop(self, grace: float) -> None:
         self.stopping = True
-        if not self.task.done():
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
-                await asyncio.wait_for(asyncio.shield(self.task), timeout=grace)
+        if self.reading:
+            # Waiting for new entries (up to a second): that wait needs no
+            # grace, so a stopped runner with nothing in flight returns at once.
+            # Cancelling it loses nothing: the blocking part (XREAD) takes no
+            # entry, and one the fenced read took is pending for the next owner.
+            self.task.cancel()
+        busy = [self.task, *self.lane_tasks.values()]
+        if grace and not all(task.done() for task in busy):
+            await asyncio.wait(busy, timeout=grace)
         for task in [*self.lane_tasks.values(), self.task]:
             task.cancel()
         await asyncio.gather(*self.lane_tasks.values(), self.task, return_exceptions=True)

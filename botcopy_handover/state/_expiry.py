@@ -32,6 +32,7 @@ from typing import Generic, TypeVar, Union
 
 from typing_extensions import Self
 
+from botcopy_handover._aio import one_step
 from botcopy_handover._errors import BotcopyError, StoreError
 from botcopy_handover.state._adapt import as_async_store, as_sync_store
 from botcopy_handover.state._core import check_duration, to_ms
@@ -329,7 +330,7 @@ class AsyncExpiryWatcher(
     async def _run(self) -> None:
         while True:
             try:
-                await self.poll()
+                await one_step(self.poll())  # so that stop()'s cancellation is never lost
             except BotcopyError as exc:
                 logger.warning("expiry watcher could not poll the store: %s", exc)
             await asyncio.sleep(self._plan.interval)

@@ -8,7 +8,9 @@ import inspect
 import json
 import warnings
 from collections import Counter
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -25,10 +27,19 @@ from botcopy_handover import (
     RateLimitError,
 )
 from botcopy_handover.client import RetryPolicy
-from botcopy_handover.outbox import AsyncOutbox, ChatEndedError, OutboxFailure
+from botcopy_handover.outbox import (
+    AsyncOutbox,
+    ChatEndedError,
+    DeliveryPolicy,
+    MemoryQueue,
+    OutboxFailure,
+)
+from botcopy_handover.outbox._queue import RawEntry
 from botcopy_handover.testing.emulator import BotcopyEmulator
 from tests.outbox.helpers import Failures, OutboxFactory, running, texts, until
 from tests.outbox.test_sync_outbox import CountingStore
+
+T = TypeVar("T")
 
 
 async def test_each_customer_gets_its_messages_once_and_in_order_with_many_runners(
@@ -425,3 +436,128 @@ async def test_a_runner_name_is_a_non_empty_string_without_a_hash(
 ) -> None:
     with pytest.raises(ConfigurationError, match="name"):
         await make_outbox().run(name=name)
+
+
+async def test_a_stopped_runner_with_nothing_in_flight_returns_at_once(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
+) -> None:
+    # An idle partition waits up to a second for new entries; stopping must not
+    # wait that out (nor the shutdown grace: there is no push to finish).
+    outbox = make_outbox(shutdown_grace=5.0)
+    await outbox.send_message("user-1", "bot-1", "before")
+    runner = asyncio.create_task(outbox.run(name="desk-1"))
+    await until(lambda: texts(emulator) == ["before"])
+    await asyncio.sleep(0.2)  # every partition is now waiting for new entries
+
+    loop = asyncio.get_running_loop()
+    stopped_at = loop.time()
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    assert loop.time() - stopped_at < 0.5
+
+    # Nothing was lost by cutting the waits short: a message queued now is
+    # delivered by the next run, once. (The same name: a new name would share
+    # the partitions with the stopped run's heartbeat until it lapses.)
+    await outbox.send_message("user-1", "bot-1", "after")
+    restarted = asyncio.create_task(outbox.run(name="desk-1"))
+    try:
+        await until(lambda: texts(emulator) == ["before", "after"])
+    finally:
+        restarted.cancel()
+        await asyncio.gather(restarted, return_exceptions=True)
+    assert failures == []
+    assert await outbox.backlog() == 0
+
+
+class CancellationLosingQueue:
+    """A MemoryQueue behind calls that lose a cancellation as redis-py's can on 3.10/3.11.
+
+    redis-py sends every command through `asyncio.wait_for`, which on Python
+    3.10 and 3.11 swallows a cancellation arriving just as the send finishes
+    (CPython gh-86296). ``lose_next_cancel_of`` makes the next ``acquire``
+    cancel the given task just as its answer is ready, which a task awaiting
+    the call directly then never sees on those Pythons.
+    """
+
+    def __init__(self) -> None:
+        self.queue = MemoryQueue()
+        self.partitions = self.queue.partitions
+        self.lose_next_cancel_of: asyncio.Task[None] | None = None
+        self.lost = 0  # cancellations it made as an answer was ready
+
+    async def _answer(self, value: T) -> T:
+        loop = asyncio.get_running_loop()
+        sent: asyncio.Future[T] = loop.create_future()
+        loop.call_soon(sent.set_result, value)
+        target, self.lose_next_cancel_of = self.lose_next_cancel_of, None
+        if target is not None:
+            self.lost += 1
+            loop.call_soon(target.cancel)  # as the send finishes, before wait_for sees it
+        return await asyncio.wait_for(sent, 5.0)
+
+    async def append(self, partition: int, fields: Mapping[str, str]) -> str:
+        return await self._answer(self.queue.append(partition, fields))
+
+    async def heartbeat(self, runner: str, ttl_ms: int) -> int:
+        return self.queue.heartbeat(runner, ttl_ms)
+
+    async def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
+        return await self._answer(self.queue.acquire(partition, runner, lease_ms))
+
+    async def reclaim(self, partition: int, runner: str, previous: str, lease_ms: int) -> bool:
+        return self.queue.reclaim(partition, runner, previous, lease_ms)
+
+    async def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
+        return self.queue.renew(partition, runner, lease_ms)
+
+    async def release(self, partition: int, runner: str) -> None:
+        self.queue.release(partition, runner)
+
+    async def claim_pending(self, partition: int, runner: str) -> list[RawEntry]:
+        return self.queue.claim_pending(partition, runner)
+
+    async def read_new(
+        self, partition: int, runner: str, count: int, block_ms: int
+    ) -> list[RawEntry] | None:
+        found = self.queue.read_new(partition, runner, count, 0)
+        if found == []:
+            await asyncio.sleep(0.01)
+        return found
+
+    async def pending(self, partition: int, entry_id: str) -> bool:
+        return self.queue.pending(partition, entry_id)
+
+    async def start(self, partition: int, runner: str, entry_id: str) -> bool:
+        return self.queue.start(partition, runner, entry_id)
+
+    async def unstart(self, partition: int, entry_id: str) -> None:
+        self.queue.unstart(partition, entry_id)
+
+    async def done(self, partition: int, runner: str, entry_id: str) -> None:
+        self.queue.done(partition, runner, entry_id)
+
+    async def backlog(self) -> int:
+        return self.queue.backlog()
+
+
+async def test_a_runner_stops_when_cancelled_even_if_its_queue_loses_the_cancellation(
+    client: AsyncClient, emulator: BotcopyEmulator
+) -> None:
+    queue = CancellationLosingQueue()
+    outbox = AsyncOutbox(
+        client, MemoryStore(), queue=queue, policy=DeliveryPolicy(lease=timedelta(seconds=1))
+    )
+    runner = asyncio.create_task(outbox.run(name="desk-1"))
+    queue.lose_next_cancel_of = runner  # cancelled as its first acquire answers
+    done, _ = await asyncio.wait([runner], timeout=5.0)
+    assert queue.lost == 1
+    assert done == {runner}
+    assert runner.cancelled()
+    # It handed back what it held: a run under its name delivers at once.
+    await outbox.send_message("user-1", "bot-1", "hello")
+    restarted = asyncio.create_task(outbox.run(name="desk-1"))
+    try:
+        await until(lambda: texts(emulator) == ["hello"], timeout=5.0)
+    finally:
+        restarted.cancel()
+        await asyncio.gather(restarted, return_exceptions=True)

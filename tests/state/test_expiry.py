@@ -223,3 +223,55 @@ def test_the_sync_watcher_works_over_redis(prefix: str, clock: FakeClock) -> Non
         for watcher in replicas:
             watcher.poll()
     assert summary(seen) == [("user-1", True)]
+
+
+class CancellationLosingStore:
+    """An async store over a MemoryStore whose ``expiring`` loses a cancellation once.
+
+    redis-py sends every command through `asyncio.wait_for`, which on Python
+    3.10 and 3.11 swallows a cancellation arriving just as the send finishes
+    (CPython gh-86296): ``lose_next_cancel_of`` makes the next ``expiring``
+    cancel the given task just as its answer is ready.
+    """
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.clock = store.clock
+        self.lose_next_cancel_of: asyncio.Task[None] | None = None
+        self.lost = 0  # cancellations it made as an answer was ready
+
+    async def get(self, bot_id: str, user_id: str) -> object:
+        return self.store.get(bot_id, user_id)
+
+    async def expiring(self, within: timedelta) -> object:
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[object] = loop.create_future()
+        loop.call_soon(answer.set_result, self.store.expiring(within))
+        target, self.lose_next_cancel_of = self.lose_next_cancel_of, None
+        if target is not None:
+            self.lost += 1
+            loop.call_soon(target.cancel)
+        return await asyncio.wait_for(answer, 5.0)
+
+    def __getattr__(self, name: str) -> object:
+        method = getattr(self.store, name)
+
+        async def call(*args: object) -> object:
+            return method(*args)
+
+        return call
+
+
+async def test_the_async_watcher_stops_even_if_its_store_loses_the_cancellation(
+    store: MemoryStore,
+) -> None:
+    losing = CancellationLosingStore(store)
+    watcher = AsyncExpiryWatcher(losing, lambda notice: None, interval=0.01)  # type: ignore[arg-type]
+    watcher.start()
+    (task,) = [t for t in asyncio.all_tasks() if t.get_name() == "botcopy-expiry-watcher"]
+    losing.lose_next_cancel_of = task  # cancelled as its next look answers
+    done, _ = await asyncio.wait([task], timeout=5.0)
+    assert losing.lost == 1
+    assert done == {task}
+    assert task.cancelled()
+    assert not watcher.running
