@@ -315,12 +315,12 @@ def test_a_group_of_stages_runs_side_by_side_each_timed(tmp_path: Path) -> None:
     assert "=== slow\nran slow beside fast\n" in out
     assert out.index("ran first") < out.index("ran fast") < out.index("ran after")
     table = out.split("=== wall time per stage\n")[1].split("\n")
-    assert [row.split()[0] for row in table if row.strip()] == [
-        "first",
-        *sorted(["slow", "fast"], key=out.index),
-        "after",
-        "total",
-    ]
+    rows = [row.split()[0] for row in table if row.strip()]
+    # A group's rows come in the order its stages were reaped, which a loaded
+    # machine may make differ from the order their output appeared.
+    assert rows[0] == "first"
+    assert sorted(rows[1:3]) == ["fast", "slow"]
+    assert rows[3:] == ["after", "total"]
 
 
 def test_a_failing_stage_of_a_group_stops_the_others_and_the_run(tmp_path: Path) -> None:

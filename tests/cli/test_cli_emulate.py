@@ -1,7 +1,8 @@
-"""``botcopy-handover emulate`` and ``send``, run as processes, with a real proxy on loopback.
+"""``botcopy-handover emulate`` and ``send``, with a real proxy on loopback.
 
-Argument checks and help are read in process (``run_cli``); what needs a
-server or a signal runs as a process.
+``emulate`` runs as a process (it serves until Ctrl-C); ``send`` and ``push``
+talk to it in this process (``run_cli``), and one ``send`` runs as a process.
+Argument checks and help are read in process too.
 """
 
 from __future__ import annotations
@@ -30,13 +31,18 @@ API_KEY = "cli-emulate-key"
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``send`` and ``push`` against the emulator process, run in this process."""
+    return run_cli(*args, env=env)
+
+
+def cli_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command as a process: ``send``'s one process-level test."""
     return subprocess.run(  # noqa: S603 - our own command
         [sys.executable, "-m", "botcopy_handover", *args],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
-        env=env,
     )
 
 
@@ -81,7 +87,7 @@ def emulator(proxy: tuple[str, list[str]]) -> Iterator[str]:
 
 
 def test_send_talks_to_the_bot_through_the_emulator(emulator: str) -> None:
-    result = cli("send", "Where is my order?", "--emulator", emulator)
+    result = cli_process("send", "Where is my order?", "--emulator", emulator)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "bot: Hi! I'm the Acme bot. How can I help?",
