@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parent.parent
 
 
@@ -32,6 +34,10 @@ def test_the_webhook_benchmark_runs_and_prints_its_table() -> None:
     assert all(0 < ratio < 5 for ratio in ratios)
 
 
+# `make bench` runs the import and outbox benchmarks on the dev environment's
+# Python only (the webhook one on every Python): their smoke runs are
+# Python-independent, run once per `make test`.
+@pytest.mark.python_independent
 def test_the_import_benchmark_runs_and_prints_its_table() -> None:
     stdout = run_benchmark("imports.py", "--rounds", "1")
     ratios = [float(r) for r in re.findall(r"\| ([0-9.]+)x \|", stdout)]
@@ -40,6 +46,7 @@ def test_the_import_benchmark_runs_and_prints_its_table() -> None:
     assert "first parse_webhook" in stdout
 
 
+@pytest.mark.python_independent
 def test_the_outbox_benchmark_runs_and_prints_its_table() -> None:
     from tests.helpers import redis_url
 

@@ -93,14 +93,22 @@ def test_a_whole_handover_across_the_customer_page_and_the_console(
 def test_the_typing_indicator_goes_after_ten_seconds(context: Any, desk: Desk) -> None:
     from botcopy_handover import Client
 
-    customer = customer_page(context, desk.emulator.url, "bob-7")
+    customer = context.new_page()
+    # The page's timers run on a clock the test moves on (it also flows as
+    # usual): ten seconds pass without being waited for.
+    customer.clock.install()
+    customer.goto(f"{desk.emulator.url}/?user=bob-7&bot=bot-1")
+    expect(customer.locator("#connection")).to_have_attribute("data-state", "open")
     say(customer, "I need a person")
     with Client(api_key=desk.emulator.api_key, base_url=desk.emulator.url) as client:
         client.pause("bob-7", "bot-1", agent_name="Dana")
         client.typing("bob-7", "bot-1")
     status = customer.get_by_role("status")
     expect(status).to_contain_text("Dana is typing")
-    expect(status).not_to_contain_text("typing", timeout=12_000)
+    customer.clock.run_for(8_000)
+    expect(status).to_contain_text("Dana is typing")  # not before its time
+    customer.clock.run_for(2_500)
+    expect(status).not_to_contain_text("typing")
 
 
 def test_end_closes_the_chat_without_the_left_line(context: Any, desk: Desk) -> None:

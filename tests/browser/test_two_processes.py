@@ -18,6 +18,13 @@ from playwright.sync_api import expect
 from botcopy_handover.testing.emulator import BotcopyEmulator
 from tests.browser.test_handover import console_page, customer_page, lines, say
 
+# Conversations shared through Redis between processes are tested on every
+# Python without a browser (tests/console/test_chat_log.py, news reaching
+# another process); the two console processes here run the suite's Python, and
+# what this adds, two pages in Chromium agreeing live, is the same whichever
+# Python serves them.
+pytestmark = pytest.mark.python_independent
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
