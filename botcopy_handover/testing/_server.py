@@ -5,10 +5,13 @@ Needs the ``testing`` extra (uvicorn).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
 from botcopy_handover._errors import ConfigurationError
 from botcopy_handover._extras import missing_extra
@@ -19,6 +22,65 @@ if TYPE_CHECKING:
     from botcopy_handover.webhook.asgi import ASGIApplication
 
 __all__ = ["LoopbackServer"]
+
+
+@cache
+def _quick_server() -> type[uvicorn.Server]:
+    """The ``uvicorn.Server`` the loopback server runs: it stops at once when nothing is in flight.
+
+    uvicorn looks at ``should_exit`` every 0.1 s, and its shutdown pauses
+    0.1 s more for the connections to wind down: 0.2 s per stop, paid by every
+    test that starts an emulator or a proxy. This one is woken by
+    [`stop`][botcopy_handover.testing.LoopbackServer.stop], closes idle
+    keep-alive connections, and when no request is in flight (nothing to
+    wait for) skips the pause; otherwise uvicorn's own graceful shutdown runs.
+    """
+    import uvicorn
+
+    class QuickServer(uvicorn.Server):
+        _loop: asyncio.AbstractEventLoop | None = None
+        _woken: asyncio.Event | None = None
+
+        async def main_loop(self) -> None:
+            # uvicorn's main loop, its 0.1 s tick cut short by a stop.
+            self._loop, self._woken = asyncio.get_running_loop(), asyncio.Event()
+            counter = 0
+            should_exit = await self.on_tick(counter)
+            while not should_exit:
+                counter = (counter + 1) % 864000
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._woken.wait(), 0.1)
+                should_exit = await self.on_tick(counter)
+
+        def exit_soon(self) -> None:
+            """Ask the server to stop, from any thread."""
+            self.should_exit = True
+            loop, woken = self._loop, self._woken
+            if loop is not None and woken is not None:
+                with contextlib.suppress(RuntimeError):  # its loop has already closed
+                    loop.call_soon_threadsafe(woken.set)
+
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            state: Any = self.server_state
+            for server in self.servers:
+                server.close()
+            for sock in sockets or []:
+                sock.close()
+            for connection in list(state.connections):
+                connection.shutdown()  # an idle keep-alive connection closes at once
+            for _ in range(20):  # at most uvicorn's own 0.1 s
+                if not state.connections and not getattr(state, "tasks", None):
+                    break
+                await asyncio.sleep(0.005)
+            else:
+                await super().shutdown(sockets)  # in flight: uvicorn's graceful wait
+                return
+            for server in self.servers:
+                await server.wait_closed()
+            if not self.force_exit:
+                await self.lifespan.shutdown()
+
+    return QuickServer
 
 
 class LoopbackServer:
@@ -82,7 +144,7 @@ class LoopbackServer:
         config = uvicorn.Config(
             self.app, log_level="warning", lifespan=self._lifespan, access_log=False
         )
-        server = self._server = uvicorn.Server(config)
+        server = self._server = _quick_server()(config)
         return sock, server
 
     def bind(self) -> LoopbackServer:
@@ -120,7 +182,7 @@ class LoopbackServer:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop serving and wait for the thread to end."""
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.exit_soon()  # type: ignore[attr-defined]
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
