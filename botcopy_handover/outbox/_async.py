@@ -256,7 +256,9 @@ class AsyncOutbox(
 
         Takes a fair share of the queue's partitions (more when other runners
         stop), renews their leases, and hands them back on cancellation
-        after letting pushes in flight finish (``shutdown_grace``).
+        after letting pushes in flight finish (``shutdown_grace``); then it
+        withdraws from the queue's count of runners, so the others take its
+        share at once rather than when its heartbeat would have lapsed.
 
         Args:
             name: The runner's name in the queue; unique per run by default.
@@ -289,6 +291,10 @@ class _Runner(RunnerCore["_Partition", "asyncio.Task[None]"]):
             for p in list(self.parts):
                 self._drop(p)
             await asyncio.gather(*self.dropping.values(), return_exceptions=True)
+            # Alive for 0 ms: gone. The other runners take its share at their
+            # next tick, not when its heartbeat would have lapsed (a lease).
+            with self.logged("could not withdraw its heartbeat"):
+                await self.queue.heartbeat(self.name, 0)
 
     async def _tick(self) -> None:
         queue, runner, lease_ms = self.queue, self.id, self.lease_ms

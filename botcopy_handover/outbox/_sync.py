@@ -155,6 +155,10 @@ class _Runner(RunnerCore["_Partition", threading.Thread]):
                 self._drop(p)
             for thread in list(self.dropping.values()):
                 thread.join()
+            # Alive for 0 ms: gone. The other runners take its share at their
+            # next tick, not when its heartbeat would have lapsed (a lease).
+            with self.logged("could not withdraw its heartbeat"):
+                self.queue.heartbeat(self.name, 0)
             self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _tick(self) -> None:

@@ -561,3 +561,19 @@ async def test_a_runner_stops_when_cancelled_even_if_its_queue_loses_the_cancell
     finally:
         restarted.cancel()
         await asyncio.gather(restarted, return_exceptions=True)
+
+
+async def test_a_stopped_runner_leaves_the_count_of_runners_at_once(
+    make_outbox: OutboxFactory, emulator: BotcopyEmulator
+) -> None:
+    # Another runner then takes its share at its next tick, instead of a fair
+    # share of the partitions until the stopped runner's heartbeat lapses.
+    outbox = make_outbox()
+    runner = asyncio.create_task(outbox.run(name="desk-1"))
+    await outbox.send_message("user-1", "bot-1", "hello")
+    await until(lambda: texts(emulator) == ["hello"])
+    assert await outbox.queue.heartbeat("probe", 1) == 2  # desk-1, and a probe alive for 1 ms
+    runner.cancel()
+    await asyncio.gather(runner, return_exceptions=True)
+    await asyncio.sleep(0.01)  # the probe has lapsed
+    assert await outbox.queue.heartbeat("probe", 1) == 1

@@ -196,3 +196,21 @@ def test_a_recorded_state_stands_in_for_one_read_and_only_while_fresh(
 
     part.remember(event, None)  # recording failed: nothing to recall
     assert part.recalled(event) is None
+
+
+def test_a_stopped_runner_thread_leaves_the_count_of_runners_at_once(
+    sync_client: Client, shared: dict[str, Any], emulator: BotcopyEmulator
+) -> None:
+    queue = shared["queue"]
+    outbox = make(sync_client, shared, [])
+    outbox.send_message("user-1", "bot-1", "hello")
+    thread = threading.Thread(target=outbox.run, kwargs={"name": "desk-1"})
+    thread.start()
+    try:
+        wait(lambda: texts(emulator) == ["hello"], timeout=10)
+        assert queue.heartbeat("probe", 1) == 2  # desk-1, and a probe alive for 1 ms
+    finally:
+        outbox.stop()
+        thread.join(15)
+    time.sleep(0.01)  # the probe has lapsed
+    assert queue.heartbeat("probe", 1) == 1
