@@ -239,6 +239,13 @@ class RunnerCore(Generic[P, H]):
             yield
         except StoreError as exc:
             logger.warning("Outbox runner %s: %s: %s", self.name, what, exc)
+        except Exception:
+            # Not a failure the queue reports (a fault in its client or the
+            # transport beneath it, such as Python 3.12.1's TypeError writing to
+            # a connection just lost): a runner that died of it would deliver
+            # nothing more, silently. Logged with its traceback, and the next
+            # tick tries again.
+            logger.exception("Outbox runner %s: %s (unexpected error)", self.name, what)
 
     @contextmanager
     def handing_back(self, p: int) -> Iterator[None]:

@@ -483,6 +483,7 @@ class CancellationLosingQueue:
         self.queue = MemoryQueue()
         self.partitions = self.queue.partitions
         self.lose_next_cancel_of: asyncio.Task[None] | None = None
+        self.raise_from_next_heartbeat: Exception | None = None
         self.lost = 0  # cancellations it made as an answer was ready
 
     async def _answer(self, value: T) -> T:
@@ -499,6 +500,9 @@ class CancellationLosingQueue:
         return await self._answer(self.queue.append(partition, fields))
 
     async def heartbeat(self, runner: str, ttl_ms: int) -> int:
+        error, self.raise_from_next_heartbeat = self.raise_from_next_heartbeat, None
+        if error is not None:
+            raise error
         return self.queue.heartbeat(runner, ttl_ms)
 
     async def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
@@ -577,3 +581,21 @@ async def test_a_stopped_runner_leaves_the_count_of_runners_at_once(
     await asyncio.gather(runner, return_exceptions=True)
     await asyncio.sleep(0.01)  # the probe has lapsed
     assert await outbox.queue.heartbeat("probe", 1) == 1
+
+
+async def test_a_runner_goes_on_after_an_unexpected_error_from_its_queue(
+    client: AsyncClient, emulator: BotcopyEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    # As Python 3.12.1 raises from a write to a Redis connection just lost.
+    queue = CancellationLosingQueue()
+    queue.raise_from_next_heartbeat = TypeError("'NoneType' object is not callable")
+    outbox = AsyncOutbox(
+        client, MemoryStore(), queue=queue, policy=DeliveryPolicy(lease=timedelta(seconds=1))
+    )
+    await outbox.send_message("user-1", "bot-1", "hello")
+    async with running(outbox):
+        await until(lambda: texts(emulator) == ["hello"])
+    [record] = [r for r in caplog.records if "unexpected error" in r.getMessage()]
+    assert record.levelname == "ERROR"
+    assert record.exc_info is not None
+    assert "NoneType" in str(record.exc_info[1])
