@@ -8,8 +8,9 @@ import inspect
 import json
 import warnings
 from collections import Counter
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -495,6 +496,9 @@ class CancellationLosingQueue:
             loop.call_soon(target.cancel)  # as the send finishes, before wait_for sees it
         return await asyncio.wait_for(sent, 5.0)
 
+    async def append(self, partition: int, fields: Mapping[str, str]) -> str:
+        return await self._answer(self.queue.append(partition, fields))
+
     async def heartbeat(self, runner: str, ttl_ms: int) -> int:
         error, self.raise_from_next_heartbeat = self.raise_from_next_heartbeat, None
         if error is not None:
@@ -504,22 +508,40 @@ class CancellationLosingQueue:
     async def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
         return await self._answer(self.queue.acquire(partition, runner, lease_ms))
 
+    async def reclaim(self, partition: int, runner: str, previous: str, lease_ms: int) -> bool:
+        return self.queue.reclaim(partition, runner, previous, lease_ms)
+
+    async def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
+        return self.queue.renew(partition, runner, lease_ms)
+
+    async def release(self, partition: int, runner: str) -> None:
+        self.queue.release(partition, runner)
+
+    async def claim_pending(self, partition: int, runner: str) -> list[RawEntry]:
+        return self.queue.claim_pending(partition, runner)
+
     async def read_new(
         self, partition: int, runner: str, count: int, block_ms: int
     ) -> list[RawEntry] | None:
-        found = self.queue.read_new(partition, runner, count, 0)  # never block the loop
+        found = self.queue.read_new(partition, runner, count, 0)
         if found == []:
             await asyncio.sleep(0.01)
         return found
 
-    def __getattr__(self, name: str) -> Any:
-        """Every other queue call, made on the MemoryQueue as it stands."""
-        method = getattr(self.queue, name)
+    async def pending(self, partition: int, entry_id: str) -> bool:
+        return self.queue.pending(partition, entry_id)
 
-        async def call(*args: object) -> object:
-            return method(*args)
+    async def start(self, partition: int, runner: str, entry_id: str) -> bool:
+        return self.queue.start(partition, runner, entry_id)
 
-        return call
+    async def unstart(self, partition: int, entry_id: str) -> None:
+        self.queue.unstart(partition, entry_id)
+
+    async def done(self, partition: int, runner: str, entry_id: str) -> None:
+        self.queue.done(partition, runner, entry_id)
+
+    async def backlog(self) -> int:
+        return self.queue.backlog()
 
 
 async def test_a_runner_stops_when_cancelled_even_if_its_queue_loses_the_cancellation(
