@@ -63,6 +63,19 @@ def proxy() -> Iterator[tuple[str, list[str]]]:
         yield f"{server.url}/botcopy", received
 
 
+def wait_serving(url: str) -> None:
+    """Return once the emulator at ``url`` answers: it prints its address once
+    bound, and serves a moment later (a command run in process is faster than
+    that moment)."""
+    deadline = time.monotonic() + 30
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/emulator/health", timeout=2).status_code == 200:
+                return
+        assert time.monotonic() < deadline, f"the emulator at {url} never started serving"
+        time.sleep(0.02)
+
+
 @pytest.fixture
 def emulator(proxy: tuple[str, list[str]]) -> Iterator[str]:
     process = subprocess.Popen(  # noqa: S603 - our own command
@@ -78,6 +91,7 @@ def emulator(proxy: tuple[str, list[str]]) -> Iterator[str]:
     assert first.startswith("Botcopy emulator on http://127.0.0.1:"), first
     url = first.split()[-1]
     try:
+        wait_serving(url)
         yield url
     finally:
         process.send_signal(signal.SIGINT)
@@ -162,15 +176,7 @@ def test_emulate_variant_picks_the_wire_forms(variant: str) -> None:
     assert process.stdout is not None
     try:
         url = process.stdout.readline().split()[-1]
-        # The address is printed once bound; serving starts a moment later.
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{url}/emulator/health", timeout=30)
-                break
-            except httpx.ConnectError:
-                assert time.monotonic() < deadline, "the emulator never started serving"
-                time.sleep(0.1)
+        wait_serving(url)
         readings = set()
         for n in range(4):
             said = {"text": "hi", "userId": f"u{n}"}
@@ -206,18 +212,14 @@ def start_emulate(
         line = process.stdout.readline()
         assert line, header
         header.append(line.rstrip("\n"))
-    return process, header[0].split()[-1], header
+    url = header[0].split()[-1]
+    wait_serving(url)
+    return process, url, header
 
 
 def stop(process: subprocess.Popen[str], url: str) -> str:
-    # Ctrl-C once it serves: a signal in the first milliseconds of uvicorn's
-    # start-up is not what this test is about.
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/emulator/health", timeout=2).status_code == 200:
-                break
-        time.sleep(0.05)
+    # Ctrl-C once it serves (start_emulate waited for that): a signal in the
+    # first milliseconds of uvicorn's start-up is not what this test is about.
     process.send_signal(signal.SIGINT)
     rest, _ = process.communicate(timeout=30)
     assert process.returncode == 0
