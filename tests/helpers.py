@@ -6,6 +6,7 @@ Plain functions, imported by the tests that use them (as httpx's
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import io
@@ -129,3 +130,27 @@ def run_cli(
     return subprocess.CompletedProcess(
         ["botcopy-handover", *args], status, out.getvalue().decode(), err.getvalue().decode()
     )
+
+
+class LosesCancellation:
+    """Mixin for an async queue or store double whose calls lose a cancellation as redis-py's can.
+
+    redis-py sends every command through `asyncio.wait_for`, which on Python
+    3.10 and 3.11 swallows a cancellation arriving just as the send finishes
+    (CPython gh-86296). Set ``lose_next_cancel_of`` to a task: the next call
+    answered through ``_answer`` cancels it just as its answer is ready, which
+    a task awaiting the call directly then never sees on those Pythons.
+    """
+
+    lose_next_cancel_of: asyncio.Task[Any] | None = None
+    lost = 0  # cancellations made as an answer was ready
+
+    async def _answer(self, value: T) -> T:
+        loop = asyncio.get_running_loop()
+        sent: asyncio.Future[T] = loop.create_future()
+        loop.call_soon(sent.set_result, value)
+        target, self.lose_next_cancel_of = self.lose_next_cancel_of, None
+        if target is not None:
+            self.lost += 1
+            loop.call_soon(target.cancel)  # as the send finishes, before wait_for sees it
+        return await asyncio.wait_for(sent, 5.0)

@@ -8,9 +8,7 @@ import inspect
 import json
 import warnings
 from collections import Counter
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import TypeVar
 
 import httpx
 import pytest
@@ -34,12 +32,11 @@ from botcopy_handover.outbox import (
     MemoryQueue,
     OutboxFailure,
 )
-from botcopy_handover.outbox._queue import RawEntry
+from botcopy_handover.outbox._async import _MemoryAsAsync
 from botcopy_handover.testing.emulator import BotcopyEmulator
+from tests.helpers import LosesCancellation
 from tests.outbox.helpers import Failures, OutboxFactory, running, texts, until
 from tests.outbox.test_sync_outbox import CountingStore
-
-T = TypeVar("T")
 
 
 async def test_each_customer_gets_its_messages_once_and_in_order_with_many_runners(
@@ -469,79 +466,22 @@ async def test_a_stopped_runner_with_nothing_in_flight_returns_at_once(
     assert await outbox.backlog() == 0
 
 
-class CancellationLosingQueue:
-    """A MemoryQueue behind calls that lose a cancellation as redis-py's can on 3.10/3.11.
-
-    redis-py sends every command through `asyncio.wait_for`, which on Python
-    3.10 and 3.11 swallows a cancellation arriving just as the send finishes
-    (CPython gh-86296). ``lose_next_cancel_of`` makes the next ``acquire``
-    cancel the given task just as its answer is ready, which a task awaiting
-    the call directly then never sees on those Pythons.
-    """
+class CancellationLosingQueue(LosesCancellation, _MemoryAsAsync):
+    """A MemoryQueue whose ``acquire`` can lose a cancellation (see ``LosesCancellation``),
+    and whose next ``heartbeat`` can raise ``raise_from_next_heartbeat``."""
 
     def __init__(self) -> None:
-        self.queue = MemoryQueue()
-        self.partitions = self.queue.partitions
-        self.lose_next_cancel_of: asyncio.Task[None] | None = None
+        super().__init__(MemoryQueue())
         self.raise_from_next_heartbeat: Exception | None = None
-        self.lost = 0  # cancellations it made as an answer was ready
-
-    async def _answer(self, value: T) -> T:
-        loop = asyncio.get_running_loop()
-        sent: asyncio.Future[T] = loop.create_future()
-        loop.call_soon(sent.set_result, value)
-        target, self.lose_next_cancel_of = self.lose_next_cancel_of, None
-        if target is not None:
-            self.lost += 1
-            loop.call_soon(target.cancel)  # as the send finishes, before wait_for sees it
-        return await asyncio.wait_for(sent, 5.0)
-
-    async def append(self, partition: int, fields: Mapping[str, str]) -> str:
-        return await self._answer(self.queue.append(partition, fields))
 
     async def heartbeat(self, runner: str, ttl_ms: int) -> int:
         error, self.raise_from_next_heartbeat = self.raise_from_next_heartbeat, None
         if error is not None:
             raise error
-        return self.queue.heartbeat(runner, ttl_ms)
+        return await super().heartbeat(runner, ttl_ms)
 
     async def acquire(self, partition: int, runner: str, lease_ms: int) -> bool:
-        return await self._answer(self.queue.acquire(partition, runner, lease_ms))
-
-    async def reclaim(self, partition: int, runner: str, previous: str, lease_ms: int) -> bool:
-        return self.queue.reclaim(partition, runner, previous, lease_ms)
-
-    async def renew(self, partition: int, runner: str, lease_ms: int) -> bool:
-        return self.queue.renew(partition, runner, lease_ms)
-
-    async def release(self, partition: int, runner: str) -> None:
-        self.queue.release(partition, runner)
-
-    async def claim_pending(self, partition: int, runner: str) -> list[RawEntry]:
-        return self.queue.claim_pending(partition, runner)
-
-    async def read_new(
-        self, partition: int, runner: str, count: int, block_ms: int
-    ) -> list[RawEntry] | None:
-        found = self.queue.read_new(partition, runner, count, 0)
-        if found == []:
-            await asyncio.sleep(0.01)
-        return found
-
-    async def pending(self, partition: int, entry_id: str) -> bool:
-        return self.queue.pending(partition, entry_id)
-
-    async def start(self, partition: int, runner: str, entry_id: str) -> bool:
-        return self.queue.start(partition, runner, entry_id)
-
-    async def unstart(self, partition: int, entry_id: str) -> None:
-        self.queue.unstart(partition, entry_id)
-
-    async def done(self, partition: int, runner: str, entry_id: str) -> None:
-        self.queue.done(partition, runner, entry_id)
-
-    async def backlog(self) -> int:
-        return self.queue.backlog()
+        return await self._answer(await super().acquire(partition, runner, lease_ms))
 
 
 async def test_a_runner_stops_when_cancelled_even_if_its_queue_loses_the_cancellation(

@@ -10,8 +10,14 @@ from datetime import timedelta
 import pytest
 
 from botcopy_handover import ConfigurationError, MemoryStore, StoreError
-from botcopy_handover.state import AsyncExpiryWatcher, ExpiryNotice, ExpiryWatcher
-from tests.helpers import START, FakeClock, redis_url
+from botcopy_handover.state import (
+    AsyncExpiryWatcher,
+    ConversationState,
+    ExpiryNotice,
+    ExpiryWatcher,
+)
+from botcopy_handover.state._adapt import _MemoryAsAsync
+from tests.helpers import START, FakeClock, LosesCancellation, redis_url
 
 
 @pytest.fixture
@@ -225,41 +231,11 @@ def test_the_sync_watcher_works_over_redis(prefix: str, clock: FakeClock) -> Non
     assert summary(seen) == [("user-1", True)]
 
 
-class CancellationLosingStore:
-    """An async store over a MemoryStore whose ``expiring`` loses a cancellation once.
+class CancellationLosingStore(LosesCancellation, _MemoryAsAsync):
+    """A MemoryStore whose ``expiring`` can lose a cancellation (see ``LosesCancellation``)."""
 
-    redis-py sends every command through `asyncio.wait_for`, which on Python
-    3.10 and 3.11 swallows a cancellation arriving just as the send finishes
-    (CPython gh-86296): ``lose_next_cancel_of`` makes the next ``expiring``
-    cancel the given task just as its answer is ready.
-    """
-
-    def __init__(self, store: MemoryStore) -> None:
-        self.store = store
-        self.clock = store.clock
-        self.lose_next_cancel_of: asyncio.Task[None] | None = None
-        self.lost = 0  # cancellations it made as an answer was ready
-
-    async def get(self, bot_id: str, user_id: str) -> object:
-        return self.store.get(bot_id, user_id)
-
-    async def expiring(self, within: timedelta) -> object:
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[object] = loop.create_future()
-        loop.call_soon(answer.set_result, self.store.expiring(within))
-        target, self.lose_next_cancel_of = self.lose_next_cancel_of, None
-        if target is not None:
-            self.lost += 1
-            loop.call_soon(target.cancel)
-        return await asyncio.wait_for(answer, 5.0)
-
-    def __getattr__(self, name: str) -> object:
-        method = getattr(self.store, name)
-
-        async def call(*args: object) -> object:
-            return method(*args)
-
-        return call
+    async def expiring(self, within: timedelta) -> list[ConversationState]:
+        return await self._answer(self.store.expiring(within))
 
 
 async def test_the_async_watcher_stops_even_if_its_store_loses_the_cancellation(
