@@ -79,6 +79,22 @@ def cluster_url() -> str:
     return _service_url("REDIS_CLUSTER_URL")
 
 
+def moved_replies() -> int:
+    """How many MOVED redirections the test cluster's nodes have answered so far.
+
+    A client that routes every command to the node owning its key draws
+    none; read it before and after the calls under test (``INFO errorstats``).
+    """
+    import redis.cluster
+
+    admin = redis.cluster.RedisCluster.from_url(cluster_url())
+    try:
+        stats = admin.info("errorstats", target_nodes=redis.cluster.RedisCluster.PRIMARIES)
+    finally:
+        close_redis(admin)
+    return sum(int(node.get("errorstat_MOVED", {}).get("count", 0)) for node in stats.values())
+
+
 def close_redis(client: Any) -> None:
     """Close a blocking redis-py client and every connection it made.
 

@@ -451,6 +451,7 @@ class AsyncRedisQueue(_QueueBase[AsyncRedisClient, base.AsyncScript], base.Async
     async def _run(self, call: Call) -> Any:
         name, keys, args = call
         try:
+            await self._ready()
             return await self._scripts[name](keys=keys, args=args)
         except base.REDIS_ERRORS as exc:
             raise self._failed(exc) from exc
@@ -473,6 +474,7 @@ class AsyncRedisQueue(_QueueBase[AsyncRedisClient, base.AsyncScript], base.Async
 
     async def _command(self, name: str, *args: Any) -> Any:
         try:
+            await self._ready()
             return await getattr(self._client, name)(*args)
         except base.REDIS_ERRORS as exc:
             raise self._failed(exc) from exc

@@ -183,6 +183,30 @@ class AsyncRedis(RedisBase[AsyncClient, AsyncScript]):
 
     _KINDS = (redis.asyncio.Redis, redis.asyncio.cluster.RedisCluster)
 
+    def _open(
+        self, client: AsyncClient | None, url: str | None, cluster: bool, scripts: Mapping[str, str]
+    ) -> None:
+        super()._open(client, url, cluster, scripts)
+        self._cluster = (
+            self._client if isinstance(self._client, redis.asyncio.cluster.RedisCluster) else None
+        )
+
+    async def _ready(self) -> None:
+        """On a cluster: find its nodes before a command is routed, once per layout.
+
+        redis-py (8.1) picks a command's node *before* it checks whether the
+        cluster client has found its nodes. Commands sent at the same time on
+        a new client, or after it dropped its layout, so go to a random node,
+        each draws a MOVED, and every fifth MOVED makes the client close all
+        its connections, the ones other calls are using included (they fail
+        with a ``ConnectionError``, or a ``TypeError`` from asyncio on Python
+        3.12.1 and 3.13.0). A runner's first tick and a send made at once did
+        exactly that. ``initialize()`` finds the layout once under the
+        client's own lock, and returns at once when it is known.
+        """
+        if self._cluster is not None:
+            await self._cluster.initialize()
+
     async def aclose(self) -> None:
         """Close the Redis client, if it was made from ``url``."""
         if self._owns_client:

@@ -277,6 +277,7 @@ class AsyncRedisStore(_RedisStoreBase[AsyncClient, AsyncScript], AsyncRedis):
 
     async def _drive(self, flow: Flow[_T]) -> _T:
         try:
+            await self._ready()
             step = next(flow)
             while True:
                 if isinstance(step, list):
@@ -294,6 +295,7 @@ class AsyncRedisStore(_RedisStoreBase[AsyncClient, AsyncScript], AsyncRedis):
         """The conversation's record, or ``None`` if the store has none."""
         key = self._core.record_key(bot_id, user_id)
         try:
+            await self._ready()
             raw = await self._client.hgetall(key)
         except REDIS_ERRORS as exc:
             raise self._failed(exc) from exc

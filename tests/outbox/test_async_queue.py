@@ -147,3 +147,28 @@ async def test_the_outbox_records_delivered_pushes_in_its_queues_pipeline(
         await store_client.aclose()
         if not shared:
             await queue_client.aclose()
+
+
+async def test_calls_made_at_once_on_a_new_cluster_client_each_reach_their_node(
+    prefix: str,
+) -> None:
+    # A runner's first tick (a heartbeat, a reclaim per partition) and a send
+    # made at the same moment, on a client that has not met the cluster yet:
+    # redis-py would route them before it knows the slots (see AsyncRedis._ready).
+    from tests.helpers import moved_replies
+
+    client = async_redis("cluster")
+    try:
+        queue = AsyncRedisQueue(client, prefix=prefix, partitions=8)
+        before = moved_replies()
+        answers = await asyncio.gather(
+            queue.heartbeat("a", 5000),
+            *(queue.acquire(p, "a", 5000) for p in range(8)),
+            *(queue.append(p, FIELDS) for p in range(8)),
+        )
+        assert answers[0] == 1
+        assert answers[1:9] == [True] * 8
+        assert all(isinstance(entry, str) for entry in answers[9:])
+        assert moved_replies() == before
+    finally:
+        await client.aclose()

@@ -25,7 +25,7 @@ from botcopy_handover import AsyncRedisStore, ConfigurationError, RedisStore, St
 from botcopy_handover.state import AsyncExpiryWatcher, ExpiryNotice, ExpiryWatcher
 from botcopy_handover.state._redis_core import ClusterCore, shard_tags
 from botcopy_handover.state.redis import URL_SOCKET_TIMEOUT
-from tests.helpers import FakeClock, close_redis, cluster_url, redis_url
+from tests.helpers import FakeClock, close_redis, cluster_url, moved_replies, redis_url
 
 
 @pytest.fixture
@@ -262,6 +262,24 @@ async def test_an_injected_async_cluster_client_is_not_closed(url: str, prefix: 
         assert await store.claim("x", timedelta(seconds=1)) is True
     assert await client.ping()
     await client.aclose()
+
+
+async def test_calls_made_at_once_on_a_new_async_client_each_reach_their_node(
+    url: str, prefix: str
+) -> None:
+    # Webhooks arriving together on a replica just started: redis-py would
+    # route them before it knows the slots (see AsyncRedis._ready).
+    client = redis.asyncio.cluster.RedisCluster.from_url(url)
+    try:
+        store = AsyncRedisStore(client, prefix=prefix)
+        before = moved_replies()
+        users = [f"user-{n}" for n in range(12)]
+        await asyncio.gather(*(store.record_pause("bot-1", user, minutes=5) for user in users))
+        records = await asyncio.gather(*(store.get("bot-1", user) for user in users))
+        assert all(record is not None and record.paused for record in records)
+        assert moved_replies() == before
+    finally:
+        await client.aclose()
 
 
 def test_cluster_true_with_a_single_server_client_is_refused() -> None:
