@@ -349,22 +349,24 @@ class RedisChatLog:
 
     async def connect(self) -> None:
         if self._listener is None:
-            subscribed = asyncio.Event()
-            self._listener = asyncio.get_running_loop().create_task(self._listen(subscribed))
-            # Bounded: a Redis that is down must not keep the console from starting.
+            tried = asyncio.Event()
+            self._listener = asyncio.get_running_loop().create_task(self._listen(tried))
+            # Until the first subscription is made or has failed, bounded: a
+            # Redis that is down must not keep the console from starting (its
+            # pages answer 503 until Redis is back, and the listener retries).
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(subscribed.wait(), 5)
+                await asyncio.wait_for(tried.wait(), 5)
 
     def changes(self) -> AsyncIterator[tuple[str, str]]:
         return self._fanout.changes()
 
-    async def _listen(self, subscribed: asyncio.Event) -> None:
+    async def _listen(self, tried: asyncio.Event) -> None:
         # One subscription per process, fanned out to its browsers.
         while True:
             pubsub = self._redis.pubsub()
             try:
                 await pubsub.subscribe(self._channel)
-                subscribed.set()
+                tried.set()
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
                         bot_id, user_id = json.loads(message["data"])
@@ -372,6 +374,7 @@ class RedisChatLog:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                tried.set()
                 await asyncio.sleep(1)
             finally:
                 with contextlib.suppress(Exception):

@@ -180,7 +180,10 @@ def test_a_redis_that_is_down_is_a_clear_503(emulator: BotcopyEmulator) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         dead = probe.getsockname()[1]  # nothing listens there once the probe closes
+    started = time.monotonic()
     server = serve(emulator, redis_url=f"redis://127.0.0.1:{dead}/0")
+    # It starts once the first subscription has failed, not after its 5 s bound.
+    assert time.monotonic() - started < 2.5
     try:
         answer = httpx.get(f"{server.url}/api/conversations")
         assert answer.status_code == 503
