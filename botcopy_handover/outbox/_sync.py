@@ -200,6 +200,13 @@ class _Runner(RunnerCore["_Partition", threading.Thread]):
         with self.handing_back(p):
             part.stop(self.outbox.shutdown_grace)
             self.queue.release(p, self.id)
+            if not self.outbox._stop.is_set():
+                # Not taken again by this run until its reader is gone: a reader
+                # still in a blocking read holds this run's id, and its next
+                # fenced read would take entries for a partition stopped.
+                # When the run ends, nothing takes the partition under its id
+                # again, so the run does not wait (see _Partition.stop).
+                part.thread.join(self.outbox.shutdown_grace)
 
 
 class _Partition(PartitionCore[OutboxQueue, ConversationStore, Client]):
@@ -218,22 +225,38 @@ class _Partition(PartitionCore[OutboxQueue, ConversationStore, Client]):
 
     def run(self) -> None:
         with self.runner.logged(f"partition {self.p}: the queue failed"):
-            self._start(self.queue.claim_pending(self.p, self.runner_id))
-            while not self.stopping.is_set():
-                with self.lock:
-                    while not self.room() and not self.stopping.is_set():
-                        self.lock.wait(0.1)
-                    room = self.room()
-                if self.stopping.is_set():
-                    break
-                found = self.queue.read_new(self.p, self.runner_id, room, self.block_ms)
-                if found is None:  # the lease is lost: the next owner claims what is left
-                    break
-                self._start(found)
+            try:
+                self._read()
+            except Exception:
+                # Once stopped, the lease is (being) released and the reader may
+                # outlive its run (see stop): a read cut short then, as by the
+                # client being closed, changes nothing and is not a failure.
+                if not self.stopping.is_set():
+                    raise
         self.stopping.set()
+
+    def _read(self) -> None:
+        self._start(self.queue.claim_pending(self.p, self.runner_id))
+        while not self.stopping.is_set():
+            with self.lock:
+                while not self.room() and not self.stopping.is_set():
+                    self.lock.wait(0.1)
+                room = self.room()
+            if self.stopping.is_set():
+                break
+            found = self.queue.read_new(self.p, self.runner_id, room, self.block_ms)
+            if found is None:  # the lease is lost: the next owner claims what is left
+                break
+            self._start(found)
 
     def _start(self, found: list[RawEntry]) -> None:
         with self.lock:
+            if self.stopping.is_set():
+                # Read just as the partition stopped: left pending, under this
+                # run's id, for the partition's next owner to claim (as after a
+                # crash). Checked under the lock `stop` waits for lanes with,
+                # so a lane is either counted before that wait or never started.
+                return
             new = self.take(found)
             self.busy += len(new)
         for customer in new:
@@ -258,8 +281,14 @@ class _Partition(PartitionCore[OutboxQueue, ConversationStore, Client]):
                 self.lock.notify_all()
 
     def stop(self, grace: float) -> None:
+        """Start no more pushes; wait up to ``grace`` for those in flight.
+
+        The reader thread is not waited for: it may be in a blocking read
+        (``XREAD BLOCK``, up to a second) that a thread cannot cut short. Once
+        the lease is released its fenced reads take nothing (`MemoryQueue`
+        wakes it at once), and what it read just before is left pending.
+        """
         self.stopping.set()
-        self.thread.join(grace)
         with self.lock:
             self.lock.wait_for(lambda: self.busy == 0, timeout=grace)
         # A lane still busy after the grace is left to finish its push on its own;

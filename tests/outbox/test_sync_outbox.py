@@ -214,3 +214,35 @@ def test_a_stopped_runner_thread_leaves_the_count_of_runners_at_once(
         thread.join(15)
     time.sleep(0.01)  # the probe has lapsed
     assert queue.heartbeat("probe", 1) == 1
+
+
+def test_a_stopped_runner_thread_returns_without_waiting_out_its_blocking_reads(
+    sync_client: Client, shared: dict[str, Any], emulator: BotcopyEmulator
+) -> None:
+    # With a 5 s lease each partition's reader blocks up to a second for new
+    # entries (XREAD BLOCK on Redis), which a thread cannot cut short. The run
+    # still returns as soon as its pushes are done and its leases released.
+    outbox = make(sync_client, shared, [])
+    outbox.send_message("user-1", "bot-1", "first")
+    thread = threading.Thread(target=outbox.run, kwargs={"name": "desk-1"})
+    thread.start()
+    try:
+        wait(lambda: texts(emulator) == ["first"], timeout=10)
+        time.sleep(0.1)  # every reader is blocked waiting for news
+    finally:
+        stopped = time.monotonic()
+        outbox.stop()
+        thread.join(15)
+    assert time.monotonic() - stopped < 0.5
+
+    # Nothing is left stuck: the next run takes the partitions over at once
+    # and delivers what is sent while no runner runs.
+    outbox.send_message("user-1", "bot-1", "second")
+    after = make(sync_client, shared, [])
+    thread = threading.Thread(target=after.run, kwargs={"name": "desk-2"})
+    thread.start()
+    try:
+        wait(lambda: texts(emulator) == ["first", "second"], timeout=10)
+    finally:
+        after.stop()
+        thread.join(15)
