@@ -87,11 +87,17 @@ async def test_when_redis_is_down_every_call_of_the_batch_fails_with_a_store_err
     prefix: str,
 ) -> None:
     import redis.asyncio
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
 
     with socket.socket() as probe:  # a loopback port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = redis.asyncio.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1)
+    # No retries of redis-py's own (by default it backs off for about 3.5 s
+    # here): what is under test is what the queue makes of the failure.
+    client = redis.asyncio.Redis(
+        host="127.0.0.1", port=port, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
+    )
     try:
         queue = AsyncRedisQueue(client, prefix=prefix, partitions=1)
         outcomes = await asyncio.gather(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +25,18 @@ def wait(condition: Callable[[], bool], timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"condition not met within {timeout} s")
         time.sleep(0.02)
+
+
+@contextmanager
+def running_thread(outbox: Outbox, name: str | None = None) -> Iterator[None]:
+    """``outbox.run(name=name)`` in a thread for the block; then stopped, and joined."""
+    thread = threading.Thread(target=outbox.run, kwargs={"name": name})
+    thread.start()
+    try:
+        yield
+    finally:
+        outbox.stop()
+        thread.join(15)
 
 
 @pytest.fixture
@@ -101,13 +114,8 @@ def test_a_restarted_runner_thread_takes_its_partitions_back_at_once(
     outbox = make(sync_client, shared, failures)
     for user in range(4):
         outbox.send_message(f"user-{user}", "bot-1", f"to {user}")
-    thread = threading.Thread(target=outbox.run, kwargs={"name": "desk-1"})
-    thread.start()
-    try:
+    with running_thread(outbox, "desk-1"):
         wait(lambda: len(texts(emulator)) == 4, timeout=4)  # the lease is 60 s
-    finally:
-        outbox.stop()
-        thread.join(15)
     assert failures == []
 
 
@@ -119,13 +127,8 @@ def test_a_push_that_may_have_arrived_is_reported(
     outbox = make(sync_client, shared, failures)
     outbox.send_message("user-1", "bot-1", "first")
     outbox.send_message("user-1", "bot-1", "second")
-    thread = threading.Thread(target=outbox.run)
-    thread.start()
-    try:
+    with running_thread(outbox):
         wait(lambda: texts(emulator) == ["second"] and len(failures) == 1)
-    finally:
-        outbox.stop()
-        thread.join(15)
     assert failures[0].maybe_delivered and failures[0].reason == "maybe_delivered"
 
 
@@ -167,13 +170,8 @@ def test_back_to_back_messages_read_the_conversation_once(
     outbox = make(sync_client, {"store": store, "queue": MemoryQueue(partitions=1)}, [])
     for i in range(5):
         outbox.send_message("user-1", "bot-1", f"m{i}")
-    thread = threading.Thread(target=outbox.run)
-    thread.start()
-    try:
+    with running_thread(outbox):
         wait(lambda: len(texts(emulator)) == 5)
-    finally:
-        outbox.stop()
-        thread.join(15)
     assert texts(emulator) == [f"m{i}" for i in range(5)]
     assert store.reads == 1
 
@@ -204,14 +202,9 @@ def test_a_stopped_runner_thread_leaves_the_count_of_runners_at_once(
     queue = shared["queue"]
     outbox = make(sync_client, shared, [])
     outbox.send_message("user-1", "bot-1", "hello")
-    thread = threading.Thread(target=outbox.run, kwargs={"name": "desk-1"})
-    thread.start()
-    try:
+    with running_thread(outbox, "desk-1"):
         wait(lambda: texts(emulator) == ["hello"], timeout=10)
         assert queue.heartbeat("probe", 1) == 2  # desk-1, and a probe alive for 1 ms
-    finally:
-        outbox.stop()
-        thread.join(15)
     time.sleep(0.01)  # the probe has lapsed
     assert queue.heartbeat("probe", 1) == 1
 
@@ -239,10 +232,5 @@ def test_a_stopped_runner_thread_returns_without_waiting_out_its_blocking_reads(
     # and delivers what is sent while no runner runs.
     outbox.send_message("user-1", "bot-1", "second")
     after = make(sync_client, shared, [])
-    thread = threading.Thread(target=after.run, kwargs={"name": "desk-2"})
-    thread.start()
-    try:
+    with running_thread(after, "desk-2"):
         wait(lambda: texts(emulator) == ["first", "second"], timeout=10)
-    finally:
-        after.stop()
-        thread.join(15)
