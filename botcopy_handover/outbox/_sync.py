@@ -228,10 +228,10 @@ class _Partition(PartitionCore[OutboxQueue, ConversationStore, Client]):
             try:
                 self._read()
             except Exception:
-                # Once stopped, the lease is (being) released and the reader may
-                # outlive its run (see stop): a read cut short then, as by the
-                # client being closed, changes nothing and is not a failure.
-                if not self.stopping.is_set():
+                # Once the run is stopped, its leases are (being) released and
+                # the reader may outlive it (see stop): a read cut short then,
+                # as by the client being closed, changes nothing.
+                if not self.outbox._stop.is_set():
                     raise
         self.stopping.set()
 
