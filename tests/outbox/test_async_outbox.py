@@ -144,7 +144,7 @@ async def test_surely_undelivered_pushes_are_retried_until_the_give_up_deadline(
     make_outbox: OutboxFactory, emulator: BotcopyEmulator, failures: Failures
 ) -> None:
     emulator.inject_fault(kind="rate_limit", rate=1.0, retry_after=0.05)
-    outbox = make_outbox(give_up_after=timedelta(seconds=2.5))
+    outbox = make_outbox(give_up_after=timedelta(seconds=1))
     await outbox.send_message("user-1", "bot-1", "never")
 
     async with running(outbox):
