@@ -85,8 +85,10 @@ run_group() {  # the stages of "a+b+c", side by side
         done
         unset "group_pid[$done_stage]"
         if [[ "$done_stage" != "$last" ]]; then
-            echo "=== $done_stage"
-            cat "$group_logs/$done_stage.log"
+            # Header and log in one write (up to stdio's buffer), so the last
+            # stage's lines, streaming meanwhile, do not land between them.
+            block=$(cat "$group_logs/$done_stage.log"; echo .)
+            printf '=== %s\n%s' "$done_stage" "${block%.}"
         fi
         record "$done_stage" $((SECONDS - group_start[$done_stage])) "$status"
         if [[ $status -ne 0 ]]; then
