@@ -458,7 +458,7 @@ class AsyncRedisQueue(_QueueBase[AsyncRedisClient, base.AsyncScript], base.Async
 
     def _pipeline(self) -> ScriptBatch | None:
         """The batch this queue's marks and acknowledgements share; ``None`` on a cluster."""
-        if isinstance(self._client, self._KINDS[1]):
+        if self._cluster is not None:
             return None  # a cluster pipeline would span nodes
         if self._batch is None:
             self._batch = ScriptBatch(self._client, self._failed)
